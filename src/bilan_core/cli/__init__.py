@@ -1,0 +1,170 @@
+"""The ``bilan`` command line.
+
+This module imports only click: built-in commands are imported when called, and plugins are
+loaded only by commands that need them, so ``bilan --version`` stays near the cost of click.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from bilan_core._version import __version__
+
+if TYPE_CHECKING:
+    from bilan_core.plugins import PluginHost
+
+#: Built-in commands: name -> "module:function", imported on first use.
+BUILTIN_COMMANDS = {
+    "plugins": "bilan_core.cli.info:plugins_command",
+    "hooks": "bilan_core.cli.info:hooks_command",
+    "schema": "bilan_core.cli.info:schema_command",
+    "validate": "bilan_core.cli.run:validate_command",
+    "run": "bilan_core.cli.run:run_command",
+}
+
+
+class State:
+    """The group's options, shared by every subcommand, and the plugin host they decide."""
+
+    def __init__(self, plugins: Sequence[str], strict: bool, trace_hooks: bool) -> None:
+        self.explicit = [p for p in plugins if not p.startswith("no:")]
+        self.blocked = [p[3:] for p in plugins if p.startswith("no:")]
+        self.strict = strict
+        self.trace_hooks = trace_hooks
+        self._host: PluginHost | None = None
+
+    def host(self, *, explicit: Sequence[str] = (), blocked: Sequence[str] = (),
+             search_path: Sequence[Any] = ()) -> PluginHost:
+        """The loaded plugin host; the command line wins over the pipeline's lists."""
+        if self._host is not None and not (explicit or blocked or search_path):
+            return self._host
+        from bilan_core.plugins import PluginHost
+
+        blocked_all = [b for b in (*blocked, *self.blocked) if b not in self.explicit]
+        host = PluginHost(
+            explicit=[*explicit, *self.explicit],
+            blocked=blocked_all,
+            strict=self.strict,
+            trace=_trace_line if self.trace_hooks else None,
+            search_path=search_path,
+        )
+        try:
+            host.load()
+        finally:
+            if not self.strict:
+                for line in host.failure_lines():
+                    click.echo(f"bilan: error: {line}", err=True)
+        self._host = host
+        return host
+
+
+def _trace_line(line: str) -> None:
+    click.echo(f"bilan: {line}", err=True)
+
+
+def state(ctx: click.Context | None = None) -> State:
+    """The :class:`State` of the running command."""
+    ctx = ctx or click.get_current_context()
+    found = ctx.find_object(State)
+    if found is None:  # a command invoked outside the group, as in some tests
+        found = State((), False, False)
+        ctx.obj = found
+    return found
+
+
+class BilanGroup(click.Group):
+    """A group whose built-in commands load lazily and whose plugin commands load on demand."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands(ctx)
+        return sorted({*BUILTIN_COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = BUILTIN_COMMANDS.get(cmd_name)
+        if target is not None:
+            module, _, attr = target.partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        if cmd_name not in self.commands:
+            self._add_plugin_commands(ctx)
+        return self.commands.get(cmd_name)
+
+    def _add_plugin_commands(self, ctx: click.Context) -> None:
+        if getattr(self, "_plugins_added", False):
+            return
+        self._plugins_added = True
+        if ctx.obj is None:  # --help before the group callback has run
+            ctx.obj = State(ctx.params.get("plugins", ()), ctx.params.get("strict", False),
+                            ctx.params.get("trace_hooks", False))
+        state(ctx).host().add_commands(self)
+
+
+_TRACEBACK = {"on": False}
+
+
+@click.group(cls=BilanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="bilan",
+                      message="%(prog)s %(version)s")
+@click.option("-p", "plugins", multiple=True, metavar="MODULE|no:NAME",
+              help="Load a plugin module, or block a plugin with no:NAME. Repeatable.")
+@click.option("--strict", is_flag=True, help="Exit 2 when a plugin fails to load.")
+@click.option("--traceback", "show_traceback", is_flag=True,
+              help="Show the Python traceback of errors.")
+@click.option("--trace-hooks", is_flag=True,
+              help="Log every hook call on stderr (also BILAN_TRACE_HOOKS=1).")
+@click.pass_context
+def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
+        trace_hooks: bool) -> None:
+    """Run a bilan de compétences as a pipeline of plugins.
+
+    \b
+    Environment:
+      BILAN_PLUGINS=a,b          only these installed plugins are loaded (empty: none)
+      BILAN_DISABLE_PLUGINS=a,b  block these plugins
+      BILAN_TRACE_HOOKS=1        log every hook call
+    """
+    _TRACEBACK["on"] = show_traceback
+    if not isinstance(ctx.obj, State):  # plugin commands may have created it already
+        ctx.obj = State(plugins, strict, trace_hooks)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bilan`` script; returns the exit status."""
+    from bilan_core.errors import BilanError
+
+    _TRACEBACK["on"] = "--traceback" in (sys.argv[1:] if argv is None else argv)
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="bilan",
+                          standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("bilan: aborted", err=True)
+        return 1
+    except BilanError as exc:
+        if _TRACEBACK["on"]:
+            traceback.print_exc()
+        for line in str(exc).splitlines():
+            click.echo(f"bilan: error: {line}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("bilan: interrupted", err=True)
+        return 130
+    except Exception as exc:
+        if _TRACEBACK["on"]:
+            traceback.print_exc()
+        click.echo(f"bilan: internal error: {type(exc).__name__}: {exc}"
+                   " (run with --traceback and report it)", err=True)
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:  # pragma: no cover - the console script
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""``bilan validate`` and ``bilan run``: check a pipeline file, then run it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bilan_core.cli import State, state
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _formats(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
+
+
+def load(path: Path, when: datetime | None, formats: str | None = None):  # type: ignore[no-untyped-def]
+    """Load the host the pipeline asks for (the command line winning) and the pipeline."""
+    from bilan_core.config.pipeline import Overrides, load_pipeline, plugin_settings
+
+    explicit, disabled = plugin_settings(path)
+    current: State = state()
+    host = current.host(explicit=explicit, blocked=disabled,
+                        search_path=[path.resolve().parent])
+    overrides = Overrides(reference_date=when.date() if when else None,
+                          formats=_formats(formats))
+    return host, load_pipeline(path, host, overrides)
+
+
+def _warn(lines: tuple[str, ...]) -> None:
+    for line in lines:
+        click.echo(f"bilan: warning: {line}", err=True)
+
+
+@click.command("validate")
+@click.argument("pipeline_file", metavar="PIPELINE.toml",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
+def validate_command(pipeline_file: Path, when: datetime | None) -> None:
+    """Check a pipeline file and every file it references, contents included."""
+    _host, pipeline = load(pipeline_file, when)
+    _warn(pipeline.warnings)
+    hours = sum(s.hours for s in pipeline.steps)
+    instruments = {i for s in pipeline.steps for i in s.instruments}
+    click.echo(f"{pipeline_file}: valid — {len(pipeline.steps)} steps, {hours} h planned,"
+               f" {len(instruments)} instruments, {len(pipeline.responses)} responses files,"
+               f" reference date {pipeline.reference_date.isoformat()}")
+
+
+@click.command("run")
+@click.argument("pipeline_file", metavar="PIPELINE.toml",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              required=True, help="Folder to write dossier.json and the synthèse into.")
+@click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
+@click.option("--format", "formats", metavar="FMT[,FMT...]",
+              help="Formats of the synthèse (overrides [report] formats), e.g. json,md.")
+def run_command(pipeline_file: Path, output: Path, when: datetime | None,
+                formats: str | None) -> None:
+    """Run every step of a pipeline and write the dossier and the synthèse."""
+    from bilan_core.pipeline import run_pipeline, write_outputs
+
+    host, pipeline = load(pipeline_file, when, formats)
+    dossier = run_pipeline(pipeline, host)
+    written = write_outputs(dossier, pipeline.formats, host, output)
+    _warn(dossier.warnings)
+    click.echo(f"Bilan {dossier.id} — {dossier.beneficiary.id},"
+               f" reference date {dossier.reference_date.isoformat()}")
+    width = max(len(s.title) for s in dossier.plan) if dossier.plan else 0
+    for number, (planned, done) in enumerate(zip(dossier.plan, dossier.steps_done), start=1):
+        click.echo(f"  {number}. {planned.title.ljust(width)}  {planned.phase.value:<13}"
+                   f"  {planned.hours:>5} h  ({done.plugin})")
+    click.echo(f"Total: {dossier.planned_hours} h planned in {len(dossier.steps_done)} steps")
+    click.echo("Wrote: " + ", ".join(str(p) for p in written))

@@ -1,0 +1,105 @@
+"""The things plugins register with the host through the ``register_*`` hooks.
+
+Each is a small attrs class holding data and a callable; the host validates them and indexes
+them by id, and remembers which plugin registered each one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from bilan_core.model import Beneficiary, Dossier, FundingDecision, Phase
+from bilan_core.model.common import identifier, non_empty, non_negative, to_euros, to_hours
+
+if TYPE_CHECKING:
+    from bilan_core.pipeline import StepContext
+
+
+@attrs.frozen
+class StepDefinition:
+    """A step of a bilan: its id (used in the pipeline's ``[[steps]]``), title and legal phase.
+
+    ``run`` receives the dossier and a :class:`~bilan_core.pipeline.StepContext` and returns the
+    enriched dossier; it must not keep state of its own.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    title: str = attrs.field(validator=non_empty)
+    phase: Phase = attrs.field(converter=Phase)
+    run: Callable[[Dossier, StepContext], Dossier] = attrs.field(
+        validator=attrs.validators.is_callable())
+    description: str = ""
+
+
+@attrs.frozen
+class RenderContext:
+    """What a renderer may need besides the dossier: the audience and the plugins' options."""
+
+    audience: str = "beneficiary"
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Renderer:
+    """Turns a dossier's synthèse into one output format (``json``, ``md``, ``html``, ``pdf``)."""
+
+    format: str = attrs.field(validator=identifier)
+    extension: str = attrs.field(validator=non_empty)
+    media_type: str = attrs.field(validator=non_empty)
+    render: Callable[[Dossier, RenderContext], bytes] = attrs.field(
+        validator=attrs.validators.is_callable())
+    description: str = ""
+
+
+@attrs.frozen
+class FundingRequest:
+    """A request for funding: who, what quote, on which date the rules are evaluated."""
+
+    beneficiary: Beneficiary
+    price: Decimal = attrs.field(converter=to_euros, validator=non_negative)
+    hours: Decimal = attrs.field(converter=to_hours, validator=non_negative)
+    on: date
+    provider_qualiopi: bool = True
+    working_time: bool = False
+    employer_top_up: Decimal = attrs.field(default=Decimal("0"), converter=to_euros,
+                                           validator=non_negative)
+
+
+@attrs.frozen
+class Funder:
+    """A funding route: answers a :class:`FundingRequest` with a :class:`FundingDecision`."""
+
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=non_empty)
+    decide: Callable[[FundingRequest], FundingDecision] = attrs.field(
+        validator=attrs.validators.is_callable())
+    description: str = ""
+
+
+@attrs.frozen
+class OccupationSource:
+    """A source of occupations (the first-party ROME sample, an imported referential, ESCO...)."""
+
+    id: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=non_empty)
+    load: Callable[[], Iterable[Any]] = attrs.field(validator=attrs.validators.is_callable())
+
+
+@attrs.frozen
+class NormTable:
+    """Norms of one scale for one explicitly named group (never inferred from the beneficiary)."""
+
+    instrument: str = attrs.field(validator=identifier)
+    scale: str = attrs.field(validator=identifier)
+    group: str = attrs.field(validator=non_empty)
+    n: int
+    year: int
+    mean: float
+    sd: float
+    illustrative: bool = False
+    source: str = ""

@@ -1,0 +1,68 @@
+"""The beneficiary's description: inline in a pipeline or in a file of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bilan_core.config.schema import Bool, Context, Date, Euros, Field, FilePath, Str, Table
+from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.errors import KeyPart
+from bilan_core.model import Beneficiary, PublicBranch, Status
+
+BENEFICIARY_FIELDS: dict[str, Field] = {
+    "id": Field(Str(min_length=1), required=True,
+                help="pseudonymous id; never a name or an email"),
+    "status": Field(Str(choices=tuple(s.value for s in Status)), required=True,
+                    help="private_employee, public_agent, job_seeker or self_employed"),
+    "rqth": Field(Bool(), default=False, help="recognised disabled worker (RQTH / BOETH)"),
+    "cpf_balance": Field(Euros(), default=None, help="CPF rights in euros"),
+    "employer": Field(Str(), help="the employer's name, if any"),
+    "previous_bilan": Field(Date(), help="date of the previous bilan, if any"),
+    "public_branch": Field(Str(choices=tuple(b.value for b in PublicBranch)),
+                           help="FPE, FPT or FPH, for public agents"),
+}
+
+BENEFICIARY = Table(BENEFICIARY_FIELDS, help="the beneficiary, known by a pseudonymous id")
+
+#: In a pipeline, the beneficiary is either written inline or read from ``file``.
+INLINE_BENEFICIARY = Table(
+    {**BENEFICIARY_FIELDS,
+     "id": Field(Str(min_length=1), help=BENEFICIARY_FIELDS["id"].help),
+     "status": Field(BENEFICIARY_FIELDS["status"].kind, help=BENEFICIARY_FIELDS["status"].help),
+     "file": Field(FilePath(), help="a beneficiary file, instead of the keys inline")},
+    help="the beneficiary: inline keys, or file = \"beneficiary.toml\"",
+)
+
+
+def make_beneficiary(values: dict[str, Any], path: tuple[KeyPart, ...], ctx: Context) -> Beneficiary:
+    """Build the model from checked values; a rule the model enforces becomes a located error."""
+    kwargs = {k: v for k, v in values.items() if v is not None and k != "file"}
+    try:
+        return Beneficiary(**kwargs)
+    except ValueError as exc:
+        key = str(exc).split()[0]
+        raise ctx.error(str(exc), (*path, key) if key in values else path) from None
+
+
+def read_beneficiary_file(path: Path) -> Beneficiary:
+    """Read a beneficiary file (the format of the inline ``[beneficiary]`` table, top level)."""
+    data, text = read_toml(path, "beneficiary file")
+    ctx = Context(path, KeyLocator(text))
+    return make_beneficiary(BENEFICIARY.check(data, (), ctx), (), ctx)
+
+
+def pipeline_beneficiary(values: dict[str, Any], ctx: Context) -> Beneficiary:
+    """The pipeline's beneficiary, inline or from its file (never both)."""
+    inline = [k for k, v in values.items() if v is not None and k != "file"]
+    if values.get("file") is not None:
+        if inline:
+            raise ctx.error(
+                "give the beneficiary either inline or with 'file', not both"
+                f" (found {', '.join(inline)} beside file)", ("beneficiary", "file"))
+        return read_beneficiary_file(values["file"])
+    for key in ("id", "status"):
+        if values.get(key) is None:
+            raise ctx.error(f"missing required key {key!r} (or give file = \"...\")",
+                            ("beneficiary",))
+    return make_beneficiary(values, ("beneficiary",), ctx)

@@ -1,0 +1,343 @@
+"""The pipeline file: its schema, its loading, and the rules of the law it must respect.
+
+Loading happens in two passes, because the plugins decide part of the schema:
+
+1. :func:`plugin_settings` reads only ``plugins`` and ``disable_plugins`` so the host can load
+   the right plugins;
+2. :func:`load_pipeline` checks the whole file against the core schema plus every loaded
+   plugin's section, reads every file it references, and applies the legal rules.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from bilan_core import rules
+from bilan_core.config.beneficiary import INLINE_BENEFICIARY, pipeline_beneficiary
+from bilan_core.config.responses import read_responses
+from bilan_core.config.schema import (
+    ArrayOf,
+    Bool,
+    Context,
+    Date,
+    Euros,
+    Field,
+    FilePath,
+    Hours,
+    ListOf,
+    MapOf,
+    Str,
+    Table,
+)
+from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.errors import ConfigError, KeyPart, did_you_mean
+from bilan_core.model import (
+    Beneficiary,
+    Consent,
+    ConsentKind,
+    Phase,
+    PlannedStep,
+    Provider,
+    Responses,
+)
+
+if TYPE_CHECKING:
+    from bilan_core.plugins import PluginHost
+
+IDENT = Str(min_length=1)
+
+STEP = Table({
+    "id": Field(IDENT, required=True, help="a registered step id (see bilan plugins)"),
+    "hours": Field(Hours(maximum=24), required=True, help="planned hours of accompaniment"),
+    "instruments": Field(ListOf(IDENT, unique=True), default=(),
+                         help="ids of the instruments used in this step"),
+    "title": Field(Str(), help="a title replacing the step's own"),
+})
+
+RESPONSES_ENTRY = Table({
+    "instrument": Field(IDENT, required=True, help="the instrument's id"),
+    "file": Field(FilePath(), required=True, help="the responses file"),
+})
+
+CONSENT = Table({
+    "kind": Field(Str(choices=tuple(k.value for k in ConsentKind)), required=True),
+    "given_on": Field(Date(), required=True, help="the day the beneficiary agreed"),
+    "recipient": Field(Str(min_length=1), help="who may receive results (kind = sharing)"),
+    "until": Field(Date(), help="how long documents may be kept (kind = retention)"),
+})
+
+PROVIDER = Table({
+    "name": Field(Str(min_length=1), required=True),
+    "qualiopi": Field(Bool(), required=True, help="whether the provider is Qualiopi-certified"),
+    "qualiopi_certificate": Field(Str()),
+    "counsellor": Field(Str(), help="the counsellor in charge"),
+})
+
+FUNDING = Table({
+    "price": Field(Euros(), required=True, help="the quote's price in euros"),
+    "hours": Field(Hours(maximum=24), help="hours of the quote (default: the planned hours)"),
+    "working_time": Field(Bool(), default=False, help="whether the bilan is on working time"),
+    "employer_top_up": Field(Euros(), default=None, help="employer top-up (abondement)"),
+})
+
+REPORT = Table({
+    "formats": Field(ListOf(IDENT, unique=True), default=("json",),
+                     help="output formats of the synthèse (see bilan plugins)"),
+    "recipients": Field(ListOf(IDENT, unique=True), default=("beneficiary",),
+                        help="who receives the synthèse; others than the beneficiary"
+                             " need a sharing consent"),
+})
+
+RULES = Table({
+    "minimum_hours": Field(Hours(maximum=24),
+                           help="overrides the dated minimum of hours (13 h from 2026)"),
+})
+
+#: The top level of the pipeline file, without plugin sections.
+CORE_FIELDS: dict[str, Field] = {
+    "reference_date": Field(Date(), help="the date rules are evaluated for (default: today)"),
+    "id": Field(Str(min_length=1), help="the dossier's id (default: beneficiary id and date)"),
+    "plugins": Field(ListOf(IDENT, unique=True), default=(),
+                     help="modules to load as plugins, relative to this file's folder"),
+    "disable_plugins": Field(ListOf(IDENT, unique=True), default=(),
+                             help="plugin names to block"),
+    "beneficiary": Field(INLINE_BENEFICIARY, required=True),
+    "provider": Field(PROVIDER, required=True),
+    "steps": Field(ArrayOf(STEP, id_key="id"), required=True, help="the steps, in legal order"),
+    "responses": Field(ArrayOf(RESPONSES_ENTRY, id_key="instrument"), default=(),
+                       help="answers already collected, one file per instrument"),
+    "consent": Field(ArrayOf(CONSENT, id_key="kind", unique_id=False), default=(),
+                     help="consents the beneficiary gave"),
+    "funding": Field(FUNDING, help="the quote to fund"),
+    "report": Field(REPORT, default=None),
+    "norms": Field(MapOf(Str(min_length=1)), default=None,
+                   help="instrument id = the norm group the counsellor chose"),
+    "rules": Field(RULES, default=None),
+    "plugin": Field(MapOf(Table({})), default=None,
+                    help="each plugin's own section: [plugin.NAME]"),
+}
+
+
+@attrs.frozen
+class Pipeline:
+    """A validated pipeline file: everything a run needs, files already read."""
+
+    file: Path
+    id: str
+    reference_date: date
+    beneficiary: Beneficiary
+    provider: Provider
+    steps: tuple[PlannedStep, ...]
+    consents: tuple[Consent, ...] = ()
+    responses: dict[str, Responses] = attrs.field(factory=dict)
+    funding: dict[str, Any] | None = None
+    formats: tuple[str, ...] = ("json",)
+    recipients: tuple[str, ...] = ("beneficiary",)
+    norms: dict[str, str] = attrs.field(factory=dict)
+    minimum_hours: Decimal | None = None
+    plugin_config: dict[str, dict[str, Any]] = attrs.field(factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def options(self, plugin: str) -> dict[str, Any]:
+        """The checked ``[plugin.NAME]`` section of a plugin (defaults filled in)."""
+        return self.plugin_config.get(plugin, {})
+
+
+@attrs.frozen
+class Overrides:
+    """Settings given on the command line, which win over the file's."""
+
+    reference_date: date | None = None
+    formats: tuple[str, ...] | None = None
+
+
+def pipeline_table(host: PluginHost | None) -> Table:
+    """The schema of the whole pipeline file, with the loaded plugins' sections."""
+    sections = dict(host.registry.config_sections) if host is not None else {}
+    fields = dict(CORE_FIELDS)
+    fields["plugin"] = Field(
+        Table({name: Field(table) for name, table in sorted(sections.items())},
+              help="each plugin's own section: [plugin.NAME]"),
+        default=None)
+    return Table(fields, help="a bilan de compétences pipeline")
+
+
+def plugin_settings(path: Path) -> tuple[list[str], list[str]]:
+    """Read only the plugin lists of a pipeline file, before plugins are loaded."""
+    data, text = read_toml(path, "pipeline file")
+    ctx = Context(path, KeyLocator(text))
+    found = []
+    for key in ("plugins", "disable_plugins"):
+        value = CORE_FIELDS[key].kind.check(data[key], (key,), ctx) if key in data else ()
+        found.append(list(value))
+    return found[0], found[1]
+
+
+def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides()) -> Pipeline:
+    """Check a pipeline file and everything it references; return the :class:`Pipeline`.
+
+    Every problem raises a :class:`ConfigError` naming the file, key path, line and column.
+    """
+    data, text = read_toml(path, "pipeline file")
+    ctx = Context(path.resolve(), KeyLocator(text))
+    _check_plugin_sections(data, host, ctx)
+    values = pipeline_table(host).check(data, (), ctx)
+    registry = host.registry
+
+    reference_date = overrides.reference_date or values["reference_date"] or date.today()
+    beneficiary = pipeline_beneficiary(values["beneficiary"], ctx)
+    provider = Provider(**{k: v for k, v in values["provider"].items() if v is not None})
+
+    steps = []
+    for i, entry in enumerate(values["steps"]):
+        where: tuple[KeyPart, ...] = ("steps", (i, entry["id"]))
+        definition = registry.steps.get(entry["id"])
+        if definition is None:
+            raise ctx.error(f"unknown step {entry['id']!r}" + did_you_mean(
+                entry["id"], registry.steps) + "; registered steps: "
+                + ", ".join(registry.steps), (*where, "id"))
+        for j, instrument in enumerate(entry["instruments"]):
+            if instrument not in registry.instruments:
+                raise ctx.error(
+                    f"unknown instrument {instrument!r}"
+                    + did_you_mean(instrument, registry.instruments)
+                    + "; no loaded plugin registers it", (*where, "instruments", (j, None)))
+        steps.append(PlannedStep(id=entry["id"], phase=definition.phase, hours=entry["hours"],
+                                 instruments=entry["instruments"],
+                                 title=entry["title"] or definition.title))
+
+    consents = []
+    for i, entry in enumerate(values["consent"]):
+        try:
+            consents.append(Consent(**{k: v for k, v in entry.items() if v is not None}))
+        except ValueError as exc:
+            raise ctx.error(str(exc), ("consent", (i, entry["kind"]))) from None
+
+    responses: dict[str, Responses] = {}
+    for i, entry in enumerate(values["responses"]):
+        instrument = registry.instruments.get(entry["instrument"])
+        if instrument is None:
+            raise ctx.error(f"unknown instrument {entry['instrument']!r}"
+                            + did_you_mean(entry["instrument"], registry.instruments),
+                            ("responses", (i, entry["instrument"]), "instrument"))
+        responses[entry["instrument"]] = read_responses(entry["file"], instrument,
+                                                        expected_id=entry["instrument"])
+
+    report = values["report"] or REPORT.check({}, ("report",), ctx)
+    formats = overrides.formats or report["formats"]
+    for fmt in formats:
+        if fmt not in registry.renderers:
+            raise ctx.error(f"unknown report format {fmt!r}" + did_you_mean(
+                fmt, registry.renderers) + "; available: " + ", ".join(sorted(
+                    registry.renderers)), ("report", "formats"))
+
+    pipeline = Pipeline(
+        file=path.resolve(),
+        id=values["id"] or f"{beneficiary.id}-{reference_date:%Y%m%d}",
+        reference_date=reference_date,
+        beneficiary=beneficiary,
+        provider=provider,
+        steps=tuple(steps),
+        consents=tuple(consents),
+        responses=responses,
+        funding=values["funding"],
+        formats=tuple(formats),
+        recipients=tuple(report["recipients"]),
+        norms=values["norms"] or {},
+        minimum_hours=(values["rules"] or {}).get("minimum_hours"),
+        plugin_config=_plugin_config(values["plugin"] or {}, host, ctx),
+    )
+    warnings = check_law(pipeline, ctx)
+    return attrs.evolve(pipeline, warnings=tuple(warnings))
+
+
+def _check_plugin_sections(data: dict[str, Any], host: PluginHost, ctx: Context) -> None:
+    """Name the plugin, not just the key, when a ``[plugin.NAME]`` section has no owner."""
+    sections = data.get("plugin")
+    if not isinstance(sections, dict):
+        return
+    for name in sections:
+        if name in host.registry.config_sections:
+            continue
+        info = host.plugins.get(name)
+        if info is None:
+            message = f"no plugin named {name!r} is installed" + did_you_mean(
+                name, host.registry.config_sections)
+        elif info.status != "loaded":
+            message = f"plugin {name!r} has a section here but is {info.status}"
+        else:
+            message = f"plugin {name!r} declares no settings; remove [plugin.{name}]"
+        raise ctx.error(message, ("plugin", name))
+
+
+def _plugin_config(given: dict[str, Any], host: PluginHost, ctx: Context) -> dict[str, Any]:
+    """Every loaded plugin's section, defaults filled in for those not written."""
+    out = {}
+    for name, table in host.registry.config_sections.items():
+        out[name] = given.get(name) or table.check({}, ("plugin", name), ctx)
+    return out
+
+
+def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
+    """Apply the rules of the law to a pipeline: errors raise, warnings are returned."""
+    warnings = []
+    steps = pipeline.steps
+    for i in range(1, len(steps)):
+        before, step = steps[i - 1], steps[i]
+        if step.phase.rank < before.phase.rank:
+            raise ctx.error(
+                f"step {step.id!r} belongs to the {step.phase.label} but comes after"
+                f" {before.id!r} ({before.phase.label}); the law orders the phases"
+                " préliminaire, investigation, conclusions", ("steps", (i, step.id)))
+    on = pipeline.reference_date
+    consent_ok = any(c.kind is ConsentKind.BILAN and c.in_force(on) for c in pipeline.consents)
+    for i, step in enumerate(steps):
+        if step.phase is Phase.INVESTIGATION and not consent_ok:
+            raise ctx.error(
+                f"step {step.id!r} is in the {step.phase.label} and needs the beneficiary's"
+                f" recorded consent: add [[consent]] with kind = \"bilan\" and a given_on date"
+                f" on or before {on.isoformat()} (Code du travail L6313-4)",
+                ("steps", (i, step.id)))
+    total = sum((s.hours for s in steps), Decimal(0))
+    maximum = rules.maximum_hours(on)
+    if maximum is not None and total > maximum:
+        raise ctx.error(
+            f"the steps plan {total} hours; {rules.MAXIMUM_HOURS.description}"
+            f" ({rules.MAXIMUM_HOURS.source})", ("steps",))
+    minimum = rules.minimum_hours(on, pipeline.minimum_hours)
+    if minimum is not None and total < minimum:
+        source = ("[rules] minimum_hours" if pipeline.minimum_hours is not None
+                  else f"{rules.MINIMUM_HOURS.source}, from"
+                       f" {rules.MINIMUM_HOURS.in_force_from.isoformat()}")
+        warnings.append(f"{pipeline.file.name}: the steps plan {total} hours, less than the"
+                        f" minimum of {minimum} hours ({source})")
+    for i, recipient in enumerate(pipeline.recipients):
+        if recipient == "beneficiary":
+            continue
+        if not any(c.kind is ConsentKind.SHARING and c.recipient == recipient
+                   and c.in_force(on) for c in pipeline.consents):
+            raise ctx.error(
+                f"results go to the beneficiary only: sending them to {recipient!r} needs a"
+                f" [[consent]] with kind = \"sharing\" and recipient = \"{recipient}\"",
+                ("report", "recipients", (i, None)))
+    employer = pipeline.beneficiary.employer
+    if employer and employer.strip().casefold() == pipeline.provider.name.strip().casefold():
+        raise ctx.error("an employer may not run the bilan of its own employee"
+                        " (Code du travail R6313-5)", ("provider", "name"))
+    if not pipeline.provider.qualiopi:
+        warnings.append(f"{pipeline.file.name}: the provider is not Qualiopi-certified and"
+                        " cannot receive public or pooled funds such as the CPF (L6316-1)")
+    for instrument in {i for s in steps for i in s.instruments} - set(pipeline.responses):
+        warnings.append(f"{pipeline.file.name}: no responses for instrument {instrument!r};"
+                        " it will not be scored")
+    return warnings
+
+
+def check_error(path: Path, message: str) -> ConfigError:
+    """An error about a whole pipeline file."""
+    return ConfigError(message, Context(path).error(message, ()).location)

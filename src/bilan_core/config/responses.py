@@ -1,0 +1,135 @@
+"""The one responses-file format every command shares.
+
+A responses file holds one beneficiary's answers to one instrument::
+
+    instrument = "riasec"          # the instrument's id
+    version = "1.0"                # the instrument version the answers were given to
+    completed_on = 2026-10-12      # optional
+
+    [answers]                      # item id = answer
+    R01 = 4                        # Likert, rating: an integer
+    Y03 = true                     # yes/no
+    F02 = "b"                      # forced choice: the chosen option
+    K01 = ["autonomie", "sécurité"]  # ranking: option ids, first = preferred
+    T01 = "texte libre"            # free text (kept, not scored)
+
+    [timings]                      # optional: seconds spent on each item
+    R01 = 3.5
+
+A key written twice is a TOML error, so a duplicated item is reported with its line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bilan_core.config.schema import Context, Date, Field, MapOf, Number, Str, Table
+from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.errors import ConfigError, did_you_mean
+from bilan_core.model import Instrument, ResponseFormat, Responses
+
+
+class AnswerKind(Str):
+    """An answer: integer, number, boolean, string or array of strings."""
+
+    expected = "an answer (integer, number, true/false, text or array of texts)"
+
+    def check(self, value: Any, path: Any, ctx: Context) -> Any:
+        if isinstance(value, (bool, int, float, str)):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise self.wrong_type(value, path, ctx)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": ["integer", "number", "boolean", "string", "array"]}
+
+
+RESPONSES = Table(
+    {
+        "instrument": Field(Str(min_length=1), required=True, help="the instrument's id"),
+        "version": Field(Str(min_length=1), required=True,
+                         help="the instrument version the answers were given to"),
+        "completed_on": Field(Date()),
+        "beneficiary": Field(Str(), help="the beneficiary's pseudonymous id, as a check"),
+        "answers": Field(MapOf(AnswerKind()), required=True, help="item id = answer"),
+        "timings": Field(MapOf(Number(minimum=0)), default=None,
+                         help="item id = seconds spent on the item"),
+    },
+    help="one beneficiary's answers to one instrument",
+)
+
+
+def read_responses(path: Path, instrument: Instrument | None = None,
+                   expected_id: str | None = None) -> Responses:
+    """Read and check a responses file; with the instrument, check every answer against it."""
+    data, text = read_toml(path, "responses file")
+    ctx = Context(path, KeyLocator(text))
+    values = RESPONSES.check(data, (), ctx)
+    if not values["answers"]:
+        raise ctx.error("no answers: the [answers] table is empty", ("answers",))
+    if expected_id is not None and values["instrument"] != expected_id:
+        raise ctx.error(f"these are answers to {values['instrument']!r},"
+                        f" expected {expected_id!r}", ("instrument",))
+    responses = Responses(
+        instrument=values["instrument"],
+        version=values["version"],
+        answers=values["answers"],
+        timings=values["timings"] or {},
+        completed_on=values["completed_on"],
+    )
+    if instrument is not None:
+        check_against(responses, instrument, ctx)
+    return responses
+
+
+def check_against(responses: Responses, instrument: Instrument, ctx: Context) -> None:
+    """Check answers against the instrument: known items, right version, valid values."""
+    if responses.version != instrument.version:
+        raise ctx.error(
+            f"answers given to version {responses.version!r} of {instrument.id!r},"
+            f" but the installed instrument is version {instrument.version!r}", ("version",))
+    items = {item.id: item for item in instrument.items}
+    scale = instrument.response_scale
+    for item_id, answer in responses.answers.items():
+        path = ("answers", item_id)
+        item = items.get(item_id)
+        if item is None:
+            raise ctx.error(f"unknown item {item_id!r} for instrument {instrument.id!r}"
+                            + did_you_mean(item_id, items), path)
+        fmt = item.format or scale.format
+        problem = _answer_problem(fmt, answer, scale.min, scale.max, item.options)
+        if problem:
+            raise ctx.error(f"item {item_id!r}: {problem}", path)
+    for item_id in responses.timings:
+        if item_id not in items:
+            raise ctx.error(f"timing for unknown item {item_id!r}", ("timings", item_id))
+
+
+def _answer_problem(fmt: ResponseFormat, answer: Any, low: int, high: int,
+                    options: tuple[str, ...]) -> str | None:
+    if fmt in (ResponseFormat.LIKERT, ResponseFormat.RATING):
+        if fmt is ResponseFormat.RATING:
+            low, high = 0, 10
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            return f"expected an integer from {low} to {high}, got {answer!r}"
+        if not low <= answer <= high:
+            return f"{answer} is out of range: expected an integer from {low} to {high}"
+    elif fmt is ResponseFormat.YES_NO:
+        if not isinstance(answer, bool):
+            return f"expected true or false, got {answer!r}"
+    elif fmt is ResponseFormat.FORCED_CHOICE:
+        if answer not in options:
+            return f"expected one of {', '.join(map(repr, options))}, got {answer!r}"
+    elif fmt is ResponseFormat.RANKING:
+        if not isinstance(answer, tuple) or sorted(answer) != sorted(options):
+            return f"expected a ranking of all of {', '.join(map(repr, options))}"
+    elif fmt is ResponseFormat.FREE_TEXT and not isinstance(answer, str):
+        return f"expected text, got {answer!r}"
+    return None
+
+
+def responses_error(path: Path, message: str) -> ConfigError:
+    """An error about a whole responses file."""
+    return Context(path).error(message, ())

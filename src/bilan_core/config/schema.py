@@ -1,0 +1,392 @@
+"""A small typed schema for TOML sections: it validates, converts, and exports JSON Schema.
+
+The core describes the pipeline file with it, and every plugin declares its own section with it
+(through the ``register_config_sections`` hook). One description gives three things: checked and
+converted values, errors that name the key path and line with a "did you mean" for unknown keys,
+and the JSON Schema printed by ``bilan schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from bilan_core.config.toml import KeyLocator
+from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean, format_key_path
+from bilan_core.model.common import to_euros, to_hours
+
+
+@attrs.define
+class Context:
+    """Where the values being checked come from: the file, its folder and its text."""
+
+    file: Path | None = None
+    locator: KeyLocator | None = None
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the file are relative to."""
+        return self.file.parent if self.file is not None else Path.cwd()
+
+    def error(self, message: str, path: Sequence[KeyPart]) -> ConfigError:
+        """A ConfigError located at ``path`` in this file."""
+        line = column = None
+        if self.locator is not None:
+            found = self.locator.locate(path)
+            if found:
+                line, column = found
+        return ConfigError(message, Location(self.file, tuple(path), line, column))
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime):
+        return "a date-time"
+    if isinstance(value, date):
+        return "a date"
+    return type(value).__name__
+
+
+class Kind:
+    """A type of value in a TOML file."""
+
+    expected = "a value"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        """Return the converted value, or raise a located ConfigError."""
+        raise NotImplementedError  # every concrete kind overrides this
+
+    def json_schema(self) -> dict[str, Any]:
+        """This kind as a JSON Schema fragment."""
+        raise NotImplementedError  # every concrete kind overrides this
+
+    def wrong_type(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> ConfigError:
+        return ctx.error(f"expected {self.expected}, got {_type_name(value)}", path)
+
+
+@attrs.frozen
+class Str(Kind):
+    """A string, optionally one of a list of choices."""
+
+    choices: tuple[str, ...] = ()
+    min_length: int = 0
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        return "a string"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, str):
+            raise self.wrong_type(value, path, ctx)
+        if self.choices and value not in self.choices:
+            raise ctx.error(
+                f"{value!r} is not allowed: expected {self.expected}"
+                + did_you_mean(value, self.choices), path)
+        if len(value.strip()) < self.min_length:
+            raise ctx.error("expected a non-empty string", path)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        return schema
+
+
+@attrs.frozen
+class Bool(Kind):
+    """true or false."""
+
+    expected = "true or false"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, bool):
+            raise self.wrong_type(value, path, ctx)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@attrs.frozen
+class Number(Kind):
+    """An integer or decimal number within bounds; ``integer=True`` refuses fractions."""
+
+    minimum: float | None = None
+    maximum: float | None = None
+    integer: bool = False
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "an integer" if self.integer else "a number"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                self.integer and not isinstance(value, int)):
+            raise self.wrong_type(value, path, ctx)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ctx.error(f"expected a finite number, got {value}", path)
+        self._check_range(value, path, ctx)
+        return value
+
+    def _check_range(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> None:
+        if self.minimum is not None and value < self.minimum:
+            raise ctx.error(f"expected at least {self.minimum:g}, got {value}", path)
+        if self.maximum is not None and value > self.maximum:
+            raise ctx.error(f"expected at most {self.maximum:g}, got {value}", path)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        return schema
+
+
+@attrs.frozen
+class Euros(Number):
+    """An amount in euros, as a number or a decimal string ("1950.00"); becomes a Decimal."""
+
+    minimum: float | None = 0
+    expected = "an amount in euros (a number or a string such as \"1950.00\")"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.wrong_type(value, path, ctx)
+        try:
+            amount = to_euros(value)
+        except ValueError:
+            raise ctx.error(f"expected {self.expected}, got {value!r}", path) from None
+        self._check_range(amount, path, ctx)
+        return amount
+
+    def json_schema(self) -> dict[str, Any]:
+        number = super().json_schema()
+        return {"anyOf": [number, {"type": "string", "pattern": r"^-?\d+(\.\d{1,2})?$"}],
+                "description": "euros"}
+
+
+@attrs.frozen
+class Hours(Number):
+    """A duration in hours; becomes a Decimal."""
+
+    minimum: float | None = 0
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        return to_hours(super().check(value, path, ctx))
+
+
+@attrs.frozen
+class Date(Kind):
+    """A TOML local date (``2026-11-02``, unquoted)."""
+
+    expected = "a date such as 2026-11-02 (unquoted)"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if isinstance(value, str):
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise self.wrong_type(value, path, ctx) from None
+            raise ctx.error(f"write the date without quotes: {value}", path)
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise self.wrong_type(value, path, ctx)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+
+@attrs.frozen
+class FilePath(Kind):
+    """A path to an existing file, relative to the TOML file that names it."""
+
+    expected = "a path to a file"
+    must_exist: bool = True
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise self.wrong_type(value, path, ctx)
+        resolved = (ctx.base_dir / value).resolve()
+        if self.must_exist and not resolved.is_file():
+            state = "is a directory" if resolved.is_dir() else "does not exist"
+            raise ctx.error(f"file {value!r} {state} (looked for {resolved})", path)
+        return resolved
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "description": "path relative to this file"}
+
+
+@attrs.frozen
+class ListOf(Kind):
+    """An array whose elements all have one kind; ``unique`` refuses repeated elements."""
+
+    item: Kind
+    unique: bool = False
+    min_items: int = 0
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "an array"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, list):
+            raise self.wrong_type(value, path, ctx)
+        if len(value) < self.min_items:
+            raise ctx.error(f"expected at least {self.min_items} element(s)", path)
+        out = [self.item.check(v, (*path, (i, None)), ctx) for i, v in enumerate(value)]
+        if self.unique:
+            seen: set[Any] = set()
+            for i, v in enumerate(out):
+                if v in seen:
+                    raise ctx.error(f"{v!r} is listed twice", (*path, (i, None)))
+                seen.add(v)
+        return tuple(out)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
+        if self.unique:
+            schema["uniqueItems"] = True
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        return schema
+
+
+@attrs.frozen
+class MapOf(Kind):
+    """A table with free keys (ids) whose values all have one kind."""
+
+    value: Kind
+    expected = "a table"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, dict):
+            raise self.wrong_type(value, path, ctx)
+        return {k: self.value.check(v, (*path, k), ctx) for k, v in value.items()}
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": self.value.json_schema()}
+
+
+@attrs.frozen
+class Field:
+    """One key of a table: its kind, whether it is required, its default and its help."""
+
+    kind: Kind
+    required: bool = False
+    default: Any = None
+    help: str = ""
+
+
+#: A check over a whole table once its fields are valid; returns an error message or None.
+TableCheck = Callable[[dict[str, Any]], "tuple[str, str] | None"]
+
+
+@attrs.frozen
+class Table(Kind):
+    """A table with declared keys; unknown keys are errors with a "did you mean" suggestion."""
+
+    fields: Mapping[str, Field]
+    help: str = ""
+    checks: tuple[TableCheck, ...] = ()
+    expected = "a table"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, dict):
+            raise self.wrong_type(value, path, ctx)
+        for key in value:
+            if key not in self.fields:
+                where = f"in [{format_key_path(path)}]" if path else "at the top level"
+                raise ctx.error(
+                    f"unknown key {key!r} {where}" + did_you_mean(key, self.fields)
+                    + "; expected one of: " + ", ".join(sorted(self.fields)),
+                    (*path, key))
+        out: dict[str, Any] = {}
+        for key, field in self.fields.items():
+            if key in value:
+                out[key] = field.kind.check(value[key], (*path, key), ctx)
+            elif field.required:
+                raise ctx.error(f"missing required key {key!r}"
+                                + (f" ({field.help})" if field.help else ""), path)
+            else:
+                out[key] = field.default
+        for table_check in self.checks:
+            problem = table_check(out)
+            if problem:
+                key, message = problem
+                raise ctx.error(message, (*path, key) if key else path)
+        return out
+
+    def json_schema(self) -> dict[str, Any]:
+        properties = {}
+        for key, field in self.fields.items():
+            prop = field.kind.json_schema()
+            if field.help:
+                prop = {**prop, "description": field.help}
+            if field.default is not None and not isinstance(field.default, (Decimal, date)):
+                prop = {**prop, "default": field.default}
+            properties[key] = prop
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        required = [k for k, f in self.fields.items() if f.required]
+        if required:
+            schema["required"] = required
+        if self.help:
+            schema["description"] = self.help
+        return schema
+
+
+@attrs.frozen
+class ArrayOf(Kind):
+    """An array of tables (``[[steps]]``); entries are named in errors by their ``id_key``."""
+
+    table: Table
+    id_key: str | None = None
+    unique_id: bool = True
+    expected = "an array of tables"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, list):
+            raise self.wrong_type(value, path, ctx)
+        out = []
+        seen: set[Any] = set()
+        for i, entry in enumerate(value):
+            label = None
+            if self.id_key and isinstance(entry, dict) and isinstance(entry.get(self.id_key), str):
+                label = entry[self.id_key]
+            entry_path = (*path, (i, label))
+            checked = self.table.check(entry, entry_path, ctx)
+            if self.id_key and self.unique_id and label is not None:
+                if label in seen:
+                    raise ctx.error(f"{self.id_key} {label!r} is listed twice", entry_path)
+                seen.add(label)
+            out.append(checked)
+        return tuple(out)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.table.json_schema()}
+

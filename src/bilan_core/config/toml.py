@@ -1,0 +1,138 @@
+"""Reading TOML files with located errors, and finding where a key path stands in the text.
+
+The stdlib parser (``tomllib``, or ``tomli`` before Python 3.11) reports syntax errors with a
+line and column but forgets positions once parsed. :class:`KeyLocator` scans the text once to
+map every key path (tables, arrays of tables, dotted keys) to its line and column, so that
+errors found after parsing still point at the line to fix.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bilan_core.errors import ConfigError, KeyPart, Location
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_BARE = r"[A-Za-z0-9_-]+"
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'[^']*'"
+_KEY = rf"(?:{_BARE}|{_QUOTED})"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?")
+_ASSIGN = re.compile(rf"^(\s*)({_DOTTED})\s*=")
+_KEY_PART = re.compile(_KEY)
+
+#: A path as the locator stores it: keys and 0-based array indexes.
+RawPath = tuple[str | int, ...]
+
+
+def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], str]:
+    """Read and parse a TOML file; every failure is a located :class:`ConfigError`.
+
+    Returns the parsed document and its text (for :class:`KeyLocator`).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", Location(file=path)) from None
+    except IsADirectoryError:
+        raise ConfigError(f"expected a {what}, found a directory", Location(file=path)) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the {what}: {exc.strerror}", Location(file=path)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"the {what} is not valid UTF-8 (byte {exc.start + 1}); save it as UTF-8",
+            Location(file=path, line=line),
+        ) from None
+    return parse_toml(text, path), text
+
+
+def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
+    """Parse TOML text, turning the parser's message into a located :class:`ConfigError`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _POSITION.search(message)
+        line = column = None
+        if match:
+            line, column = int(match.group(1)), int(match.group(2))
+            message = message[: match.start()].rstrip()
+        raise ConfigError(
+            f"invalid TOML: {message}", Location(file=path, line=line, column=column)
+        ) from None
+
+
+def split_dotted(dotted: str) -> list[str]:
+    """Split ``a."b.c".d`` into ``["a", "b.c", "d"]``."""
+    parts = []
+    for match in _KEY_PART.finditer(dotted):
+        key = match.group(0)
+        if key[0] in "\"'":
+            key = key[1:-1]
+        parts.append(key)
+    return parts
+
+
+class KeyLocator:
+    """Map key paths of a TOML text to the line and column where they are written."""
+
+    def __init__(self, text: str) -> None:
+        self._where: dict[RawPath, tuple[int, int]] = {}
+        self._scan(text)
+
+    def _scan(self, text: str) -> None:
+        table: RawPath = ()
+        counts: dict[RawPath, int] = {}
+        in_multiline: str | None = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if in_multiline:
+                if line.count(in_multiline) % 2 == 1:
+                    in_multiline = None
+                continue
+            header = _HEADER.match(line)
+            if header:
+                keys = split_dotted(header.group(2))
+                table = self._resolve(keys, counts)
+                if header.group(1) == "[[":
+                    counts[table] = counts.get(table, -1) + 1
+                    table = (*table, counts[table])
+                self._where.setdefault(table, (number, header.start(2) + 1))
+                continue
+            assign = _ASSIGN.match(line)
+            if assign:
+                path = (*table, *split_dotted(assign.group(2)))
+                self._where.setdefault(path, (number, len(assign.group(1)) + 1))
+                rest = line[assign.end():]
+                for quote in ('"""', "'''"):
+                    if rest.count(quote) % 2 == 1:
+                        in_multiline = quote
+
+    def _resolve(self, keys: Sequence[str], counts: dict[RawPath, int]) -> RawPath:
+        # A header inside an array of tables refers to its latest entry: [[a]] then [a.b].
+        path: RawPath = ()
+        for key in keys:
+            path = (*path, key)
+            if path in counts:
+                path = (*path, counts[path])
+        return path
+
+    def locate(self, key_path: Sequence[KeyPart]) -> tuple[int, int] | None:
+        """The line and column of the longest known prefix of ``key_path``."""
+        raw: RawPath = tuple(p[0] if isinstance(p, tuple) else p for p in key_path)
+        for end in range(len(raw), 0, -1):
+            found = self._where.get(raw[:end])
+            if found:
+                return found
+        return None

@@ -1,0 +1,128 @@
+"""Errors the host reports to the user.
+
+Every error the user can cause is a :class:`BilanError`: the CLI prints its message on one line
+(no traceback unless ``--traceback``) and exits with its :attr:`~BilanError.exit_code`: 2 for a
+usage or configuration error, 1 when a run fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from difflib import get_close_matches
+from pathlib import Path
+
+import attrs
+
+#: One element of a key path: a table key, or an array entry (its 0-based index and, where the
+#: entry has one, its id, which is how the user knows it).
+KeyPart = str | tuple[int, str | None]
+
+
+def format_key_path(parts: Sequence[KeyPart]) -> str:
+    """Render a key path the way a user reads it: ``steps[skills_exploration].hours``.
+
+    Array entries show their id where they have one, otherwise their 1-based position
+    (``consent[#2]``).
+    """
+    out = ""
+    for part in parts:
+        if isinstance(part, tuple):
+            index, label = part
+            out += f"[{label}]" if label else f"[#{index + 1}]"
+        else:
+            key = part if _is_bare(part) else f'"{part}"'
+            out += f".{key}" if out else key
+    return out
+
+
+def _is_bare(key: str) -> bool:
+    return bool(key) and all(c.isalnum() or c in "_-" for c in key)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or an empty string."""
+    close = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@attrs.frozen
+class Location:
+    """Where in which file a problem is: any part may be unknown."""
+
+    file: Path | None = None
+    key_path: tuple[KeyPart, ...] = ()
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.file) if self.file is not None else ""
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        key = format_key_path(self.key_path)
+        return ": ".join(p for p in (where, key) if p)
+
+
+class BilanError(Exception):
+    """An error caused by the user's input or environment, reported without a traceback."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(BilanError):
+    """A command was called with arguments it cannot use."""
+
+
+class ConfigError(BilanError):
+    """A pipeline, beneficiary, responses or instrument file is wrong.
+
+    The message names the file, the key path, and the line and column where they are known.
+    """
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.location = location or Location()
+        self.reason = message
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigErrors(ConfigError):
+    """Several configuration errors found in one pass, reported together (one per line)."""
+
+    def __init__(self, errors: Sequence[ConfigError]) -> None:
+        self.errors = list(errors)
+        BilanError.__init__(self, "\n".join(e.message for e in self.errors))
+        self.location = self.errors[0].location
+        self.reason = self.errors[0].reason
+
+
+class PluginError(BilanError):
+    """A plugin could not be loaded or registered (fatal only with ``--strict``)."""
+
+
+class HookError(BilanError):
+    """An exception raised inside a plugin's hook implementation; the run fails (exit 1)."""
+
+    exit_code = 1
+
+    def __init__(self, plugin: str, origin: str, hook: str, error: BaseException) -> None:
+        self.plugin = plugin
+        self.hook = hook
+        self.error = error
+        super().__init__(
+            f"plugin {plugin!r} ({origin}) raised {type(error).__name__} in hook {hook!r}: {error}"
+        )
+
+
+class RunError(BilanError):
+    """The run could not complete for a reason that is not the configuration's."""
+
+    exit_code = 1

@@ -1,0 +1,95 @@
+"""Validators and small value types shared by the domain model."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+CENT = Decimal("0.01")
+
+
+class Phase(enum.Enum):
+    """The three legal phases of a bilan (Code du travail R6313-4), in their legal order."""
+
+    PRELIMINARY = "preliminary"
+    INVESTIGATION = "investigation"
+    CONCLUSIONS = "conclusions"
+
+    @property
+    def rank(self) -> int:
+        """0, 1, 2: the order the law gives the phases."""
+        return list(Phase).index(self)
+
+    @property
+    def label(self) -> str:
+        """The French name of the phase, for user-facing text."""
+        return _PHASE_LABELS[self]
+
+
+_PHASE_LABELS = {
+    Phase.PRELIMINARY: "phase préliminaire",
+    Phase.INVESTIGATION: "phase d'investigation",
+    Phase.CONCLUSIONS: "phase de conclusions",
+}
+
+
+def to_euros(value: Any) -> Decimal:
+    """Convert an amount to ``Decimal`` euros rounded to the cent; floats go through ``str``.
+
+    Raises ``ValueError`` for anything that is not a finite number, including booleans.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"expected an amount in euros, got {value!r}")
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"expected an amount in euros, got {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"expected a finite amount in euros, got {value!r}")
+    return amount.quantize(CENT)
+
+
+def to_hours(value: Any) -> Decimal:
+    """Convert a duration in hours to ``Decimal`` (quarter-hour precision is kept as given)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"expected a number of hours, got {value!r}")
+    try:
+        hours = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise ValueError(f"expected a number of hours, got {value!r}") from None
+    if not hours.is_finite():
+        raise ValueError(f"expected a finite number of hours, got {value!r}")
+    return hours
+
+
+def non_empty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: a string with visible characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name} must be a non-empty text")
+
+
+def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """attrs validator: zero or more."""
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be zero or more, got {value}")
+
+
+def is_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """attrs validator: a calendar date (not a datetime)."""
+    if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
+        raise ValueError(f"{attribute.name} must be a date (YYYY-MM-DD), got {value!r}")
+
+
+def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: an id made of letters, digits, ``_``, ``-`` and ``.``."""
+    if not isinstance(value, str) or not value or not all(
+        c.isalnum() or c in "_-." for c in value
+    ):
+        raise ValueError(
+            f"{attribute.name} must be an identifier (letters, digits, '_', '-', '.'),"
+            f" got {value!r}"
+        )

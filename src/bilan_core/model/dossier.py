@@ -1,0 +1,88 @@
+"""The dossier: the only state of a bilan, enriched step by step."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from bilan_core.model.assessment import InstrumentResult, Responses
+from bilan_core.model.common import Phase, identifier, is_date, non_negative, to_hours
+from bilan_core.model.outcomes import Action, CareerOption, FundingDecision, Synthesis
+from bilan_core.model.people import Beneficiary, Consent, ConsentKind, Provider
+
+#: Version of the dossier's JSON format; bumped when a field changes meaning or is removed.
+DOSSIER_FORMAT_VERSION = 1
+
+
+@attrs.frozen
+class PlannedStep:
+    """A step as the pipeline plans it: which step, in which phase, how many hours."""
+
+    id: str = attrs.field(validator=identifier)
+    phase: Phase = attrs.field(converter=Phase)
+    hours: Decimal = attrs.field(converter=to_hours, validator=non_negative)
+    instruments: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    title: str = ""
+
+
+@attrs.frozen
+class StepRecord:
+    """A step that has run, and the plugin that ran it."""
+
+    id: str
+    phase: Phase = attrs.field(converter=Phase)
+    hours: Decimal = attrs.field(converter=to_hours)
+    plugin: str = ""
+
+
+@attrs.frozen
+class Retention:
+    """What happens to the bilan's documents at its end (R6313-7, décret 2023-1350)."""
+
+    keep_until: date | None = attrs.field(default=None, validator=is_date)
+    basis: str = "destruction à la fin du bilan (aucun consentement de conservation)"
+
+
+@attrs.frozen
+class Dossier:
+    """Everything known about one bilan. Steps return a new dossier (``attrs.evolve``)."""
+
+    id: str = attrs.field(validator=identifier)
+    reference_date: date = attrs.field(validator=is_date)
+    beneficiary: Beneficiary
+    provider: Provider
+    consents: tuple[Consent, ...] = attrs.field(default=(), converter=tuple)
+    plan: tuple[PlannedStep, ...] = attrs.field(default=(), converter=tuple)
+    steps_done: tuple[StepRecord, ...] = attrs.field(default=(), converter=tuple)
+    needs: dict[str, Any] = attrs.field(factory=dict)
+    responses: dict[str, Responses] = attrs.field(factory=dict)
+    results: dict[str, InstrumentResult] = attrs.field(factory=dict)
+    career_options: tuple[CareerOption, ...] = attrs.field(default=(), converter=tuple)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=tuple)
+    funding: tuple[FundingDecision, ...] = attrs.field(default=(), converter=tuple)
+    synthesis: Synthesis | None = None
+    retention: Retention = Retention()
+    recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=tuple)
+    warnings: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name
+
+    def has_consent(self, kind: ConsentKind, recipient: str | None = None) -> bool:
+        """Whether a consent of this kind (and for this recipient) holds on the reference date."""
+        return any(
+            c.kind is kind
+            and (recipient is None or c.recipient == recipient)
+            and c.in_force(self.reference_date)
+            for c in self.consents
+        )
+
+    @property
+    def planned_hours(self) -> Decimal:
+        """The hours of every planned step."""
+        return sum((s.hours for s in self.plan), Decimal(0))
+
+    def warn(self, message: str) -> Dossier:
+        """A copy of the dossier with one more warning."""
+        return attrs.evolve(self, warnings=(*self.warnings, message))

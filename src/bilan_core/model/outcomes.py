@@ -1,0 +1,115 @@
+"""What a bilan produces: career options, actions, funding decisions and the synthèse."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from bilan_core.model.common import identifier, is_date, non_empty, non_negative, to_euros
+
+
+class OptionKind(enum.Enum):
+    """What kind of path a career option is."""
+
+    OCCUPATION = "occupation"
+    BUSINESS_CREATION = "business_creation"
+    TRAINING = "training"
+    INTERNAL_MOBILITY = "internal_mobility"
+
+
+@attrs.frozen
+class CareerOption:
+    """A career path considered for the beneficiary, with why it ranks where it does."""
+
+    id: str = attrs.field(validator=identifier)
+    title: str = attrs.field(validator=non_empty)
+    kind: OptionKind = attrs.field(default=OptionKind.OCCUPATION, converter=OptionKind)
+    score: float = 0.0
+    explanation: str = ""
+    source: str = ""  # the plugin that proposed it
+    code: str | None = None  # a ROME code, when the option is an occupation
+
+
+class ActionKind(enum.Enum):
+    """The kinds of actions of an action plan."""
+
+    TRAINING = "training"
+    VAE = "vae"
+    IMMERSION = "immersion"
+    JOB_SEARCH = "job_search"
+    BUSINESS_CREATION = "business_creation"
+    FOLLOW_UP = "follow_up"
+    OTHER = "other"
+
+
+@attrs.frozen
+class Action:
+    """One step of the action plan: what, by whom, by when."""
+
+    id: str = attrs.field(validator=identifier)
+    title: str = attrs.field(validator=non_empty)
+    kind: ActionKind = attrs.field(default=ActionKind.OTHER, converter=ActionKind)
+    owner: str = "bénéficiaire"
+    due: date | None = attrs.field(default=None, validator=is_date)
+    option: str | None = None  # the career option it serves
+    cost: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_euros)
+    )
+
+
+class Eligibility(enum.Enum):
+    """A funder's answer to a funding request."""
+
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    TO_CHECK = "to_check"
+
+
+@attrs.frozen
+class FundingDecision:
+    """What one funder would cover of a quote, what remains, and why."""
+
+    funder: str = attrs.field(validator=identifier)
+    name: str = attrs.field(validator=non_empty)
+    eligibility: Eligibility = attrs.field(converter=Eligibility)
+    covered: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
+                                   validator=non_negative)
+    remaining: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
+                                     validator=non_negative)
+    paperwork: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    trace: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    source: str = ""
+
+
+class Audience(enum.Enum):
+    """Who a report section is written for."""
+
+    BENEFICIARY = "beneficiary"  # the document de synthèse the beneficiary keeps
+    COUNSELLOR = "counsellor"  # the counsellor's working notes
+
+
+@attrs.frozen
+class ReportSection:
+    """A section of the synthèse, contributed by a plugin through ``report_sections``."""
+
+    id: str = attrs.field(validator=identifier)
+    title: str = attrs.field(validator=non_empty)
+    body: str = ""
+    order: int = 500
+    audience: Audience = attrs.field(default=Audience.BENEFICIARY, converter=Audience)
+    source: str = ""
+
+
+@attrs.frozen
+class Synthesis:
+    """The document de synthèse: its sections in reading order."""
+
+    sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
+    written_on: date | None = attrs.field(default=None, validator=is_date)
+
+    def for_audience(self, audience: Audience) -> tuple[ReportSection, ...]:
+        """The sections meant for one audience, in order."""
+        return tuple(s for s in self.sections if s.audience is audience)

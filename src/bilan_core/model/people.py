@@ -1,0 +1,128 @@
+"""The beneficiary, the provider and the consents the beneficiary gives."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+
+import attrs
+
+from bilan_core.model.common import identifier, is_date, non_empty, non_negative, to_euros
+
+#: The retention ceiling for documents kept with consent (décret 2023-1350, in force 2023-12-31).
+RETENTION_CEILING_YEARS = 3
+
+
+class Status(enum.Enum):
+    """The beneficiary's situation, which decides who may fund the bilan."""
+
+    PRIVATE_EMPLOYEE = "private_employee"
+    PUBLIC_AGENT = "public_agent"
+    JOB_SEEKER = "job_seeker"
+    SELF_EMPLOYED = "self_employed"
+
+    @property
+    def label(self) -> str:
+        """The French name of the status."""
+        return {
+            Status.PRIVATE_EMPLOYEE: "salarié du privé",
+            Status.PUBLIC_AGENT: "agent public",
+            Status.JOB_SEEKER: "demandeur d'emploi",
+            Status.SELF_EMPLOYED: "indépendant",
+        }[self]
+
+
+class PublicBranch(enum.Enum):
+    """The branch of the French civil service a public agent belongs to."""
+
+    FPE = "FPE"
+    FPT = "FPT"
+    FPH = "FPH"
+
+
+def _optional_branch(instance: Beneficiary, attribute: attrs.Attribute[object], value: object) -> None:
+    if value is not None and instance.status is not Status.PUBLIC_AGENT:
+        raise ValueError("public_branch applies only to the status 'public_agent'")
+
+
+@attrs.frozen
+class Beneficiary:
+    """The person taking the bilan, known only by a pseudonymous id.
+
+    No name, address or birth date is held: the id links the dossier to the provider's own
+    records, which stay outside the software.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    status: Status = attrs.field(converter=Status)
+    rqth: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    cpf_balance: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
+                                       validator=non_negative)
+    employer: str | None = None
+    previous_bilan: date | None = attrs.field(default=None, validator=is_date)
+    public_branch: PublicBranch | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(PublicBranch),
+        validator=_optional_branch,
+    )
+
+
+@attrs.frozen
+class Provider:
+    """The organisation running the bilan (prestataire), and whether it is Qualiopi-certified."""
+
+    name: str = attrs.field(validator=non_empty)
+    qualiopi: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    qualiopi_certificate: str | None = None
+    counsellor: str | None = None
+
+
+class ConsentKind(enum.Enum):
+    """What the beneficiary agreed to."""
+
+    BILAN = "bilan"  # to take the bilan at all (L6313-4)
+    SHARING = "sharing"  # to let a named recipient receive the synthèse or results
+    RETENTION = "retention"  # to keep documents after the end, for follow-up (R6313-7)
+
+
+def _check_consent(instance: Consent, attribute: attrs.Attribute[object], value: object) -> None:
+    kind = instance.kind
+    if kind is ConsentKind.SHARING and not instance.recipient:
+        raise ValueError("a 'sharing' consent needs a recipient")
+    if kind is not ConsentKind.SHARING and instance.recipient:
+        raise ValueError(f"a {kind.value!r} consent takes no recipient")
+    if kind is ConsentKind.RETENTION:
+        if instance.until is None:
+            raise ValueError("a 'retention' consent needs an 'until' date")
+        if instance.until <= instance.given_on:
+            raise ValueError("'until' must come after 'given_on'")
+        ceiling = _add_years(instance.given_on, RETENTION_CEILING_YEARS)
+        if instance.until > ceiling:
+            raise ValueError(
+                f"documents may be kept {RETENTION_CEILING_YEARS} years at most:"
+                f" 'until' must be on or before {ceiling.isoformat()}"
+            )
+    elif instance.until is not None:
+        raise ValueError(f"a {kind.value!r} consent takes no 'until' date")
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@attrs.frozen
+class Consent:
+    """A consent the beneficiary gave on a date, recorded by the counsellor."""
+
+    kind: ConsentKind = attrs.field(converter=ConsentKind)
+    given_on: date = attrs.field(validator=is_date)
+    recipient: str | None = None
+    until: date | None = attrs.field(default=None, validator=[is_date, _check_consent])
+
+    def in_force(self, on: date) -> bool:
+        """Whether the consent holds on the given day."""
+        return self.given_on <= on and (self.until is None or on <= self.until)

@@ -1,0 +1,421 @@
+"""The plugin host: finds, loads, blocks and calls plugins, and owns their failures.
+
+Plugins come from three places, loaded in this order:
+
+1. the built-in modules of the core (:data:`BUILTIN_PLUGINS`), as pytest loads its own;
+2. installed distributions, through the entry-point group ``bilan`` (the entry-point name is
+   the plugin's name);
+3. modules named explicitly with ``-p MODULE`` or the pipeline's ``plugins = [...]`` (the module
+   path is the plugin's name).
+
+A plugin that fails to import or to register, or that implements a hook that has no
+specification, is left out with one line naming it, its distribution and version; the command
+goes on without it unless the host is strict. Every hook call goes through :meth:`PluginHost.call`,
+which calls one implementation at a time, so an exception names the plugin that raised it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import attrs
+import pluggy
+
+from bilan_core import hookspecs
+from bilan_core._version import __version__
+from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
+from bilan_core.config.schema import Table
+from bilan_core.errors import HookError, PluginError, did_you_mean
+from bilan_core.markers import PROJECT_NAME
+from bilan_core.model import Instrument
+
+ENTRY_POINT_GROUP = "bilan"
+CORE_DISTRIBUTION = "bilan-core"
+
+#: The core's own plugins: (name, module). They are blocked like any other (``-p no:NAME``).
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("preparation", "bilan_core.steps.preparation"),
+    ("needs_analysis", "bilan_core.steps.needs_analysis"),
+    ("skills_exploration", "bilan_core.steps.skills_exploration"),
+    ("career_options", "bilan_core.steps.career_options"),
+    ("action_plan", "bilan_core.steps.action_plan"),
+    ("renderers", "bilan_core.report.renderers"),
+)
+
+#: Registration hooks the host calls at start-up, with the kind of object each registers.
+REGISTRATIONS: dict[str, type] = {
+    "register_steps": StepDefinition,
+    "register_instruments": Instrument,
+    "register_funders": Funder,
+    "register_occupation_sources": OccupationSource,
+    "register_renderers": Renderer,
+    "register_config_sections": Table,
+}
+
+T = TypeVar("T")
+
+
+@attrs.define
+class PluginInfo:
+    """What the host knows of one plugin, as ``bilan plugins`` shows it."""
+
+    name: str
+    origin: str  # "builtin", "entry-point" or "explicit"
+    module: str
+    distribution: str | None = None
+    version: str | None = None
+    status: str = "pending"  # loaded, blocked, not-allowed, failed
+    error: str | None = None
+    load_time: float = 0.0
+    hooks: list[str] = attrs.field(factory=list)
+
+    @property
+    def label(self) -> str:
+        """``name (distribution version)``: how every message names a plugin."""
+        dist = self.distribution or "no distribution"
+        return f"{self.name!r} ({dist} {self.version})" if self.version else f"{self.name!r} ({dist})"
+
+    def as_json(self) -> dict[str, Any]:
+        """The plugin as ``bilan plugins --json`` prints it."""
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "module": self.module,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "load_time_ms": round(self.load_time * 1000, 3),
+            "hooks": self.hooks,
+        }
+
+
+@attrs.define
+class Registry:
+    """Everything plugins registered, indexed by id, with the plugin that registered it."""
+
+    steps: dict[str, StepDefinition] = attrs.field(factory=dict)
+    instruments: dict[str, Instrument] = attrs.field(factory=dict)
+    funders: dict[str, Funder] = attrs.field(factory=dict)
+    occupation_sources: dict[str, OccupationSource] = attrs.field(factory=dict)
+    renderers: dict[str, Renderer] = attrs.field(factory=dict)
+    config_sections: dict[str, Table] = attrs.field(factory=dict)
+    owners: dict[tuple[str, str], str] = attrs.field(factory=dict)  # (kind, id) -> plugin
+
+    def table_for(self, hook: str) -> dict[str, Any]:
+        return {
+            "register_steps": self.steps,
+            "register_instruments": self.instruments,
+            "register_funders": self.funders,
+            "register_occupation_sources": self.occupation_sources,
+            "register_renderers": self.renderers,
+            "register_config_sections": self.config_sections,
+        }[hook]
+
+
+def _key_of(obj: Any, plugin: str) -> str:
+    if isinstance(obj, Table):
+        return plugin
+    if isinstance(obj, Renderer):
+        return obj.format
+    return str(obj.id)
+
+
+def split_names(value: str | None) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class PluginHost:
+    """Loads plugins and calls their hooks; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        *,
+        explicit: Sequence[str] = (),
+        blocked: Iterable[str] = (),
+        strict: bool = False,
+        trace: Callable[[str], None] | None = None,
+        environ: Mapping[str, str] | None = None,
+        search_path: Sequence[Path] = (),
+        objects: Sequence[tuple[str, object]] = (),
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.explicit = list(dict.fromkeys(explicit))
+        self.blocked = set(blocked) | set(split_names(env.get("BILAN_DISABLE_PLUGINS")))
+        allowed = env.get("BILAN_PLUGINS")
+        self.allowed: set[str] | None = None if allowed is None else set(split_names(allowed))
+        self.strict = strict
+        self.trace = trace
+        if trace is None and env.get("BILAN_TRACE_HOOKS", "") not in ("", "0"):
+            self.trace = _stderr_trace
+        self.search_path = list(search_path)
+        self.objects = list(objects)
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        for family in hookspecs.FAMILIES:
+            self.pm.add_hookspecs(family)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.registry = Registry()
+        self._loaded = False
+
+    # ----------------------------------------------------------------------------- loading
+    @property
+    def failures(self) -> list[PluginInfo]:
+        """The plugins that were left out because they failed."""
+        return [p for p in self.plugins.values() if p.status == "failed"]
+
+    def load(self) -> PluginHost:
+        """Load every plugin, then collect what they register. Idempotent."""
+        if self._loaded:
+            return self
+        self._loaded = True
+        for name, module in BUILTIN_PLUGINS:
+            info = PluginInfo(name, "builtin", module, CORE_DISTRIBUTION, __version__)
+            self._load(info, lambda module=module: importlib.import_module(module))
+        for ep in self._entry_points():
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(
+                ep.name, "entry-point", ep.value,
+                dist.metadata["Name"] if dist is not None else None,
+                dist.version if dist is not None else None,
+            )
+            if info.name in self.plugins:
+                other = self.plugins[info.name]
+                info.status, info.error = "failed", (
+                    f"its name is already used by {other.label}")
+                self.plugins[f"{info.name} ({info.distribution})"] = info
+                continue
+            if self.allowed is not None and info.name not in self.allowed:
+                info.status = "not-allowed"
+                self.plugins[info.name] = info
+                continue
+            self._load(info, ep.load)
+        extra_path = [str(p) for p in self.search_path if str(p) not in sys.path]
+        sys.path[:0] = extra_path
+        for module in self.explicit:
+            if module in self.plugins and self.plugins[module].status != "failed":
+                continue  # already loaded under that name
+            info = PluginInfo(module, "explicit", module)
+            self._load(info, lambda module=module: importlib.import_module(module))
+            if info.distribution is None:
+                info.distribution, info.version = _distribution_of(module)
+        for name, obj in self.objects:
+            info = PluginInfo(name, "explicit", getattr(obj, "__name__", type(obj).__name__))
+            self._load(info, lambda obj=obj: obj)
+        self._collect()
+        self._check_strict()
+        return self
+
+    def _entry_points(self) -> list[metadata.EntryPoint]:
+        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
+        return sorted(eps, key=lambda ep: ep.name)
+
+    def _load(self, info: PluginInfo, importer: Callable[[], Any]) -> None:
+        self.plugins[info.name] = info
+        if info.name in self.blocked:
+            info.status = "blocked"
+            self.pm.set_blocked(info.name)
+            return
+        started = time.perf_counter()
+        try:
+            plugin = importer()
+        except Exception as exc:  # a plugin's import may raise anything: isolate it
+            self._fail(info, f"failed to import: {type(exc).__name__}: {exc}")
+            return
+        finally:
+            info.load_time = time.perf_counter() - started
+        try:
+            self.pm.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:
+            self._fail(info, f"failed to register: {exc}")
+            return
+        except ValueError as exc:  # pluggy: the same object registered under two names
+            self._fail(info, f"failed to register: {exc}")
+            return
+        info.load_time = time.perf_counter() - started
+        problem = self._check_hooks(plugin)
+        if problem:
+            self.pm.unregister(plugin)
+            self._fail(info, problem)
+            return
+        info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        info.status = "loaded"
+
+    def _check_hooks(self, plugin: object) -> str | None:
+        known = hookspecs.hook_names()
+        for caller in self.pm.get_hookcallers(plugin) or []:
+            if caller.spec is None:
+                return (f"implements unknown hook {caller.name!r}"
+                        + did_you_mean(caller.name, known))
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
+                    return f"declares hook {caller.name!r} as a wrapper, which bilan does not support"
+        return None
+
+    def _fail(self, info: PluginInfo, error: str) -> None:
+        info.status, info.error = "failed", error
+
+    def failure_lines(self) -> list[str]:
+        """One line per failed plugin, as the CLI prints them on stderr."""
+        return [f"plugin {p.label} {p.error}; left out" for p in self.failures]
+
+    def _check_strict(self) -> None:
+        if self.strict and self.failures:
+            raise PluginError("\n".join(self.failure_lines())
+                              + "\n--strict: stopping because plugins failed to load")
+
+    def _collect(self) -> None:
+        """Call every registration hook, one plugin at a time, and index what it registers.
+
+        A plugin whose registration raises, registers the wrong kind of object or reuses an id
+        another plugin registered is left out whole: none of what it registered is kept.
+        """
+        for info in list(self.plugins.values()):
+            if info.status != "loaded":
+                continue
+            plugin = self.pm.get_plugin(info.name)
+            staged: list[tuple[str, Any]] = []
+            try:
+                for hook, kind in REGISTRATIONS.items():
+                    for impl in self._impls_of(hook, plugin):
+                        def register(obj: Any, hook: str = hook, kind: type = kind) -> None:
+                            if not isinstance(obj, kind):
+                                raise TypeError(
+                                    f"{hook} registered {type(obj).__name__},"
+                                    f" expected {kind.__name__}")
+                            staged.append((hook, obj))
+                        self._trace(hook, info.name, {"register": "<callback>"})
+                        impl.function(*[{"register": register}[a] for a in impl.argnames])
+                for hook, obj in staged:
+                    key = _key_of(obj, info.name)
+                    owner = self.registry.owners.get((hook, key))
+                    if owner is not None:
+                        raise ValueError(
+                            f"{hook}: {key!r} is already registered by plugin {owner!r}")
+            except Exception as exc:
+                self.pm.unregister(plugin)
+                self._fail(info, f"failed to register: {type(exc).__name__}: {exc}")
+                continue
+            for hook, obj in staged:
+                key = _key_of(obj, info.name)
+                self.registry.table_for(hook)[key] = obj
+                self.registry.owners[(hook, key)] = info.name
+
+    def _impls_of(self, hook: str, plugin: object) -> list[pluggy.HookImpl]:
+        caller = getattr(self.pm.hook, hook)
+        return [impl for impl in caller.get_hookimpls() if impl.plugin is plugin]
+
+    def add_commands(self, cli: Any) -> None:
+        """Let plugins add subcommands to the ``bilan`` group (failures leave the plugin out)."""
+        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
+            try:
+                self._trace("register_commands", impl.plugin_name, {})
+                impl.function(*[{"cli": cli}[a] for a in impl.argnames])
+            except Exception as exc:
+                info = self.plugins[impl.plugin_name]
+                self.pm.unregister(impl.plugin)
+                self._fail(info, f"failed to register commands: {type(exc).__name__}: {exc}")
+
+    # ----------------------------------------------------------------------------- calling
+    def call(self, hook: str, *, firstresult: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of ``hook``, newest plugin first.
+
+        Returns ``(plugin name, result)`` for each non-None result; with ``firstresult``, stops
+        at the first. An exception inside an implementation becomes a :class:`HookError`
+        naming the plugin.
+        """
+        caller = getattr(self.pm.hook, hook)
+        results: list[tuple[str, Any]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            self._trace(hook, impl.plugin_name, kwargs)
+            try:
+                result = impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception as exc:
+                raise HookError(impl.plugin_name, self.origin_of(impl.plugin_name), hook,
+                                exc) from exc
+            if result is not None:
+                results.append((impl.plugin_name, result))
+                if firstresult:
+                    break
+        return results
+
+    def call_list(self, hook: str, kind: type[T], **kwargs: Any) -> list[tuple[str, T]]:
+        """Call a hook whose implementations return lists of ``kind``; flatten and type-check."""
+        out: list[tuple[str, T]] = []
+        for plugin, result in self.call(hook, **kwargs):
+            if not isinstance(result, (list, tuple)) or not all(
+                    isinstance(x, kind) for x in result):
+                raise HookError(plugin, self.origin_of(plugin), hook, TypeError(
+                    f"returned {type(result).__name__}, expected a list of {kind.__name__}"))
+            out.extend((plugin, x) for x in result)
+        return out
+
+    def call_component(self, hook: str, key: str, what: str, function: Callable[..., T],
+                       *args: Any, expect: type | None = None) -> T:
+        """Call a registered component's callable (a step, a funder, a renderer).
+
+        An exception, or a result that is not an instance of ``expect``, becomes a
+        :class:`HookError` naming the plugin that registered the component.
+        """
+        owner = self.registry.owners[(hook, key)]
+        try:
+            result = function(*args)
+        except HookError:
+            raise
+        except Exception as exc:
+            raise HookError(owner, self.origin_of(owner), what, exc) from exc
+        if expect is not None and not isinstance(result, expect):
+            raise HookError(owner, self.origin_of(owner), what, TypeError(
+                f"returned {type(result).__name__}, expected {expect.__name__}"))
+        return result
+
+    def origin_of(self, plugin: str) -> str:
+        info = self.plugins.get(plugin)
+        if info is None:
+            return "registered at run time"
+        return f"{info.distribution or 'no distribution'} {info.version or ''}".strip()
+
+    def _trace(self, hook: str, plugin: str, kwargs: Mapping[str, Any]) -> None:
+        if self.trace is not None:
+            args = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
+            self.trace(f"hook {hook}({args}) -> plugin {plugin!r}")
+
+
+def _short(value: Any) -> str:
+    for attr in ("id", "name"):
+        inner = getattr(value, attr, None)
+        if isinstance(inner, str):
+            return f"<{type(value).__name__} {inner}>"
+    definition = getattr(value, "definition", None)
+    if definition is not None:
+        return f"<{type(value).__name__} {definition.id}>"
+    if hasattr(value, "value") and not isinstance(value, (str, int, float)):
+        return str(value.value)
+    return f"<{type(value).__name__}>"
+
+
+def _stderr_trace(line: str) -> None:
+    print(f"bilan: {line}", file=sys.stderr)
+
+
+def _distribution_of(module: str) -> tuple[str | None, str | None]:
+    top = module.split(".")[0]
+    try:
+        dists = metadata.packages_distributions().get(top, [])
+    except Exception:  # broken metadata on the machine must not stop the host
+        dists = []
+    if dists:
+        try:
+            return dists[0], metadata.version(dists[0])
+        except metadata.PackageNotFoundError:
+            return dists[0], None
+    mod = sys.modules.get(module)
+    version = getattr(mod, "__version__", None)
+    return None, version if isinstance(version, str) else None

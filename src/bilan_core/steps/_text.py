@@ -1,0 +1,57 @@
+"""Small helpers to write French user-facing text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+          "septembre", "octobre", "novembre", "décembre")
+
+
+def french_date(day: date) -> str:
+    """``2 novembre 2026`` (``1er`` for the first of the month)."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{number} {MONTHS[day.month - 1]} {day.year}"
+
+
+def hours(value: Decimal) -> str:
+    """``12 h``, ``2,5 h``: French decimal comma."""
+    text = f"{value.normalize():f}".replace(".", ",")
+    return f"{text} h"
+
+
+def euros(value: Decimal) -> str:
+    """``1 950,00 €`` with a narrow no-break space between thousands."""
+    whole, cents = f"{value:.2f}".split(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return "\u202f".join(groups) + f",{cents}\u00a0€"
+
+
+def bullets(lines: Iterable[str]) -> str:
+    """A Markdown bullet list."""
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def slug(text: str) -> str:
+    """An id made from a French title: ``Éducateur sportif`` -> ``educateur-sportif``."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = "".join(c.lower() if c.isalnum() else "-" for c in ascii_text)
+    return "-".join(part for part in out.split("-") if part) or "option"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clipped to the end of a shorter month."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,94 @@
+"""Step 1, préparation (phase préliminaire): the terms of the bilan, consents and funding."""
+
+from __future__ import annotations
+
+import attrs
+
+from bilan_core.components import FundingRequest, StepDefinition
+from bilan_core.markers import hookimpl
+from bilan_core.model import (
+    Audience,
+    ConsentKind,
+    Dossier,
+    FundingDecision,
+    Phase,
+    ReportSection,
+)
+from bilan_core.pipeline import StepContext
+from bilan_core.steps._text import bullets, euros, french_date, hours
+
+STEP_ID = "preparation"
+
+
+def run(dossier: Dossier, step: StepContext) -> Dossier:
+    """Record the funding decisions for the quote, when the pipeline has a ``[funding]`` table."""
+    funding = step.pipeline.funding
+    if not funding:
+        return dossier
+    request = FundingRequest(
+        beneficiary=dossier.beneficiary,
+        price=funding["price"],
+        hours=funding["hours"] if funding["hours"] is not None else dossier.planned_hours,
+        on=dossier.reference_date,
+        provider_qualiopi=dossier.provider.qualiopi,
+        working_time=funding["working_time"],
+        employer_top_up=funding["employer_top_up"] or 0,
+    )
+    decisions: list[FundingDecision] = []
+    for funder_id, funder in sorted(step.host.registry.funders.items()):
+        decisions.append(step.host.call_component(
+            "register_funders", funder_id, f"funder {funder_id}", funder.decide, request,
+            expect=FundingDecision))
+    decisions.extend(d for _, d in step.host.call_list(
+        "funding_options", FundingDecision, request=request))
+    if not decisions:
+        dossier = dossier.warn("no funder plugin is installed: the funding"
+                               " request could not be studied")
+    return attrs.evolve(dossier, funding=tuple(decisions))
+
+
+@hookimpl
+def register_steps(register):  # type: ignore[no-untyped-def]
+    register(StepDefinition(
+        id=STEP_ID,
+        title="Préparation du bilan",
+        phase=Phase.PRELIMINARY,
+        run=run,
+        description="Information sur le déroulement, les méthodes et la confidentialité ;"
+                    " recueil du consentement ; choix des modalités et du financement.",
+    ))
+
+
+@hookimpl
+def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]:
+    """The circumstances of the bilan, first section of the synthèse."""
+    if audience is not Audience.BENEFICIARY:
+        return []
+    b = dossier.beneficiary
+    lines = [
+        f"Bénéficiaire : {b.id} ({b.status.label})",
+        f"Prestataire : {dossier.provider.name}"
+        + (" (certifié Qualiopi)" if dossier.provider.qualiopi else ""),
+        f"Date de référence : {french_date(dossier.reference_date)}",
+        f"Durée prévue : {hours(dossier.planned_hours)} d'accompagnement",
+    ]
+    if dossier.provider.counsellor:
+        lines.insert(2, f"Consultant·e : {dossier.provider.counsellor}")
+    consent = [c for c in dossier.consents if c.kind is ConsentKind.BILAN]
+    if consent:
+        lines.append(f"Consentement recueilli le {french_date(consent[0].given_on)}")
+    plan = bullets(f"{s.title} ({s.phase.label}, {hours(s.hours)})" for s in dossier.plan)
+    body = bullets(lines) + "\n\nDéroulement prévu :\n\n" + plan
+    if dossier.funding:
+        body += "\n\nFinancement étudié :\n\n" + bullets(
+            f"{d.name} : {_eligibility(d)}, pris en charge {euros(d.covered)},"
+            f" reste à charge {euros(d.remaining)}" for d in dossier.funding)
+    body += ("\n\nCe document est confidentiel : il appartient au bénéficiaire, seul"
+             " destinataire des résultats détaillés.")
+    return [ReportSection(id="circumstances", title="Circonstances du bilan", body=body,
+                          order=100)]
+
+
+def _eligibility(decision: FundingDecision) -> str:
+    return {"eligible": "éligible", "not_eligible": "non éligible",
+            "to_check": "à vérifier"}[decision.eligibility.value]

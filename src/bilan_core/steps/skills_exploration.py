@@ -1,0 +1,97 @@
+"""Step 3, exploration des compétences (phase d'investigation).
+
+Scores every instrument the step names that has responses, through the assessment hooks, and
+records the strengths and weaknesses (points forts, points faibles) the counsellor noted in
+``[plugin.skills_exploration]``.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from bilan_core.components import NormTable, StepDefinition
+from bilan_core.config.schema import Field, ListOf, Str, Table
+from bilan_core.markers import hookimpl
+from bilan_core.model import Audience, Dossier, InstrumentResult, Phase, ReportSection
+from bilan_core.pipeline import StepContext
+from bilan_core.steps._text import bullets
+
+STEP_ID = "skills_exploration"
+TEXTS = ListOf(Str(min_length=1))
+
+SECTION = Table({
+    "strengths": Field(TEXTS, default=(), help="points forts noted by the counsellor"),
+    "weaknesses": Field(TEXTS, default=(), help="points faibles noted by the counsellor"),
+    "experience": Field(TEXTS, default=(), help="jobs, tasks and training, as in a CV"),
+}, help="what the skills exploration brought out")
+
+
+def run(dossier: Dossier, step: StepContext) -> Dossier:
+    """Score the step's instruments and record the counsellor's notes."""
+    host = step.host
+    results = dict(dossier.results)
+    for instrument_id in step.planned.instruments:
+        responses = dossier.responses.get(instrument_id)
+        if responses is None:
+            continue
+        instrument = host.registry.instruments[instrument_id]
+        group = step.pipeline.norms.get(instrument_id)
+        norms = [n for _, n in host.call_list("instrument_norms", NormTable,
+                                              instrument=instrument, group=group)]
+        found = host.call("score_instrument", firstresult=True, instrument=instrument,
+                          responses=responses, norms=norms)
+        if not found:
+            dossier = dossier.warn(f"no plugin can score instrument {instrument_id!r}")
+            continue
+        plugin, result = found[0]
+        if not isinstance(result, InstrumentResult):
+            from bilan_core.errors import HookError
+
+            raise HookError(plugin, host.origin_of(plugin), "score_instrument", TypeError(
+                f"returned {type(result).__name__}, expected InstrumentResult"))
+        sentences = [s for _, s in host.call_list("interpret_scores", str,
+                                                  instrument=instrument, result=result)]
+        results[instrument_id] = attrs.evolve(
+            result, interpretations=(*result.interpretations, *sentences))
+    notes = {k: list(v) for k, v in step.options.items() if v}
+    return attrs.evolve(dossier, results=results,
+                        extra={**dossier.extra, STEP_ID: notes} if notes else dossier.extra)
+
+
+@hookimpl
+def register_steps(register):  # type: ignore[no-untyped-def]
+    register(StepDefinition(
+        id=STEP_ID,
+        title="Exploration des compétences",
+        phase=Phase.INVESTIGATION,
+        run=run,
+        description="Identifier les compétences acquises au fil du parcours, les points"
+                    " forts et les points faibles (inventaire, analyse du CV, entretiens).",
+    ))
+
+
+@hookimpl
+def register_config_sections(register):  # type: ignore[no-untyped-def]
+    register(SECTION)
+
+
+@hookimpl
+def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]:
+    """Skills and aptitudes: the counsellor's notes and each instrument's main results."""
+    if audience is not Audience.BENEFICIARY:
+        return []
+    notes = dossier.extra.get(STEP_ID, {})
+    parts = []
+    for key, title in (("experience", "Votre parcours"), ("strengths", "Vos points forts"),
+                       ("weaknesses", "Vos points de vigilance")):
+        if notes.get(key):
+            parts.append(f"{title} :\n\n{bullets(notes[key])}")
+    for result in dossier.results.values():
+        lines = [f"{name} : {value}" for name, value in result.summary.items()]
+        lines += list(result.interpretations)
+        if lines:
+            parts.append(f"Résultats de l'instrument {result.instrument} :\n\n{bullets(lines)}")
+    if not parts:
+        return []
+    return [ReportSection(id="skills", title="Vos compétences et aptitudes",
+                          body="\n\n".join(parts), order=300)]
