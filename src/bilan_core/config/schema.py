@@ -317,7 +317,7 @@ class Table(Kind):
             raise self.wrong_type(value, path, ctx)
         for key in value:
             if key not in self.fields:
-                where = f"in [{format_key_path(path)}]" if path else "at the top level"
+                where = f"in {format_key_path(path)}" if path else "at the top level"
                 raise ctx.error(
                     f"unknown key {key!r} {where}" + did_you_mean(key, self.fields)
                     + "; expected one of: " + ", ".join(sorted(self.fields)),

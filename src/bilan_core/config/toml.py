@@ -104,10 +104,13 @@ class KeyLocator:
             header = _HEADER.match(line)
             if header:
                 keys = split_dotted(header.group(2))
-                table = self._resolve(keys, counts)
                 if header.group(1) == "[[":
-                    counts[table] = counts.get(table, -1) + 1
-                    table = (*table, counts[table])
+                    array = (*self._resolve(keys[:-1], counts), keys[-1])
+                    counts[array] = counts.get(array, -1) + 1
+                    self._where.setdefault(array, (number, header.start(2) + 1))
+                    table = (*array, counts[array])
+                else:
+                    table = self._resolve(keys, counts)
                 self._where.setdefault(table, (number, header.start(2) + 1))
                 continue
             assign = _ASSIGN.match(line)

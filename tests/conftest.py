@@ -1,0 +1,101 @@
+"""Shared fixtures: running the real ``bilan`` command and writing pipeline files."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+
+from bilan_core.cli import main
+
+settings.register_profile("ci", deadline=None, derandomize=True, max_examples=150,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+#: A valid pipeline using the five built-in steps; tests replace parts of it.
+PIPELINE = """\
+reference_date = 2026-11-02
+
+[beneficiary]
+id = "B-TEST-001"
+status = "private_employee"
+cpf_balance = "1200.00"
+employer = "Entreprise Exemple"
+
+[provider]
+name = "Centre de bilan Test"
+qualiopi = true
+
+[[consent]]
+kind = "bilan"
+given_on = 2026-10-01
+
+[[steps]]
+id = "preparation"
+hours = 2
+
+[[steps]]
+id = "needs_analysis"
+hours = 3
+
+[[steps]]
+id = "skills_exploration"
+hours = 5
+
+[[steps]]
+id = "career_options"
+hours = 4
+
+[[steps]]
+id = "action_plan"
+hours = 3
+
+[plugin.needs_analysis]
+request = "Faire le point après dix ans dans le même poste."
+
+[plugin.career_options]
+proposed = ["Technicienne de maintenance", "Formatrice"]
+"""
+
+
+@attrs.frozen
+class Result:
+    """What a ``bilan`` command did: exit status and both streams."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def bilan(capsys, monkeypatch):
+    """Run the real ``bilan`` command line in-process: ``bilan("validate", path)``."""
+    monkeypatch.delenv("BILAN_PLUGINS", raising=False)
+    monkeypatch.delenv("BILAN_DISABLE_PLUGINS", raising=False)
+    monkeypatch.delenv("BILAN_TRACE_HOOKS", raising=False)
+    # The journal plugin is installed in the test environment; keep its files out of the way.
+
+    def run(*args: object) -> Result:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def pipeline_file(tmp_path: Path):
+    """Write a pipeline file (the default one, or ``text``) and return its path."""
+
+    def write(text: str = PIPELINE, name: str = "pipeline.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
