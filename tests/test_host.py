@@ -275,7 +275,7 @@ def test_hooks_are_called_in_the_exact_order_of_the_legal_phases(tmp_path):
         ("career_options", "B-TEST-001-20261102"),
         ("step_end", "career_options"),
         ("step_start", "action_plan"),
-        ("plan_actions", "formatrice,technicienne-de-maintenance"),
+        ("plan_actions", "technicienne-de-maintenance,formatrice"),
         ("step_end", "action_plan"),
         ("report_sections", "beneficiary"),
         ("report_sections", "counsellor"),
@@ -290,7 +290,7 @@ def test_hooks_are_called_in_the_exact_order_of_the_legal_phases(tmp_path):
     assert dossier.results["demo"].interpretations == (
         "Intérêt marqué pour les activités concrètes.",)
     assert [o.id for o in dossier.career_options] == [
-        "formatrice", "technicienne-de-maintenance", "m1607"]  # score, then id
+        "technicienne-de-maintenance", "formatrice", "m1607"]  # by score
     assert dossier.career_options[-1].source == "test_plugin_0"
 
 

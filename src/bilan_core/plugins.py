@@ -16,6 +16,7 @@ which calls one implementation at a time, so an exception names the plugin that 
 
 from __future__ import annotations
 
+import enum
 import importlib
 import os
 import sys
@@ -291,7 +292,7 @@ class PluginHost:
                                     f"{hook} registered {type(obj).__name__},"
                                     f" expected {kind.__name__}")
                             staged.append((hook, obj))
-                        self._trace(hook, info.name, {"register": "<callback>"})
+                        self._trace(hook, info.name, {"register": register})
                         impl.function(*[{"register": register}[a] for a in impl.argnames])
                 for hook, obj in staged:
                     key = _key_of(obj, info.name)
@@ -333,7 +334,10 @@ class PluginHost:
         """
         caller = getattr(self.pm.hook, hook)
         results: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):
+        impls = caller.get_hookimpls()
+        if not impls:
+            self._trace(hook, None, kwargs)
+        for impl in reversed(impls):
             self._trace(hook, impl.plugin_name, kwargs)
             try:
                 result = impl.function(*[kwargs[a] for a in impl.argnames])
@@ -382,13 +386,20 @@ class PluginHost:
             return "registered at run time"
         return f"{info.distribution or 'no distribution'} {info.version or ''}".strip()
 
-    def _trace(self, hook: str, plugin: str, kwargs: Mapping[str, Any]) -> None:
+    def _trace(self, hook: str, plugin: str | None, kwargs: Mapping[str, Any]) -> None:
         if self.trace is not None:
             args = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
-            self.trace(f"hook {hook}({args}) -> plugin {plugin!r}")
+            target = f"plugin {plugin!r}" if plugin else "no implementation"
+            self.trace(f"hook {hook}({args}) -> {target}")
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        return str(value.value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    if callable(value) and not hasattr(value, "id"):
+        return "<callback>"
     for attr in ("id", "name"):
         inner = getattr(value, attr, None)
         if isinstance(inner, str):
@@ -396,7 +407,7 @@ def _short(value: Any) -> str:
     definition = getattr(value, "definition", None)
     if definition is not None:
         return f"<{type(value).__name__} {definition.id}>"
-    if hasattr(value, "value") and not isinstance(value, (str, int, float)):
+    if hasattr(value, "value"):
         return str(value.value)
     return f"<{type(value).__name__}>"
 

@@ -79,11 +79,14 @@ def state(ctx: click.Context | None = None) -> State:
 
 
 class BilanGroup(click.Group):
-    """A group whose built-in commands load lazily and whose plugin commands load on demand."""
+    """A group whose built-in commands load lazily and whose plugin commands load on demand.
+
+    Plugin commands are collected per invocation (in ``ctx.meta``), never added to the group
+    itself, so one process can run several invocations with different plugins.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands(ctx)
-        return sorted({*BUILTIN_COMMANDS, *self.commands})
+        return sorted({*BUILTIN_COMMANDS, *self.commands, *self._plugin_commands(ctx)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = BUILTIN_COMMANDS.get(cmd_name)
@@ -91,18 +94,22 @@ class BilanGroup(click.Group):
             module, _, attr = target.partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
             return command
-        if cmd_name not in self.commands:
-            self._add_plugin_commands(ctx)
-        return self.commands.get(cmd_name)
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        return self._plugin_commands(ctx).get(cmd_name)
 
-    def _add_plugin_commands(self, ctx: click.Context) -> None:
-        if getattr(self, "_plugins_added", False):
-            return
-        self._plugins_added = True
-        if ctx.obj is None:  # --help before the group callback has run
-            ctx.obj = State(ctx.params.get("plugins", ()), ctx.params.get("strict", False),
-                            ctx.params.get("trace_hooks", False))
-        state(ctx).host().add_commands(self)
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        found: dict[str, click.Command] | None = ctx.meta.get("bilan.plugin_commands")
+        if found is None:
+            if ctx.obj is None:  # resolving the command runs before the group callback
+                ctx.obj = State(ctx.params.get("plugins", ()), ctx.params.get("strict", False),
+                                ctx.params.get("trace_hooks", False))
+            collector = click.Group("bilan")
+            state(ctx).host().add_commands(collector)
+            found = ctx.meta["bilan.plugin_commands"] = {
+                name: command for name, command in collector.commands.items()
+                if name not in BUILTIN_COMMANDS}
+        return found
 
 
 _TRACEBACK = {"on": False}
@@ -111,12 +118,13 @@ _TRACEBACK = {"on": False}
 @click.group(cls=BilanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="bilan",
                       message="%(prog)s %(version)s")
-@click.option("-p", "plugins", multiple=True, metavar="MODULE|no:NAME",
+# -p, --strict and --trace-hooks are eager so that --help after them lists plugin commands.
+@click.option("-p", "plugins", multiple=True, metavar="MODULE|no:NAME", is_eager=True,
               help="Load a plugin module, or block a plugin with no:NAME. Repeatable.")
-@click.option("--strict", is_flag=True, help="Exit 2 when a plugin fails to load.")
+@click.option("--strict", is_flag=True, is_eager=True, help="Exit 2 when a plugin fails to load.")
 @click.option("--traceback", "show_traceback", is_flag=True,
               help="Show the Python traceback of errors.")
-@click.option("--trace-hooks", is_flag=True,
+@click.option("--trace-hooks", is_flag=True, is_eager=True,
               help="Log every hook call on stderr (also BILAN_TRACE_HOOKS=1).")
 @click.pass_context
 def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
@@ -136,8 +144,6 @@ def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceba
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bilan`` script; returns the exit status."""
-    from bilan_core.errors import BilanError
-
     _TRACEBACK["on"] = "--traceback" in (sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="bilan",
@@ -148,22 +154,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("bilan: aborted", err=True)
         return 1
-    except BilanError as exc:
-        if _TRACEBACK["on"]:
-            traceback.print_exc()
-        for line in str(exc).splitlines():
-            click.echo(f"bilan: error: {line}", err=True)
-        return exc.exit_code
     except KeyboardInterrupt:
         click.echo("bilan: interrupted", err=True)
         return 130
     except Exception as exc:
-        if _TRACEBACK["on"]:
-            traceback.print_exc()
-        click.echo(f"bilan: internal error: {type(exc).__name__}: {exc}"
-                   " (run with --traceback and report it)", err=True)
-        return 1
+        return _report(exc)
     return result if isinstance(result, int) else 0
+
+
+def _report(exc: Exception) -> int:
+    """Print an error in one line per message (traceback only when asked); its exit status."""
+    from bilan_core.errors import BilanError  # imported here: --version must stay light
+
+    if _TRACEBACK["on"]:
+        traceback.print_exc()
+    if isinstance(exc, BilanError):
+        for line in str(exc).splitlines():
+            click.echo(f"bilan: error: {line}", err=True)
+        return exc.exit_code
+    click.echo(f"bilan: internal error: {type(exc).__name__}: {exc}"
+               " (run with --traceback and report it)", err=True)
+    return 1
 
 
 def run() -> None:  # pragma: no cover - the console script

@@ -44,9 +44,9 @@ def validate_command(pipeline_file: Path, when: datetime | None) -> None:
     """Check a pipeline file and every file it references, contents included."""
     _host, pipeline = load(pipeline_file, when)
     _warn(pipeline.warnings)
-    hours = sum(s.hours for s in pipeline.steps)
+    hours = sum(s.hours for s in pipeline.steps).normalize()
     instruments = {i for s in pipeline.steps for i in s.instruments}
-    click.echo(f"{pipeline_file}: valid — {len(pipeline.steps)} steps, {hours} h planned,"
+    click.echo(f"{pipeline_file}: valid — {len(pipeline.steps)} steps, {hours:f} h planned,"
                f" {len(instruments)} instruments, {len(pipeline.responses)} responses files,"
                f" reference date {pipeline.reference_date.isoformat()}")
 
@@ -73,6 +73,6 @@ def run_command(pipeline_file: Path, output: Path, when: datetime | None,
     width = max(len(s.title) for s in dossier.plan) if dossier.plan else 0
     for number, (planned, done) in enumerate(zip(dossier.plan, dossier.steps_done), start=1):
         click.echo(f"  {number}. {planned.title.ljust(width)}  {planned.phase.value:<13}"
-                   f"  {planned.hours:>5} h  ({done.plugin})")
-    click.echo(f"Total: {dossier.planned_hours} h planned in {len(dossier.steps_done)} steps")
+                   f"  {planned.hours.normalize():>5f} h  ({done.plugin})")
+    click.echo(f"Total: {dossier.planned_hours.normalize():f} h planned in {len(dossier.steps_done)} steps")
     click.echo("Wrote: " + ", ".join(str(p) for p in written))

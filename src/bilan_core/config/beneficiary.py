@@ -30,6 +30,7 @@ INLINE_BENEFICIARY = Table(
     {**BENEFICIARY_FIELDS,
      "id": Field(Str(min_length=1), help=BENEFICIARY_FIELDS["id"].help),
      "status": Field(BENEFICIARY_FIELDS["status"].kind, help=BENEFICIARY_FIELDS["status"].help),
+     "rqth": Field(Bool(), help=BENEFICIARY_FIELDS["rqth"].help),
      "file": Field(FilePath(), help="a beneficiary file, instead of the keys inline")},
     help="the beneficiary: inline keys, or file = \"beneficiary.toml\"",
 )

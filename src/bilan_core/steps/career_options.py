@@ -40,9 +40,11 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     options = []
     for plugin, option in step.host.call_list("career_options", CareerOption, dossier=dossier):
         options.append(option if option.source else attrs.evolve(option, source=plugin))
-    for title in step.options.get("proposed", ()):
+    for position, title in enumerate(step.options.get("proposed", ())):
+        # The counsellor's order is kept: 1.0, 0.99, 0.98... rank them in the order written.
         options.append(CareerOption(
-            id=slug(title), title=title, score=1.0, source="entretiens",
+            id=slug(title), title=title, score=round(1.0 - position / 100, 2),
+            source="entretiens",
             explanation="Piste évoquée par le bénéficiaire lors des entretiens."))
     ranked = rank(options)[: step.options.get("max_options", 10)]
     if not ranked:
