@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import PIPELINE
 
 from bilan_core import hookspecs
 from bilan_core.model.serialize import read_dossier
-from conftest import PIPELINE
 
 BUILTIN_STEPS = ["preparation", "needs_analysis", "skills_exploration", "career_options",
                  "action_plan"]
@@ -84,7 +84,7 @@ def test_schema_includes_plugin_sections(bilan):
 
 def test_schema_validates_the_examples(bilan):
     jsonschema = pytest.importorskip("jsonschema")
-    import tomllib  # noqa: F401 - only where available
+    import tomllib
     schema = json.loads(bilan("schema").out)
     for path in Path(__file__).parents[1].glob("examples/*/pipeline.toml"):
         data = json.loads(json.dumps(tomllib.loads(path.read_text("utf-8")), default=str))

@@ -6,6 +6,7 @@ import types
 from pathlib import Path
 
 import pytest
+from conftest import PIPELINE
 
 from bilan_core import hookimpl
 from bilan_core.components import StepDefinition
@@ -25,7 +26,6 @@ from bilan_core.model import (
 )
 from bilan_core.pipeline import run_pipeline
 from bilan_core.plugins import BUILTIN_PLUGINS, PluginHost
-from conftest import PIPELINE
 
 NO_ENV: dict[str, str] = {"BILAN_PLUGINS": ""}  # no installed plugin: only what the test adds
 
@@ -178,7 +178,7 @@ def test_a_step_raising_names_the_plugin_that_registered_it(tmp_path):
 
     host = host_with(plugin(register_steps=register_steps))
     text = PIPELINE + '\n[[steps]]\nid = "broken_step"\nhours = 1\n'
-    with pytest.raises(HookError, match="'test_plugin_0' .* in hook 'step broken_step'"):
+    with pytest.raises(HookError, match=r"'test_plugin_0' .* in hook 'step broken_step'"):
         run_pipeline(_pipeline(tmp_path, text, host), host)
 
 

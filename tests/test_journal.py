@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+
 from conftest import PIPELINE
 
 RETENTION = "\n[[consent]]\nkind = \"retention\"\ngiven_on = 2026-10-01\nuntil = 2027-10-01\n"

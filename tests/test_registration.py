@@ -8,11 +8,11 @@ import textwrap
 from decimal import Decimal
 
 import pytest
+from conftest import PIPELINE
 
 from bilan_core.components import OccupationSource
 from bilan_core.model import FundingDecision
 from bilan_core.model.serialize import read_dossier
-from conftest import PIPELINE
 
 PLUGIN = '''
 from decimal import Decimal

@@ -17,6 +17,7 @@ which calls one implementation at a time, so an exception names the plugin that 
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import os
 import sys
@@ -81,7 +82,8 @@ class PluginInfo:
     def label(self) -> str:
         """``name (distribution version)``: how every message names a plugin."""
         dist = self.distribution or "no distribution"
-        return f"{self.name!r} ({dist} {self.version})" if self.version else f"{self.name!r} ({dist})"
+        version = f" {self.version}" if self.version else ""
+        return f"{self.name!r} ({dist}{version})"
 
     def as_json(self) -> dict[str, Any]:
         """The plugin as ``bilan plugins --json`` prints it."""
@@ -111,14 +113,16 @@ class Registry:
     owners: dict[tuple[str, str], str] = attrs.field(factory=dict)  # (kind, id) -> plugin
 
     def table_for(self, hook: str) -> dict[str, Any]:
-        return {
+        """The index a registration hook fills."""
+        tables: dict[str, dict[str, Any]] = {
             "register_steps": self.steps,
             "register_instruments": self.instruments,
             "register_funders": self.funders,
             "register_occupation_sources": self.occupation_sources,
             "register_renderers": self.renderers,
             "register_config_sections": self.config_sections,
-        }[hook]
+        }
+        return tables[hook]
 
 
 def _key_of(obj: Any, plugin: str) -> str:
@@ -179,7 +183,7 @@ class PluginHost:
         self._loaded = True
         for name, module in BUILTIN_PLUGINS:
             info = PluginInfo(name, "builtin", module, CORE_DISTRIBUTION, __version__)
-            self._load(info, lambda module=module: importlib.import_module(module))
+            self._load(info, functools.partial(importlib.import_module, module))
         for ep in self._entry_points():
             dist = getattr(ep, "dist", None)
             info = PluginInfo(
@@ -204,12 +208,12 @@ class PluginHost:
             if module in self.plugins and self.plugins[module].status != "failed":
                 continue  # already loaded under that name
             info = PluginInfo(module, "explicit", module)
-            self._load(info, lambda module=module: importlib.import_module(module))
+            self._load(info, functools.partial(importlib.import_module, module))
             if info.distribution is None:
                 info.distribution, info.version = _distribution_of(module)
         for name, obj in self.objects:
             info = PluginInfo(name, "explicit", getattr(obj, "__name__", type(obj).__name__))
-            self._load(info, lambda obj=obj: obj)
+            self._load(info, functools.partial(_identity, obj))
         self._collect()
         self._check_strict()
         return self
@@ -257,7 +261,8 @@ class PluginHost:
                         + did_you_mean(caller.name, known))
             for impl in caller.get_hookimpls():
                 if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
-                    return f"declares hook {caller.name!r} as a wrapper, which bilan does not support"
+                    return (f"declares hook {caller.name!r} as a wrapper,"
+                            " which bilan does not support")
         return None
 
     def _fail(self, info: PluginInfo, error: str) -> None:
@@ -286,7 +291,8 @@ class PluginHost:
             try:
                 for hook, kind in REGISTRATIONS.items():
                     for impl in self._impls_of(hook, plugin):
-                        def register(obj: Any, hook: str = hook, kind: type = kind) -> None:
+                        def register(obj: Any, hook: str = hook, kind: type = kind,
+                                     staged: list[tuple[str, Any]] = staged) -> None:
                             if not isinstance(obj, kind):
                                 raise TypeError(
                                     f"{hook} registered {type(obj).__name__},"
@@ -391,6 +397,10 @@ class PluginHost:
             args = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
             target = f"plugin {plugin!r}" if plugin else "no implementation"
             self.trace(f"hook {hook}({args}) -> {target}")
+
+
+def _identity(value: object) -> object:
+    return value
 
 
 def _short(value: Any) -> str:

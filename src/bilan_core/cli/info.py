@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def hooks_command(as_json: bool) -> None:
     """Print the reference of every hook, from the specifications."""
     from bilan_core import hookspecs
 
-    reference = []
+    reference: list[dict[str, Any]] = []
     for family in hookspecs.FAMILIES:
         hooks = []
         for name, function in vars(family).items():

@@ -74,5 +74,6 @@ def run_command(pipeline_file: Path, output: Path, when: datetime | None,
     for number, (planned, done) in enumerate(zip(dossier.plan, dossier.steps_done), start=1):
         click.echo(f"  {number}. {planned.title.ljust(width)}  {planned.phase.value:<13}"
                    f"  {planned.hours.normalize():>5f} h  ({done.plugin})")
-    click.echo(f"Total: {dossier.planned_hours.normalize():f} h planned in {len(dossier.steps_done)} steps")
+    click.echo(f"Total: {dossier.planned_hours.normalize():f} h planned"
+               f" in {len(dossier.steps_done)} steps")
     click.echo("Wrote: " + ", ".join(str(p) for p in written))

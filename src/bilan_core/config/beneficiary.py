@@ -36,7 +36,8 @@ INLINE_BENEFICIARY = Table(
 )
 
 
-def make_beneficiary(values: dict[str, Any], path: tuple[KeyPart, ...], ctx: Context) -> Beneficiary:
+def make_beneficiary(values: dict[str, Any], path: tuple[KeyPart, ...],
+                     ctx: Context) -> Beneficiary:
     """Build the model from checked values; a rule the model enforces becomes a located error."""
     kwargs = {k: v for k, v in values.items() if v is not None and k != "file"}
     try:

@@ -61,7 +61,8 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], str]:
 def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML text, turning the parser's message into a located :class:`ConfigError`."""
     try:
-        return tomllib.loads(text)
+        document: dict[str, Any] = tomllib.loads(text)
+        return document
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _POSITION.search(message)

@@ -7,7 +7,7 @@ from datetime import date
 
 import attrs
 
-from bilan_core.model.common import identifier, is_date, non_empty
+from bilan_core.model.common import as_tuple, identifier, is_date, non_empty
 
 #: One answer: a number (Likert, rating), a yes/no, a chosen option or free text, or a ranking.
 Answer = int | float | bool | str | tuple[str, ...]
@@ -39,9 +39,9 @@ class Item:
 
     id: str = attrs.field(validator=identifier)
     text: str = attrs.field(validator=non_empty)
-    keys: tuple[Key, ...] = attrs.field(default=(), converter=tuple)
+    keys: tuple[Key, ...] = attrs.field(default=(), converter=as_tuple)
     format: ResponseFormat | None = None  # None: the instrument's response scale
-    options: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    options: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
 
 @attrs.frozen
@@ -51,7 +51,7 @@ class ResponseScale:
     format: ResponseFormat = attrs.field(converter=ResponseFormat)
     min: int = 1
     max: int = 5
-    labels: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    labels: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.min >= self.max and self.format in (ResponseFormat.LIKERT, ResponseFormat.RATING):
@@ -77,8 +77,8 @@ class Instrument:
     language: str = "fr"
     licence: str = ""
     response_scale: ResponseScale = ResponseScale(ResponseFormat.LIKERT)
-    scales: tuple[Scale, ...] = attrs.field(default=(), converter=tuple)
-    items: tuple[Item, ...] = attrs.field(default=(), converter=tuple)
+    scales: tuple[Scale, ...] = attrs.field(default=(), converter=as_tuple)
+    items: tuple[Item, ...] = attrs.field(default=(), converter=as_tuple)
     instructions: str = ""
 
     def item_ids(self) -> frozenset[str]:
@@ -120,8 +120,8 @@ class InstrumentResult:
 
     instrument: str
     version: str
-    scales: tuple[ScaleScore, ...] = attrs.field(default=(), converter=tuple)
-    flags: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    scales: tuple[ScaleScore, ...] = attrs.field(default=(), converter=as_tuple)
+    flags: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     norm_group: str | None = None
     summary: dict[str, str] = attrs.field(factory=dict)  # e.g. {"holland_code": "SEA"}
-    interpretations: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    interpretations: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -93,3 +94,8 @@ def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
             f"{attribute.name} must be an identifier (letters, digits, '_', '-', '.'),"
             f" got {value!r}"
         )
+
+
+def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """attrs converter: any iterable to a tuple, so frozen values hold no mutable list."""
+    return tuple(value)

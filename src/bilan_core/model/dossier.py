@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from bilan_core.model.assessment import InstrumentResult, Responses
-from bilan_core.model.common import Phase, identifier, is_date, non_negative, to_hours
+from bilan_core.model.common import Phase, as_tuple, identifier, is_date, non_negative, to_hours
 from bilan_core.model.outcomes import Action, CareerOption, FundingDecision, Synthesis
 from bilan_core.model.people import Beneficiary, Consent, ConsentKind, Provider
 
@@ -24,7 +24,7 @@ class PlannedStep:
     id: str = attrs.field(validator=identifier)
     phase: Phase = attrs.field(converter=Phase)
     hours: Decimal = attrs.field(converter=to_hours, validator=non_negative)
-    instruments: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    instruments: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     title: str = ""
 
 
@@ -54,19 +54,19 @@ class Dossier:
     reference_date: date = attrs.field(validator=is_date)
     beneficiary: Beneficiary
     provider: Provider
-    consents: tuple[Consent, ...] = attrs.field(default=(), converter=tuple)
-    plan: tuple[PlannedStep, ...] = attrs.field(default=(), converter=tuple)
-    steps_done: tuple[StepRecord, ...] = attrs.field(default=(), converter=tuple)
+    consents: tuple[Consent, ...] = attrs.field(default=(), converter=as_tuple)
+    plan: tuple[PlannedStep, ...] = attrs.field(default=(), converter=as_tuple)
+    steps_done: tuple[StepRecord, ...] = attrs.field(default=(), converter=as_tuple)
     needs: dict[str, Any] = attrs.field(factory=dict)
     responses: dict[str, Responses] = attrs.field(factory=dict)
     results: dict[str, InstrumentResult] = attrs.field(factory=dict)
-    career_options: tuple[CareerOption, ...] = attrs.field(default=(), converter=tuple)
-    actions: tuple[Action, ...] = attrs.field(default=(), converter=tuple)
-    funding: tuple[FundingDecision, ...] = attrs.field(default=(), converter=tuple)
+    career_options: tuple[CareerOption, ...] = attrs.field(default=(), converter=as_tuple)
+    actions: tuple[Action, ...] = attrs.field(default=(), converter=as_tuple)
+    funding: tuple[FundingDecision, ...] = attrs.field(default=(), converter=as_tuple)
     synthesis: Synthesis | None = None
     retention: Retention = Retention()
-    recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=tuple)
-    warnings: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple)
+    warnings: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name
 
     def has_consent(self, kind: ConsentKind, recipient: str | None = None) -> bool:

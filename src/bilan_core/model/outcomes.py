@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from bilan_core.model.common import identifier, is_date, non_empty, non_negative, to_euros
+from bilan_core.model.common import as_tuple, identifier, is_date, non_empty, non_negative, to_euros
 
 
 class OptionKind(enum.Enum):
@@ -79,8 +79,8 @@ class FundingDecision:
                                    validator=non_negative)
     remaining: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
                                      validator=non_negative)
-    paperwork: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    trace: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    paperwork: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    trace: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     source: str = ""
 
 
@@ -107,7 +107,7 @@ class ReportSection:
 class Synthesis:
     """The document de synthèse: its sections in reading order."""
 
-    sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=tuple)
+    sections: tuple[ReportSection, ...] = attrs.field(default=(), converter=as_tuple)
     written_on: date | None = attrs.field(default=None, validator=is_date)
 
     def for_audience(self, audience: Audience) -> tuple[ReportSection, ...]:

@@ -41,9 +41,14 @@ class PublicBranch(enum.Enum):
     FPH = "FPH"
 
 
-def _optional_branch(instance: Beneficiary, attribute: attrs.Attribute[object], value: object) -> None:
+def _optional_branch(instance: Beneficiary, attribute: attrs.Attribute[PublicBranch | None],
+                     value: PublicBranch | None) -> None:
     if value is not None and instance.status is not Status.PUBLIC_AGENT:
         raise ValueError("public_branch applies only to the status 'public_agent'")
+
+
+def _to_branch(value: str | PublicBranch | None) -> PublicBranch | None:
+    return None if value is None else PublicBranch(value)
 
 
 @attrs.frozen
@@ -63,7 +68,7 @@ class Beneficiary:
     previous_bilan: date | None = attrs.field(default=None, validator=is_date)
     public_branch: PublicBranch | None = attrs.field(
         default=None,
-        converter=attrs.converters.optional(PublicBranch),
+        converter=_to_branch,
         validator=_optional_branch,
     )
 

@@ -32,7 +32,7 @@ def _structure_answer(value: Any, _: Any) -> Answer:
     raise ValueError(f"not an answer: {value!r}")
 
 
-converter.register_structure_hook(Answer, _structure_answer)  # type: ignore[arg-type]
+converter.register_structure_hook(Answer, _structure_answer)
 
 
 def dossier_to_json(dossier: Dossier) -> str:

@@ -25,7 +25,7 @@ def hours(value: Decimal) -> str:
 def euros(value: Decimal) -> str:
     """``1 950,00 €`` with a narrow no-break space between thousands."""
     whole, cents = f"{value:.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
