@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import PIPELINE
 
@@ -83,11 +89,20 @@ def test_schema_includes_plugin_sections(bilan):
 
 
 def test_schema_validates_the_examples(bilan):
-    jsonschema = pytest.importorskip("jsonschema")
-    import tomllib
     schema = json.loads(bilan("schema").out)
-    for path in Path(__file__).parents[1].glob("examples/*/pipeline.toml"):
+    jsonschema.Draft202012Validator.check_schema(schema)
+    examples = sorted(Path(__file__).parents[1].glob("examples/*/pipeline.toml"))
+    assert len(examples) >= 3
+    for path in examples:
         data = json.loads(json.dumps(tomllib.loads(path.read_text("utf-8")), default=str))
+        jsonschema.validate(data, schema)
+
+
+def test_schema_rejects_what_validate_rejects(bilan):
+    schema = json.loads(bilan("schema").out)
+    data = json.loads(json.dumps(tomllib.loads(PIPELINE), default=str))
+    data["steps"][0]["hour"] = 2
+    with pytest.raises(jsonschema.ValidationError, match="'hour' was unexpected"):
         jsonschema.validate(data, schema)
 
 
