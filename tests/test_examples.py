@@ -59,3 +59,11 @@ def test_examples_cover_the_three_situations():
     rqth = by_name["salarie-rqth"]
     assert rqth.beneficiary.rqth
     assert any(c.kind is ConsentKind.SHARING for c in rqth.consents)
+
+
+def test_tox_installs_every_first_party_plugin():
+    root = Path(__file__).parents[1]
+    tox = (root / "tox.ini").read_text(encoding="utf-8")
+    for folder in sorted((root / "plugins").iterdir()):
+        if (folder / "pyproject.toml").is_file():
+            assert f"{{tox_root}}/plugins/{folder.name}" in tox, folder.name
