@@ -115,6 +115,17 @@ def test_registering_an_id_twice_names_the_first_owner():
     assert host.registry.owners[("register_steps", "preparation")] == "preparation"
 
 
+def test_registering_an_id_twice_in_one_plugin_is_refused():
+    def register_steps(register):
+        for _ in range(2):
+            register(StepDefinition(id="twice", title="Deux fois", phase="investigation",
+                                    run=lambda d, s: d))
+
+    host = host_with(plugin(register_steps=register_steps))
+    assert "'twice' is registered twice" in host.plugins["test_plugin_0"].error
+    assert "twice" not in host.registry.steps
+
+
 def test_registering_the_wrong_kind_of_object_is_refused():
     def register_renderers(register):
         register("pdf")

@@ -77,9 +77,6 @@ class BilanError(Exception):
         return self.message
 
 
-class UsageError(BilanError):
-    """A command was called with arguments it cannot use."""
-
 
 class ConfigError(BilanError):
     """A pipeline, beneficiary, responses or instrument file is wrong.
@@ -92,16 +89,6 @@ class ConfigError(BilanError):
         self.reason = message
         where = str(self.location)
         super().__init__(f"{where}: {message}" if where else message)
-
-
-class ConfigErrors(ConfigError):
-    """Several configuration errors found in one pass, reported together (one per line)."""
-
-    def __init__(self, errors: Sequence[ConfigError]) -> None:
-        self.errors = list(errors)
-        BilanError.__init__(self, "\n".join(e.message for e in self.errors))
-        self.location = self.errors[0].location
-        self.reason = self.errors[0].reason
 
 
 class PluginError(BilanError):

@@ -189,7 +189,7 @@ class AssessmentSpecs:
 
         Called by the skills exploration step for every instrument the step names that has
         responses. A plugin with its own scoring (an adaptive test, say) returns the result;
-        others return None so the next implementation (the core's TOML scorer) answers.
+        others return None so that the next implementation answers.
 
         :param instrument: the registered instrument.
         :param responses: the beneficiary's answers, already checked against the items.
@@ -249,8 +249,8 @@ class FundingSpecs:
     def funding_options(self, request: FundingRequest) -> list[FundingDecision]:
         """Return funding decisions for a request, besides those of registered funders.
 
-        Called by the preparation step when the pipeline has a ``[funding]`` table, and by
-        ``bilan funding quote``; all results are combined.
+        Called by the preparation step when the pipeline has a ``[funding]`` table; all
+        results are combined.
 
         .. versionadded:: 0.1
         """

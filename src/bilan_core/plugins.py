@@ -266,7 +266,9 @@ class PluginHost:
         return None
 
     def _fail(self, info: PluginInfo, error: str) -> None:
-        info.status, info.error = "failed", error
+        # One line, whatever the exception said (pluggy's messages span lines).
+        line = " ".join(error.split())
+        info.status, info.error = "failed", line if len(line) <= 400 else line[:399] + "…"
 
     def failure_lines(self) -> list[str]:
         """One line per failed plugin, as the CLI prints them on stderr."""
@@ -300,12 +302,16 @@ class PluginHost:
                             staged.append((hook, obj))
                         self._trace(hook, info.name, {"register": register})
                         impl.function(*[{"register": register}[a] for a in impl.argnames])
+                seen: set[tuple[str, str]] = set()
                 for hook, obj in staged:
                     key = _key_of(obj, info.name)
                     owner = self.registry.owners.get((hook, key))
                     if owner is not None:
                         raise ValueError(
                             f"{hook}: {key!r} is already registered by plugin {owner!r}")
+                    if (hook, key) in seen:
+                        raise ValueError(f"{hook}: {key!r} is registered twice")
+                    seen.add((hook, key))
             except Exception as exc:
                 self.pm.unregister(plugin)
                 self._fail(info, f"failed to register: {type(exc).__name__}: {exc}")
@@ -329,6 +335,14 @@ class PluginHost:
                 info = self.plugins[impl.plugin_name]
                 self.pm.unregister(impl.plugin)
                 self._fail(info, f"failed to register commands: {type(exc).__name__}: {exc}")
+                self._forget(impl.plugin_name)
+
+    def _forget(self, plugin: str) -> None:
+        """Drop from the registry everything a plugin registered."""
+        for (hook, key), owner in list(self.registry.owners.items()):
+            if owner == plugin:
+                del self.registry.owners[(hook, key)]
+                self.registry.table_for(hook).pop(key, None)
 
     # ----------------------------------------------------------------------------- calling
     def call(self, hook: str, *, firstresult: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:

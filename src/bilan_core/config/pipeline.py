@@ -29,13 +29,14 @@ from bilan_core.config.schema import (
     Field,
     FilePath,
     Hours,
+    Identifier,
     ListOf,
     MapOf,
     Str,
     Table,
 )
 from bilan_core.config.toml import KeyLocator, read_toml
-from bilan_core.errors import ConfigError, KeyPart, did_you_mean
+from bilan_core.errors import KeyPart, did_you_mean
 from bilan_core.model import (
     Beneficiary,
     Consent,
@@ -101,7 +102,7 @@ RULES = Table({
 #: The top level of the pipeline file, without plugin sections.
 CORE_FIELDS: dict[str, Field] = {
     "reference_date": Field(Date(), help="the date rules are evaluated for (default: today)"),
-    "id": Field(Str(min_length=1), help="the dossier's id (default: beneficiary id and date)"),
+    "id": Field(Identifier(), help="the dossier's id (default: beneficiary id and date)"),
     "plugins": Field(ListOf(IDENT, unique=True), default=(),
                      help="modules to load as plugins, relative to this file's folder"),
     "disable_plugins": Field(ListOf(IDENT, unique=True), default=(),
@@ -225,16 +226,32 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
             raise ctx.error(f"unknown instrument {entry['instrument']!r}"
                             + did_you_mean(entry["instrument"], registry.instruments),
                             ("responses", (i, entry["instrument"]), "instrument"))
-        responses[entry["instrument"]] = read_responses(entry["file"], instrument,
-                                                        expected_id=entry["instrument"])
+        answers = read_responses(entry["file"], instrument, expected_id=entry["instrument"])
+        if answers.beneficiary is not None and answers.beneficiary != beneficiary.id:
+            raise ctx.error(
+                f"this responses file belongs to beneficiary {answers.beneficiary!r}, not to"
+                f" {beneficiary.id!r}: check that it is the right file",
+                ("responses", (i, entry["instrument"]), "file"))
+        responses[entry["instrument"]] = answers
+
+    for instrument_id in values["norms"] or {}:
+        if instrument_id not in registry.instruments:
+            raise ctx.error(f"unknown instrument {instrument_id!r}" + did_you_mean(
+                instrument_id, registry.instruments), ("norms", instrument_id))
 
     report = values["report"] or REPORT.check({}, ("report",), ctx)
     formats = overrides.formats or report["formats"]
+    extensions: dict[str, str] = {}
     for fmt in formats:
         if fmt not in registry.renderers:
             raise ctx.error(f"unknown report format {fmt!r}" + did_you_mean(
                 fmt, registry.renderers) + "; available: " + ", ".join(sorted(
                     registry.renderers)), ("report", "formats"))
+        extension = registry.renderers[fmt].extension
+        if extension in extensions:
+            raise ctx.error(f"formats {extensions[extension]!r} and {fmt!r} both write"
+                            f" synthese.{extension}; choose one", ("report", "formats"))
+        extensions[extension] = fmt
 
     pipeline = Pipeline(
         file=path.resolve(),
@@ -279,7 +296,7 @@ def _plugin_config(given: dict[str, Any], host: PluginHost, ctx: Context) -> dic
     """Every loaded plugin's section, defaults filled in for those not written."""
     out = {}
     for name, table in host.registry.config_sections.items():
-        out[name] = given.get(name) or table.check({}, ("plugin", name), ctx)
+        out[name] = given[name] if given.get(name) is not None else table.defaults()
     return out
 
 
@@ -337,7 +354,3 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
                         " it will not be scored")
     return warnings
 
-
-def check_error(path: Path, message: str) -> ConfigError:
-    """An error about a whole pipeline file."""
-    return ConfigError(message, Context(path).error(message, ()).location)

@@ -26,7 +26,7 @@ from typing import Any
 
 from bilan_core.config.schema import Context, Date, Field, MapOf, Number, Str, Table
 from bilan_core.config.toml import KeyLocator, read_toml
-from bilan_core.errors import ConfigError, did_you_mean
+from bilan_core.errors import did_you_mean
 from bilan_core.model import Instrument, ResponseFormat, Responses
 
 
@@ -78,6 +78,7 @@ def read_responses(path: Path, instrument: Instrument | None = None,
         answers=values["answers"],
         timings=values["timings"] or {},
         completed_on=values["completed_on"],
+        beneficiary=values["beneficiary"],
     )
     if instrument is not None:
         check_against(responses, instrument, ctx)
@@ -129,7 +130,3 @@ def _answer_problem(fmt: ResponseFormat, answer: Any, low: int, high: int,
         return f"expected text, got {answer!r}"
     return None
 
-
-def responses_error(path: Path, message: str) -> ConfigError:
-    """An error about a whole responses file."""
-    return Context(path).error(message, ())

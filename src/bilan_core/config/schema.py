@@ -114,6 +114,25 @@ class Str(Kind):
 
 
 @attrs.frozen
+class Identifier(Str):
+    """An id: letters, digits, ``_``, ``-`` and ``.``, as the model requires of ids."""
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "an identifier (letters, digits, '_', '-', '.')"
+
+    def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        if not isinstance(value, str):
+            raise self.wrong_type(value, path, ctx)
+        if not value or not all(c.isalnum() or c in "_-." for c in value):
+            raise ctx.error(f"expected {self.expected}, got {value!r}", path)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^[\w.-]+$"}
+
+
+@attrs.frozen
 class Bool(Kind):
     """true or false."""
 
@@ -337,6 +356,10 @@ class Table(Kind):
                 key, message = problem
                 raise ctx.error(message, (*path, key) if key else path)
         return out
+
+    def defaults(self) -> dict[str, Any]:
+        """Every key's default: what a plugin sees when its section is not written."""
+        return {key: field.default for key, field in self.fields.items()}
 
     def json_schema(self) -> dict[str, Any]:
         properties = {}

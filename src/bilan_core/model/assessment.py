@@ -33,6 +33,10 @@ class Key:
     weight: float = 1.0
 
 
+def _optional_format(value: str | ResponseFormat | None) -> ResponseFormat | None:
+    return None if value is None else ResponseFormat(value)
+
+
 @attrs.frozen
 class Item:
     """One question or statement, with the scales it is keyed on."""
@@ -40,7 +44,8 @@ class Item:
     id: str = attrs.field(validator=identifier)
     text: str = attrs.field(validator=non_empty)
     keys: tuple[Key, ...] = attrs.field(default=(), converter=as_tuple)
-    format: ResponseFormat | None = None  # None: the instrument's response scale
+    format: ResponseFormat | None = attrs.field(  # None: the instrument's response scale
+        default=None, converter=_optional_format)
     options: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
 
@@ -95,6 +100,7 @@ class Responses:
     answers: dict[str, Answer] = attrs.field(factory=dict)
     timings: dict[str, float] = attrs.field(factory=dict)  # seconds per item
     completed_on: date | None = attrs.field(default=None, validator=is_date)
+    beneficiary: str | None = None  # the pseudonymous id written in the file, as a check
 
 
 @attrs.frozen
