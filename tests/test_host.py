@@ -19,9 +19,11 @@ from bilan_core.model import (
     InstrumentResult,
     Item,
     Key,
+    NormTable,
     Phase,
     ReportSection,
     Scale,
+    ScaleNorm,
     ScaleScore,
 )
 from bilan_core.pipeline import run_pipeline
@@ -225,7 +227,8 @@ class Recorder:
     @hookimpl
     def instrument_norms(self, instrument, group):
         self.calls.append(("instrument_norms", f"{instrument.id}/{group}"))
-        return []
+        return [NormTable(instrument="demo", group=group, n=120, year=2026,
+                          scales=(ScaleNorm("s", mean=3.0, sd=1.0),))]
 
     @hookimpl
     def score_instrument(self, instrument, responses, norms):
@@ -269,7 +272,11 @@ def test_hooks_are_called_in_the_exact_order_of_the_legal_phases(tmp_path):
         '\n[[responses]]\ninstrument = "demo"\nfile = "demo.toml"\n'
         '\n[norms]\ndemo = "adultes en reconversion"\n'
         '\n[funding]\nprice = 1950\n')
-    dossier = run_pipeline(_pipeline(tmp_path, text, host), host)
+    pipeline = _pipeline(tmp_path, text, host)
+    assert recorder.calls == [("instrument_norms", "demo/adultes en reconversion")]  # checked
+    recorder.calls.clear()
+    traced.clear()
+    dossier = run_pipeline(pipeline, host)
     assert recorder.calls == [
         ("pipeline_start", "B-TEST-001-20261102"),
         ("step_start", "preparation"),

@@ -1,5 +1,7 @@
 """The things plugins register with the host through the ``register_*`` hooks.
 
+``NormTable`` is re-exported here for plugins that provide norms.
+
 Each is a small attrs class holding data and a callable; the host validates them and indexes
 them by id, and remembers which plugin registered each one.
 """
@@ -13,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from bilan_core.model import Beneficiary, Dossier, FundingDecision, Phase
+from bilan_core.model import Beneficiary, Dossier, FundingDecision, NormTable, Phase
 from bilan_core.model.common import identifier, non_empty, non_negative, to_euros, to_hours
+
+__all__ = ["Funder", "FundingRequest", "NormTable", "OccupationSource", "RenderContext",
+           "Renderer", "StepDefinition"]
 
 if TYPE_CHECKING:
     from bilan_core.pipeline import StepContext
@@ -88,18 +93,3 @@ class OccupationSource:
     id: str = attrs.field(validator=identifier)
     name: str = attrs.field(validator=non_empty)
     load: Callable[[], Iterable[Any]] = attrs.field(validator=attrs.validators.is_callable())
-
-
-@attrs.frozen
-class NormTable:
-    """Norms of one scale for one explicitly named group (never inferred from the beneficiary)."""
-
-    instrument: str = attrs.field(validator=identifier)
-    scale: str = attrs.field(validator=identifier)
-    group: str = attrs.field(validator=non_empty)
-    n: int
-    year: int
-    mean: float
-    sd: float
-    illustrative: bool = False
-    source: str = ""

@@ -48,6 +48,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("skills_exploration", "bilan_core.steps.skills_exploration"),
     ("career_options", "bilan_core.steps.career_options"),
     ("action_plan", "bilan_core.steps.action_plan"),
+    ("scoring", "bilan_core.scoring.plugin"),
     ("renderers", "bilan_core.report.renderers"),
 )
 

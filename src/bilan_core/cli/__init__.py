@@ -40,9 +40,10 @@ class State:
         self._host: PluginHost | None = None
 
     def host(self, *, explicit: Sequence[str] = (), blocked: Sequence[str] = (),
-             search_path: Sequence[Any] = ()) -> PluginHost:
+             search_path: Sequence[Any] = (),
+             objects: Sequence[tuple[str, object]] = ()) -> PluginHost:
         """The loaded plugin host; the command line wins over the pipeline's lists."""
-        if self._host is not None and not (explicit or blocked or search_path):
+        if self._host is not None and not (explicit or blocked or search_path or objects):
             return self._host
         from bilan_core.plugins import PluginHost
 
@@ -53,6 +54,7 @@ class State:
             strict=self.strict,
             trace=_trace_line if self.trace_hooks else None,
             search_path=search_path,
+            objects=objects,
         )
         try:
             host.load()

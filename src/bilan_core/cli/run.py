@@ -22,10 +22,15 @@ def load(path: Path, when: datetime | None, formats: str | None = None):  # type
     """Load the host the pipeline asks for (the command line winning) and the pipeline."""
     from bilan_core.config.pipeline import Overrides, load_pipeline, plugin_settings
 
-    explicit, disabled = plugin_settings(path)
+    settings = plugin_settings(path)
     current: State = state()
-    host = current.host(explicit=explicit, blocked=disabled,
-                        search_path=[path.resolve().parent])
+    objects = []
+    if settings.instruments:
+        from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
+
+        objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
+    host = current.host(explicit=settings.plugins, blocked=settings.disabled,
+                        search_path=[path.resolve().parent], objects=objects)
     overrides = Overrides(reference_date=when.date() if when else None,
                           formats=_formats(formats))
     return host, load_pipeline(path, host, overrides)

@@ -41,6 +41,8 @@ from bilan_core.model import (
     Beneficiary,
     Consent,
     ConsentKind,
+    Instrument,
+    NormTable,
     Phase,
     PlannedStep,
     Provider,
@@ -107,6 +109,8 @@ CORE_FIELDS: dict[str, Field] = {
                      help="modules to load as plugins, relative to this file's folder"),
     "disable_plugins": Field(ListOf(IDENT, unique=True), default=(),
                              help="plugin names to block"),
+    "instruments": Field(ListOf(FilePath(), unique=True), default=(),
+                         help="instrument files (TOML) to register, relative to this file"),
     "beneficiary": Field(INLINE_BENEFICIARY, required=True),
     "provider": Field(PROVIDER, required=True),
     "steps": Field(ArrayOf(STEP, id_key="id"), required=True, help="the steps, in legal order"),
@@ -168,15 +172,29 @@ def pipeline_table(host: PluginHost | None) -> Table:
     return Table(fields, help="a bilan de compétences pipeline")
 
 
-def plugin_settings(path: Path) -> tuple[list[str], list[str]]:
-    """Read only the plugin lists of a pipeline file, before plugins are loaded."""
+@attrs.frozen
+class PluginSettings:
+    """What a pipeline asks of the host: modules to load, plugins to block, instrument files."""
+
+    plugins: tuple[str, ...] = ()
+    disabled: tuple[str, ...] = ()
+    instruments: tuple[Instrument, ...] = ()
+
+
+def plugin_settings(path: Path) -> PluginSettings:
+    """Read what the host needs from a pipeline file, before plugins are loaded.
+
+    Instrument files named by the pipeline are loaded here, so their errors are located.
+    """
+    from bilan_core.instruments import load_instrument
+
     data, text = read_toml(path, "pipeline file")
     ctx = Context(path, KeyLocator(text))
-    found = []
-    for key in ("plugins", "disable_plugins"):
-        value = CORE_FIELDS[key].kind.check(data[key], (key,), ctx) if key in data else ()
-        found.append(list(value))
-    return found[0], found[1]
+    found = {}
+    for key in ("plugins", "disable_plugins", "instruments"):
+        found[key] = CORE_FIELDS[key].kind.check(data[key], (key,), ctx) if key in data else ()
+    return PluginSettings(found["plugins"], found["disable_plugins"],
+                          tuple(load_instrument(p) for p in found["instruments"]))
 
 
 def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides()) -> Pipeline:
@@ -234,10 +252,19 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
                 ("responses", (i, entry["instrument"]), "file"))
         responses[entry["instrument"]] = answers
 
-    for instrument_id in values["norms"] or {}:
-        if instrument_id not in registry.instruments:
+    for instrument_id, group in (values["norms"] or {}).items():
+        instrument = registry.instruments.get(instrument_id)
+        if instrument is None:
             raise ctx.error(f"unknown instrument {instrument_id!r}" + did_you_mean(
                 instrument_id, registry.instruments), ("norms", instrument_id))
+        if not host.call_list("instrument_norms", NormTable, instrument=instrument,
+                              group=group):
+            groups = [t.group for t in instrument.norms]
+            raise ctx.error(
+                f"no norms for group {group!r} of instrument {instrument_id!r}"
+                + did_you_mean(group, groups)
+                + (f"; available: {', '.join(map(repr, groups))}" if groups else
+                   "; no plugin provides norms for it"), ("norms", instrument_id))
 
     report = values["report"] or REPORT.check({}, ("report",), ctx)
     formats = overrides.formats or report["formats"]
@@ -349,8 +376,13 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
     if not pipeline.provider.qualiopi:
         warnings.append(f"{pipeline.file.name}: the provider is not Qualiopi-certified and"
                         " cannot receive public or pooled funds such as the CPF (L6316-1)")
-    for instrument in {i for s in steps for i in s.instruments} - set(pipeline.responses):
-        warnings.append(f"{pipeline.file.name}: no responses for instrument {instrument!r};"
-                        " it will not be scored")
+    used = sorted({i for s in steps for i in s.instruments})
+    for instrument in used:
+        if instrument not in pipeline.responses:
+            warnings.append(f"{pipeline.file.name}: no responses for instrument {instrument!r};"
+                            " it will not be scored")
+        elif instrument not in pipeline.norms:
+            warnings.append(f"{pipeline.file.name}: no norm group chosen for {instrument!r}"
+                            " in [norms]: its scores will be raw scores only")
     return warnings
 

@@ -24,10 +24,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bilan_core.config.schema import Context, Date, Field, MapOf, Number, Str, Table
+from bilan_core.config.schema import (
+    ArrayOf,
+    Context,
+    Date,
+    Field,
+    ListOf,
+    MapOf,
+    Number,
+    Str,
+    Table,
+)
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import did_you_mean
-from bilan_core.model import Instrument, ResponseFormat, Responses
+from bilan_core.model import Experience, Instrument, ResponseFormat, Responses
 
 
 class AnswerKind(Str):
@@ -46,6 +56,17 @@ class AnswerKind(Str):
         return {"type": ["integer", "number", "boolean", "string", "array"]}
 
 
+EXPERIENCE = Table({
+    "kind": Field(Str(choices=("job", "training", "volunteering", "other")), required=True),
+    "title": Field(Str(min_length=1), required=True, help="the job, training or activity"),
+    "organisation": Field(Str(), default=""),
+    "start": Field(Number(minimum=1900, maximum=2100, integer=True), help="year"),
+    "end": Field(Number(minimum=1900, maximum=2100, integer=True), help="year; omit if ongoing"),
+    "tasks": Field(ListOf(Str(min_length=1)), default=()),
+    "skills": Field(ListOf(Str(min_length=1), unique=True), default=(),
+                    help="ids of the instrument's scales this experience demonstrates"),
+}, help="an experience, as in a CV")
+
 RESPONSES = Table(
     {
         "instrument": Field(Str(min_length=1), required=True, help="the instrument's id"),
@@ -56,6 +77,8 @@ RESPONSES = Table(
         "answers": Field(MapOf(AnswerKind()), required=True, help="item id = answer"),
         "timings": Field(MapOf(Number(minimum=0)), default=None,
                          help="item id = seconds spent on the item"),
+        "experience": Field(ArrayOf(EXPERIENCE, id_key="title", unique_id=False), default=(),
+                            help="experience as in a CV, for instruments that use it"),
     },
     help="one beneficiary's answers to one instrument",
 )
@@ -79,6 +102,7 @@ def read_responses(path: Path, instrument: Instrument | None = None,
         timings=values["timings"] or {},
         completed_on=values["completed_on"],
         beneficiary=values["beneficiary"],
+        experience=tuple(Experience(**entry) for entry in values["experience"]),
     )
     if instrument is not None:
         check_against(responses, instrument, ctx)
@@ -100,12 +124,19 @@ def check_against(responses: Responses, instrument: Instrument, ctx: Context) ->
             raise ctx.error(f"unknown item {item_id!r} for instrument {instrument.id!r}"
                             + did_you_mean(item_id, items), path)
         fmt = item.format or scale.format
-        problem = _answer_problem(fmt, answer, scale.min, scale.max, item.options)
+        problem = _answer_problem(fmt, answer, scale.min, scale.max, item.option_ids())
         if problem:
             raise ctx.error(f"item {item_id!r}: {problem}", path)
     for item_id in responses.timings:
         if item_id not in items:
             raise ctx.error(f"timing for unknown item {item_id!r}", ("timings", item_id))
+    scales = [s.id for s in instrument.scales]
+    for i, experience in enumerate(responses.experience):
+        for j, skill in enumerate(experience.skills):
+            if skill not in scales:
+                raise ctx.error(f"unknown scale {skill!r} of {instrument.id!r}"
+                                + did_you_mean(skill, scales),
+                                ("experience", (i, experience.title), "skills", (j, None)))
 
 
 def _answer_problem(fmt: ResponseFormat, answer: Any, low: int, high: int,

@@ -1,0 +1,276 @@
+"""Instruments written in TOML, so providers add their own without writing Python.
+
+The format is documented in ``docs/instruments.md``; every error names the file, the key path
+(items and scales by their id) and the line, like the pipeline loader.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bilan_core.config.schema import (
+    ArrayOf,
+    Bool,
+    Context,
+    Field,
+    Identifier,
+    ListOf,
+    MapOf,
+    Number,
+    Str,
+    Table,
+)
+from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.errors import KeyPart, did_you_mean
+from bilan_core.model import (
+    Band,
+    Instrument,
+    Item,
+    ItemPair,
+    Key,
+    NormTable,
+    Option,
+    ResponseFormat,
+    ResponseScale,
+    Scale,
+    ScaleNorm,
+    Validity,
+)
+
+FORMATS = tuple(f.value for f in ResponseFormat)
+TEXT = Str(min_length=1)
+
+KEY = Table({
+    "scale": Field(Identifier(), required=True),
+    "reverse": Field(Bool(), default=False),
+    "weight": Field(Number(minimum=0), default=1.0),
+})
+
+OPTION = Table({
+    "id": Field(Identifier(), required=True),
+    "text": Field(TEXT, required=True, help="the option's text, in French"),
+    "scale": Field(Identifier(), help="the scale a choice of this option counts towards"),
+})
+
+ITEM = Table({
+    "id": Field(Identifier(), required=True),
+    "text": Field(TEXT, required=True, help="the item's text, in French"),
+    "scale": Field(Identifier(), help="shorthand for keys = [{ scale = ... }]"),
+    "reverse": Field(Bool(), default=False, help="with scale: reverse-keyed (min + max - x)"),
+    "keys": Field(ArrayOf(KEY, id_key="scale"), default=(),
+                  help="the scales the item counts towards"),
+    "format": Field(Str(choices=FORMATS), help="overrides the instrument's response format"),
+    "options": Field(ArrayOf(OPTION, id_key="id"), default=(),
+                     help="choices of a forced_choice or ranking item"),
+})
+
+SCALE = Table({
+    "id": Field(Identifier(), required=True),
+    "name": Field(TEXT, required=True, help="the scale's name, in French"),
+    "description": Field(Str(), default=""),
+    "method": Field(Str(choices=("sum", "mean")), default="sum"),
+})
+
+SCALE_NORM = Table({
+    "mean": Field(Number(), required=True),
+    "sd": Field(Number(minimum=0), required=True),
+    "reliability": Field(Number(minimum=0, maximum=1), help="for the SEM band"),
+    "distribution": Field(ListOf(ListOf(Number(), min_items=2)), default=(),
+                          help="[raw score, count] pairs, for exact percentile ranks"),
+})
+
+NORMS = Table({
+    "group": Field(TEXT, required=True, help="who the norms describe (age band, sex or all)"),
+    "n": Field(Number(minimum=1, integer=True), required=True),
+    "year": Field(Number(minimum=1900, maximum=2100, integer=True), required=True),
+    "illustrative": Field(Bool(), default=False,
+                          help="true until real norm data exist"),
+    "source": Field(Str(), default=""),
+    "scales": Field(MapOf(SCALE_NORM), required=True, help="scale id = { mean, sd, ... }"),
+})
+
+BAND = Table({
+    "scale": Field(Str(min_length=1), default="*", help="a scale id, or * for every scale"),
+    "by": Field(Str(choices=("t", "percentile", "raw", "mean", "stanine", "sten")),
+                default="t"),
+    "from": Field(Number(), help="lower bound, inclusive"),
+    "to": Field(Number(), help="upper bound, exclusive"),
+    "label": Field(TEXT, required=True, help="e.g. « élevé »"),
+    "text": Field(Str(), default="", help="what the band means, in French"),
+})
+
+PAIR = Table({
+    "items": Field(ListOf(Identifier(), min_items=2), required=True),
+    "relation": Field(Str(choices=("same", "opposite")), default="same"),
+})
+
+VALIDITY = Table({
+    "min_answered": Field(Number(minimum=0, maximum=1), default=0.8,
+                          help="share of a scale's items needed to prorate it"),
+    "longstring": Field(Number(minimum=2, integer=True),
+                        help="identical answers in a row that raise a flag"),
+    "min_seconds_per_item": Field(Number(minimum=0), default=1.0),
+    "acquiescence": Field(Number(minimum=0, maximum=1), default=0.75),
+    "inconsistent_pairs": Field(Number(minimum=0, maximum=1), default=0.3),
+})
+
+RESPONSE_SCALE = Table({
+    "format": Field(Str(choices=FORMATS), required=True),
+    "min": Field(Number(integer=True), default=1),
+    "max": Field(Number(integer=True), default=5),
+    "labels": Field(ListOf(TEXT), default=(), help="one label per point, in French"),
+})
+
+INSTRUMENT = Table({
+    "id": Field(Identifier(), required=True),
+    "version": Field(TEXT, required=True),
+    "title": Field(TEXT, required=True),
+    "language": Field(Str(), default="fr"),
+    "licence": Field(TEXT, required=True, help="the licence of the items"),
+    "copyright": Field(TEXT, required=True, help="who wrote the items"),
+    "instructions": Field(Str(), default=""),
+    "profile": Field(Str(choices=("riasec",)), help="riasec: Holland code and indices"),
+    "response_scale": Field(RESPONSE_SCALE, required=True),
+    "scales": Field(ArrayOf(SCALE, id_key="id"), required=True),
+    "items": Field(ArrayOf(ITEM, id_key="id"), required=True),
+    "pairs": Field(ArrayOf(PAIR), default=()),
+    "bands": Field(ArrayOf(BAND, unique_id=False), default=()),
+    "norms": Field(ArrayOf(NORMS, id_key="group"), default=()),
+    "validity": Field(VALIDITY, default=None),
+}, help="an assessment instrument")
+
+
+def load_instrument(path: Path) -> Instrument:
+    """Load and check an instrument file; errors name the file, key path and line."""
+    data, text = read_toml(path, "instrument file")
+    ctx = Context(path, KeyLocator(text))
+    values = INSTRUMENT.check(data, (), ctx)
+    return build_instrument(values, ctx)
+
+
+def load_instrument_folder(folder: Path) -> list[Instrument]:
+    """Every ``*.toml`` instrument of a folder, sorted by file name."""
+    return [load_instrument(path) for path in sorted(folder.glob("*.toml"))]
+
+
+def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
+    """Turn checked values into an :class:`Instrument`, checking what refers to what."""
+    scale_ids = [s["id"] for s in values["scales"]]
+    scales = tuple(Scale(id=s["id"], name=s["name"], description=s["description"],
+                         method=s["method"]) for s in values["scales"])
+    try:
+        response_scale = ResponseScale(**values["response_scale"])
+    except ValueError as exc:
+        raise ctx.error(str(exc), ("response_scale",)) from None
+
+    items = []
+    for i, entry in enumerate(values["items"]):
+        where: tuple[KeyPart, ...] = ("items", (i, entry["id"]))
+        items.append(_item(entry, where, scale_ids, response_scale, ctx))
+    used = {scale for item in items for scale in item.scales()}
+    for i, scale_id in enumerate(scale_ids):
+        if scale_id not in used:
+            raise ctx.error(f"scale {scale_id!r} has no item", ("scales", (i, scale_id)))
+
+    item_ids = {item.id for item in items}
+    pairs = []
+    for i, entry in enumerate(values["pairs"]):
+        ids = entry["items"]
+        if len(ids) != 2:
+            raise ctx.error("a pair names exactly two items", ("pairs", (i, None), "items"))
+        for item_id in ids:
+            if item_id not in item_ids:
+                raise ctx.error(f"unknown item {item_id!r}" + did_you_mean(item_id, item_ids),
+                                ("pairs", (i, None), "items"))
+        pairs.append(ItemPair(ids[0], ids[1], entry["relation"]))
+
+    bands = []
+    for i, entry in enumerate(values["bands"]):
+        if entry["scale"] != "*" and entry["scale"] not in scale_ids:
+            raise ctx.error(f"unknown scale {entry['scale']!r}" + did_you_mean(
+                entry["scale"], scale_ids), ("bands", (i, None), "scale"))
+        bands.append(Band(scale=entry["scale"], label=entry["label"], text=entry["text"],
+                          by=entry["by"], low=entry["from"], high=entry["to"]))
+
+    norms = []
+    for i, entry in enumerate(values["norms"]):
+        where = ("norms", (i, entry["group"]))
+        scale_norms = []
+        for scale_id, norm in entry["scales"].items():
+            if scale_id not in scale_ids:
+                raise ctx.error(f"unknown scale {scale_id!r}" + did_you_mean(
+                    scale_id, scale_ids), (*where, "scales", scale_id))
+            if norm["sd"] <= 0:
+                raise ctx.error("sd must be positive", (*where, "scales", scale_id, "sd"))
+            scale_norms.append(ScaleNorm(
+                scale=scale_id, mean=norm["mean"], sd=norm["sd"],
+                reliability=norm["reliability"],
+                distribution=tuple((float(p[0]), int(p[1])) for p in norm["distribution"])))
+        norms.append(NormTable(instrument=values["id"], group=entry["group"], n=entry["n"],
+                               year=entry["year"], scales=tuple(scale_norms),
+                               illustrative=entry["illustrative"], source=entry["source"]))
+
+    validity = Validity(**(values["validity"] or {}))
+    return Instrument(
+        id=values["id"], version=values["version"], title=values["title"],
+        language=values["language"], licence=values["licence"],
+        copyright=values["copyright"], response_scale=response_scale, scales=scales,
+        items=tuple(items), instructions=values["instructions"], profile=values["profile"],
+        pairs=tuple(pairs), bands=tuple(bands), norms=tuple(norms), validity=validity)
+
+
+def _item(entry: dict[str, Any], where: tuple[KeyPart, ...], scale_ids: list[str],
+          response_scale: ResponseScale, ctx: Context) -> Item:
+    keys = [Key(k["scale"], k["reverse"], k["weight"]) for k in entry["keys"]]
+    if entry["scale"] is not None:
+        if keys:
+            raise ctx.error("give either scale or keys, not both", (*where, "scale"))
+        keys = [Key(entry["scale"], entry["reverse"])]
+    elif entry["reverse"]:
+        raise ctx.error("reverse goes with scale; in keys, write reverse in each key",
+                        (*where, "reverse"))
+    for key in keys:
+        if key.scale not in scale_ids:
+            raise ctx.error(f"unknown scale {key.scale!r}" + did_you_mean(key.scale, scale_ids),
+                            (*where, "scale" if entry["scale"] else "keys"))
+    fmt = ResponseFormat(entry["format"] or response_scale.format.value)
+    options = [Option(o["id"], o["text"], o["scale"]) for o in entry["options"]]
+    if fmt in (ResponseFormat.FORCED_CHOICE, ResponseFormat.RANKING):
+        if len(options) < 2:
+            raise ctx.error(f"a {fmt.value} item needs at least two options", where)
+        if keys:
+            raise ctx.error(f"a {fmt.value} item counts through its options' scales, not keys",
+                            where)
+        for j, option in enumerate(options):
+            if option.scale is not None and option.scale not in scale_ids:
+                raise ctx.error(f"unknown scale {option.scale!r}"
+                                + did_you_mean(option.scale, scale_ids),
+                                (*where, "options", (j, option.id), "scale"))
+    elif options:
+        raise ctx.error(f"options go with forced_choice or ranking items, not {fmt.value}",
+                        (*where, "options"))
+    if fmt is ResponseFormat.FREE_TEXT and keys:
+        raise ctx.error("a free_text item is kept but not scored: it takes no scale", where)
+    return Item(id=entry["id"], text=entry["text"], keys=tuple(keys),
+                format=ResponseFormat(entry["format"]) if entry["format"] else None,
+                options=tuple(options))
+
+
+
+
+def packaged_instruments(package: str, folder: str = "instruments") -> list[Instrument]:
+    """The instruments a plugin ships as TOML files in a folder of its package.
+
+    A plugin registers them with::
+
+        @hookimpl
+        def register_instruments(register):
+            for instrument in packaged_instruments(__package__):
+                register(instrument)
+    """
+    from importlib import resources
+
+    root = resources.files(package) / folder
+    return [load_instrument(Path(str(entry))) for entry in sorted(
+        root.iterdir(), key=lambda e: e.name) if entry.name.endswith(".toml")]

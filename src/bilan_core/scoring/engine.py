@@ -1,0 +1,171 @@
+"""Scoring an instrument's responses: item values, scale scores, proration, norms, bands.
+
+The responses are expected to have been checked against the instrument
+(:func:`bilan_core.config.responses.check_against`): unknown items and out-of-range values are
+errors there; here every remaining problem (missing answers, suspicious patterns) is a flag or
+a "not scorable" reason, never a silent zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+from bilan_core import riasec
+from bilan_core.model import (
+    Answer,
+    Band,
+    Instrument,
+    InstrumentResult,
+    Item,
+    Method,
+    NormTable,
+    ResponseFormat,
+    Responses,
+    ScaleScore,
+)
+from bilan_core.scoring import norms as norm_scores
+from bilan_core.scoring.validity import validity_flags
+
+
+def item_contributions(instrument: Instrument, item: Item,
+                       answer: Answer | None) -> dict[str, float | None]:
+    """What one item adds to each scale it counts towards (None: not answered)."""
+    fmt = item.format or instrument.response_scale.format
+    scale = instrument.response_scale
+    if fmt is ResponseFormat.FREE_TEXT:
+        return {}
+    if fmt in (ResponseFormat.FORCED_CHOICE, ResponseFormat.RANKING):
+        out: dict[str, float | None] = {}
+        n = len(item.options)
+        for option in item.options:
+            if option.scale is None:
+                continue
+            if answer is None:
+                out.setdefault(option.scale, None)
+                continue
+            if fmt is ResponseFormat.FORCED_CHOICE:
+                points = 1.0 if answer == option.id else 0.0
+            else:  # ranking: first place n points, last place 1
+                assert isinstance(answer, tuple)
+                points = float(n - answer.index(option.id))
+            out[option.scale] = (out.get(option.scale) or 0.0) + points
+        return out
+    low, high = scale.bounds(fmt)
+    contributions: dict[str, float | None] = {}
+    for key in item.keys:
+        if answer is None:
+            contributions[key.scale] = None
+            continue
+        assert isinstance(answer, (int, float))  # checked against the instrument (bool is 1/0)
+        value = float(answer)
+        if key.reverse:
+            value = low + high - value
+        contributions[key.scale] = value * key.weight
+    return contributions
+
+
+def score(instrument: Instrument, responses: Responses,
+          norms: Sequence[NormTable] = ()) -> InstrumentResult:
+    """Score responses: every scale, norm scores from the first table that has them, flags."""
+    table = norms[0] if norms else None
+    per_scale: dict[str, list[float | None]] = {s.id: [] for s in instrument.scales}
+    free_text: dict[str, str] = {}
+    for item in instrument.items:
+        answer = responses.answers.get(item.id)
+        if (item.format or instrument.response_scale.format) is ResponseFormat.FREE_TEXT:
+            if isinstance(answer, str) and answer.strip():
+                free_text[item.id] = answer
+            continue
+        for scale_id, value in item_contributions(instrument, item, answer).items():
+            per_scale[scale_id].append(value)
+
+    scales = [_scale_score(instrument, scale_id, values, table)
+              for scale_id, values in per_scale.items()]
+    flags = validity_flags(instrument, responses)
+    summary: dict[str, str] = {}
+    if instrument.profile == "riasec":
+        summary = riasec_summary(scales)
+    return InstrumentResult(
+        instrument=instrument.id, version=instrument.version, scales=tuple(scales),
+        flags=tuple(flags), norm_group=table.group if table else None, summary=summary,
+        interpretations=tuple(band_texts(instrument, scales)), free_text=free_text)
+
+
+def _scale_score(instrument: Instrument, scale_id: str, values: list[float | None],
+                 table: NormTable | None) -> ScaleScore:
+    method = instrument.scale(scale_id).method
+    answered = [v for v in values if v is not None]
+    items = len(values)
+    if not answered or len(answered) / items < instrument.validity.min_answered:
+        return ScaleScore(
+            scale=scale_id, raw=None, answered=len(answered), items=items,
+            not_scorable=f"{len(answered)} réponse(s) sur {items} : il en faut au moins"
+                         f" {instrument.validity.min_answered:.0%} pour calculer ce score")
+    mean = sum(answered) / len(answered)
+    raw = sum(answered) if method is Method.SUM else mean
+    prorated = None
+    if len(answered) < items:
+        prorated = round(mean * items, 6) if method is Method.SUM else mean
+    result = ScaleScore(scale=scale_id, raw=raw, answered=len(answered), items=items,
+                        prorated=prorated, mean=round(mean, 6))
+    norm = table.for_scale(scale_id) if table else None
+    if norm is not None:
+        value = result.score
+        assert value is not None
+        z = norm_scores.z_score(value, norm.mean, norm.sd)
+        percentile = (norm_scores.percentile_midpoint(value, norm.distribution)
+                      if norm.distribution else norm_scores.percentile_normal(z))
+        band = (norm_scores.sem_band(value, norm.sd, norm.reliability)
+                if norm.reliability is not None else None)
+        result = ScaleScore(
+            scale=scale_id, raw=raw, answered=len(answered), items=items, prorated=prorated,
+            mean=round(mean, 6), z=z, percentile=round(percentile, 2),
+            t_score=norm_scores.t_score(z), stanine=norm_scores.stanine(z),
+            sten=norm_scores.sten(z), sem_band=band)
+    label = _band(instrument.bands, result)
+    return attrs.evolve(result, band=label.label) if label is not None else result
+
+
+def _measure(band: Band, score: ScaleScore) -> float | None:
+    return {"t": score.t_score, "percentile": score.percentile, "raw": score.score,
+            "mean": score.mean, "stanine": score.stanine, "sten": score.sten}[band.by]
+
+
+def _band(bands: Sequence[Band], score: ScaleScore) -> Band | None:
+    for band in bands:
+        if band.scale not in ("*", score.scale):
+            continue
+        value = _measure(band, score)
+        if value is not None and band.contains(value):
+            return band
+    return None
+
+
+def band_texts(instrument: Instrument, scales: Sequence[ScaleScore]) -> list[str]:
+    """The interpretation text of each scale's band, in scale order, prefixed by its name."""
+    texts = []
+    for score in scales:
+        band = _band(instrument.bands, score)
+        if band is not None and band.text:
+            texts.append(f"{instrument.scale(score.scale).name} ({band.label}) : {band.text}")
+    return texts
+
+
+def riasec_summary(scales: Sequence[ScaleScore]) -> dict[str, str]:
+    """Holland code (ties shown), consistency and differentiation from the six type scores."""
+    scores = {s.scale: s.score for s in scales if s.scale in riasec.TYPES}
+    if len(scores) != 6 or any(v is None for v in scores.values()):
+        return {"Code Holland": "non calculable (les six types ne sont pas tous notés)"}
+    values = {k: float(v) for k, v in scores.items() if v is not None}
+    code = riasec.holland_code(values)
+    summary = {
+        "Code Holland": code.display(),
+        "Consistance": riasec.consistency(code.code),
+        "Différenciation (Holland)": f"{riasec.differentiation_holland(values):g}",
+        "Différenciation (Iachan)": f"{riasec.differentiation_iachan(values):g}",
+    }
+    if code.tied:
+        summary["Codes possibles"] = ", ".join(code.codes)
+    return summary
