@@ -7,8 +7,6 @@ the lifecycle hooks around the run and around each step, builds the synthèse fr
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +15,7 @@ import attrs
 from bilan_core.components import RenderContext, StepDefinition
 from bilan_core.config.pipeline import Pipeline
 from bilan_core.errors import RunError
+from bilan_core.files import atomic_write
 from bilan_core.model import (
     Audience,
     ConsentKind,
@@ -135,22 +134,3 @@ def write_outputs(dossier: Dossier, pipeline_formats: tuple[str, ...], host: Plu
     for path, content in rendered:
         atomic_write(path, content)
     return [path for path, _ in rendered]
-
-
-def atomic_write(path: Path, content: bytes) -> None:
-    """Write a file so that readers see the old content or the new, never a part.
-
-    The file is readable by its owner only (0600): it holds a beneficiary's confidential data.
-    """
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise RunError(f"{path}: cannot write the file: {exc.strerror}") from None

@@ -26,6 +26,9 @@ BUILTIN_COMMANDS = {
     "schema": "bilan_core.cli.info:schema_command",
     "validate": "bilan_core.cli.run:validate_command",
     "run": "bilan_core.cli.run:run_command",
+    "instruments": "bilan_core.cli.assess:instruments_group",
+    "score": "bilan_core.cli.assess:score_command",
+    "administer": "bilan_core.cli.administer:administer_command",
 }
 
 

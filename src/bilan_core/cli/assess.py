@@ -1,0 +1,184 @@
+"""Commands about instruments: ``instruments list``, ``instruments stats`` and ``score``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bilan_core.cli import state
+from bilan_core.errors import BilanError, did_you_mean
+from bilan_core.model import Instrument, InstrumentResult, NormTable
+
+
+def resolve_instrument(name: str) -> Instrument:
+    """An installed instrument by id, or an instrument file by path."""
+    from bilan_core.instruments import load_instrument
+
+    path = Path(name)
+    if name.endswith(".toml") or path.is_file():
+        return load_instrument(path)
+    registry = state().host().registry.instruments
+    if name not in registry:
+        raise BilanError(f"unknown instrument {name!r}" + did_you_mean(name, registry)
+                         + "; installed: " + (", ".join(sorted(registry)) or "none")
+                         + " (or give the path of an instrument file)")
+    return registry[name]
+
+
+def norm_tables(instrument: Instrument, group: str | None) -> list[NormTable]:
+    """The norm tables of the chosen group, from every plugin; an unknown group is an error."""
+    if group is None:
+        return []
+    host = state().host()
+    tables = [t for _, t in host.call_list("instrument_norms", NormTable,
+                                           instrument=instrument, group=group)]
+    if not tables:
+        groups = [t.group for t in instrument.norms]
+        raise BilanError(f"no norms for group {group!r} of instrument {instrument.id!r}"
+                         + did_you_mean(group, groups)
+                         + (f"; available: {', '.join(map(repr, groups))}" if groups else ""))
+    return tables
+
+
+@click.group("instruments")
+def instruments_group() -> None:
+    """List installed instruments and compute item statistics."""
+
+
+@instruments_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(as_json: bool) -> None:
+    """List every installed instrument."""
+    host = state().host()
+    rows: list[dict[str, Any]] = []
+    for instrument_id, instrument in sorted(host.registry.instruments.items()):
+        rows.append({
+            "id": instrument_id, "version": instrument.version, "title": instrument.title,
+            "items": len(instrument.items), "scales": [s.id for s in instrument.scales],
+            "licence": instrument.licence,
+            "norm_groups": [
+                {"group": t.group, "n": t.n, "year": t.year, "illustrative": t.illustrative}
+                for t in instrument.norms],
+            "plugin": host.registry.owners[("register_instruments", instrument_id)],
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        norms = "; ".join(f"{n['group']} (N={n['n']}, {n['year']})" for n in row["norm_groups"])
+        click.echo(f"{row['id']} {row['version']}  {row['title']}  —  {row['items']} items,"
+                   f" {len(row['scales'])} scales, plugin {row['plugin']}")
+        click.echo(f"    norms: {norms or 'none'}")
+
+
+@click.command("score")
+@click.argument("instrument_name", metavar="INSTRUMENT")
+@click.argument("responses_file", metavar="RESPONSES.toml",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--norms", "group", metavar="GROUP", help="The norm group to compare with.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def score_command(instrument_name: str, responses_file: Path, group: str | None,
+                  as_json: bool) -> None:
+    """Score a responses file: raw, prorated and norm scores, bands, flags."""
+    from bilan_core.config.responses import read_responses
+
+    instrument = resolve_instrument(instrument_name)
+    responses = read_responses(responses_file, instrument, expected_id=instrument.id)
+    tables = norm_tables(instrument, group)
+    host = state().host()
+    found = host.call("score_instrument", firstresult=True, instrument=instrument,
+                      responses=responses, norms=tables)
+    if not found or not isinstance(found[0][1], InstrumentResult):
+        raise BilanError(f"no plugin can score instrument {instrument.id!r}")
+    result = found[0][1]
+    sentences = [s for _, s in host.call_list("interpret_scores", str, instrument=instrument,
+                                              result=result)]
+    if as_json:
+        from bilan_core.model.serialize import converter
+
+        document = converter.unstructure(result)
+        document["interpretations"] += sentences
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{instrument.title} ({instrument.id} {instrument.version})")
+    if tables:
+        table = tables[0]
+        tag = ", normes ILLUSTRATIVES" if table.illustrative else ""
+        click.echo(f"Norms: {table.group} (N={table.n}, {table.year}{tag})")
+    else:
+        click.echo("Norms: none chosen (--norms GROUP); raw scores only")
+    click.echo(_table(instrument, result))
+    for name, value in result.summary.items():
+        click.echo(f"{name}: {value}")
+    for flag in result.flags:
+        click.echo(f"flag: {flag}")
+    for sentence in (*result.interpretations, *sentences):
+        click.echo(f"- {sentence}")
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _table(instrument: Instrument, result: InstrumentResult) -> str:
+    header = ("SCALE", "RAW", "PRORATED", "ANSWERED", "T", "PCT", "STANINE", "STEN", "BAND")
+    rows = [header]
+    for s in result.scales:
+        rows.append((instrument.scale(s.scale).name, _fmt(s.raw, 2), _fmt(s.prorated, 2),
+                     f"{s.answered}/{s.items}", _fmt(s.t_score), _fmt(s.percentile),
+                     _fmt(s.stanine), _fmt(s.sten), s.band or (s.not_scorable or "-")))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]
+                     for r in rows)
+
+
+@instruments_group.command("stats")
+@click.argument("instrument_name", metavar="INSTRUMENT")
+@click.argument("folder", metavar="RESPONSES_DIR",
+                type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--norms-toml", "group", metavar="GROUP",
+              help="Also print the means and SDs as a [[norms]] table for this group.")
+def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str | None) -> None:
+    """Item statistics and Cronbach's alpha over every responses file of a folder."""
+    from bilan_core.config.responses import read_responses
+    from bilan_core.scoring.stats import scale_statistics
+
+    instrument = resolve_instrument(instrument_name)
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise BilanError(f"{folder}: no responses file (*.toml) in this folder")
+    response_sets = [read_responses(path, instrument, expected_id=instrument.id)
+                     for path in files]
+    stats = scale_statistics(instrument, response_sets)
+    if as_json:
+        from bilan_core.model.serialize import converter
+
+        click.echo(json.dumps({"files": len(files), "scales": converter.unstructure(stats)},
+                              indent=2, ensure_ascii=False, default=str))
+        return
+    click.echo(f"{instrument.title}: {len(files)} responses files")
+    for scale in stats:
+        click.echo(f"\n{instrument.scale(scale.scale).name} ({scale.scale}): N={scale.n}"
+                   f"  mean={_fmt(scale.mean, 2)}  sd={_fmt(scale.sd, 2)}"
+                   f"  alpha={_fmt(scale.alpha, 3)}")
+        for item in scale.items:
+            click.echo(f"    {item.item:<10} n={item.n:<5} mean={_fmt(item.mean, 2):<6}"
+                       f" sd={_fmt(item.sd, 2):<6} r(item, rest)={_fmt(item.item_total, 3):<7}"
+                       f" alpha if deleted={_fmt(item.alpha_if_deleted, 3)}")
+    if group:
+        click.echo(f'\n[[norms]]\ngroup = "{group}"\nn = {min(s.n for s in stats)}'
+                   '\nyear = 2026\nillustrative = false\nsource = "Étalonnage local"')
+        for scale in stats:
+            reliability = (f", reliability = {scale.alpha:.2f}"
+                           if not math.isnan(scale.alpha) else "")
+            click.echo(f"scales.{scale.scale} = {{ mean = {scale.mean:.2f},"
+                       f" sd = {scale.sd:.2f}{reliability} }}")
