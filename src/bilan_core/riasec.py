@@ -98,7 +98,7 @@ def differentiation_iachan(scores: Mapping[str, float]) -> float:
 
 
 def iachan_m(person: str, occupation: str) -> int:
-    """Iachan's M index: 0 to 28 for three letters, 0 to 10 for two (perfect match)."""
+    """Iachan's M index: 0 to 28 for three letters, 0 to 6 for two (perfect match)."""
     weights = IACHAN_W3 if len(occupation) == 3 and len(person) >= 3 else IACHAN_W2
     n = len(weights)
     return sum(weights[i][j] for i in range(n) for j in range(n)
