@@ -156,7 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("bilan: interrupted", err=True)
+            return 130
         click.echo("bilan: aborted", err=True)
         return 1
     except KeyboardInterrupt:

@@ -131,52 +131,58 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
     if answers:
         say(f"Reprise : {len(answers)} réponse(s) déjà enregistrée(s).")
 
-    index = 0
-    while index < total:
-        item = items[index]
-        if item.id in answers or item.id in skipped:
-            index += 1
-            continue
-        say(f"\n[{index + 1:>{len(str(total))}}/{total}] {item.text}")
-        say(_choices(instrument, item))
-        started = time.monotonic()
-        line = sys.stdin.readline()
-        if not line:  # end of input: keep what was saved
-            break
-        text = line.strip()
-        if text.lower() == "q":
-            break
-        if text.lower() == "r":
-            previous = next((i for i in range(index - 1, -1, -1)
-                             if items[i].id in answers or items[i].id in skipped), None)
-            if previous is None:
-                say("(aucun item précédent)")
+    try:
+        index = 0
+        while index < total:
+            item = items[index]
+            if item.id in answers or item.id in skipped:
+                index += 1
                 continue
-            answers.pop(items[previous].id, None)
-            skipped.discard(items[previous].id)
-            index = previous
-            continue
-        if text.lower() == "p" or (text == "" and (item.format or instrument.response_scale
-                                                   .format) is ResponseFormat.FREE_TEXT):
-            skipped.add(item.id)
+            say(f"\n[{index + 1:>{len(str(total))}}/{total}] {item.text}")
+            say(_choices(instrument, item))
+            started = time.monotonic()
+            line = sys.stdin.readline()
+            if not line:  # end of input: keep what was saved
+                break
+            text = line.strip()
+            if text.lower() == "q":
+                break
+            if text.lower() == "r":
+                previous = next((i for i in range(index - 1, -1, -1)
+                                 if items[i].id in answers or items[i].id in skipped), None)
+                if previous is None:
+                    say("(aucun item précédent)")
+                    continue
+                answers.pop(items[previous].id, None)
+                skipped.discard(items[previous].id)
+                index = previous
+                continue
+            if text.lower() == "p" or (text == "" and (item.format or instrument.response_scale
+                                                       .format) is ResponseFormat.FREE_TEXT):
+                skipped.add(item.id)
+                index += 1
+                continue
+            if text == "" or text == "?":
+                say(HELP)
+                continue
+            try:
+                answers[item.id] = parse_answer(instrument, item, text)
+            except ValueError as exc:
+                say(f"  ↳ {exc}")
+                if not interactive:
+                    raise BilanError(f"line for item {item.id!r}: {text!r}: {exc}") from None
+                continue
+            timings[item.id] = round(time.monotonic() - started, 1)
+            ordered = {i.id: answers[i.id] for i in items if i.id in answers}
+            responses = attrs.evolve(responses, answers=ordered, timings={
+                i.id: timings[i.id] for i in items if i.id in timings and i.id in answers})
+            _save(output, responses, instrument)
             index += 1
-            continue
-        if text == "" or text == "?":
-            say(HELP)
-            continue
-        try:
-            answers[item.id] = parse_answer(instrument, item, text)
-        except ValueError as exc:
-            say(f"  ↳ {exc}")
-            if not interactive:
-                raise BilanError(f"line for item {item.id!r}: {text!r}: {exc}") from None
-            continue
-        timings[item.id] = round(time.monotonic() - started, 1)
-        ordered = {i.id: answers[i.id] for i in items if i.id in answers}
-        responses = attrs.evolve(responses, answers=ordered, timings={
-            i.id: timings[i.id] for i in items if i.id in timings and i.id in answers})
-        _save(output, responses, instrument)
-        index += 1
+
+    except KeyboardInterrupt:
+        click.echo(f"\nInterrompu : {len(answers)}/{total} réponses enregistrées dans {output} ;"
+                   " relancez la même commande pour reprendre.", err=True)
+        click.get_current_context().exit(130)
 
     done = all(i.id in answers or i.id in skipped for i in items)
     if done and answers:

@@ -124,7 +124,8 @@ def check_against(responses: Responses, instrument: Instrument, ctx: Context) ->
             raise ctx.error(f"unknown item {item_id!r} for instrument {instrument.id!r}"
                             + did_you_mean(item_id, items), path)
         fmt = item.format or scale.format
-        problem = _answer_problem(fmt, answer, scale.min, scale.max, item.option_ids())
+        low, high = scale.bounds(fmt)
+        problem = _answer_problem(fmt, answer, low, high, item.option_ids())
         if problem:
             raise ctx.error(f"item {item_id!r}: {problem}", path)
     for item_id in responses.timings:
@@ -132,6 +133,9 @@ def check_against(responses: Responses, instrument: Instrument, ctx: Context) ->
             raise ctx.error(f"timing for unknown item {item_id!r}", ("timings", item_id))
     scales = [s.id for s in instrument.scales]
     for i, experience in enumerate(responses.experience):
+        if experience.start and experience.end and experience.end < experience.start:
+            raise ctx.error(f"ends in {experience.end}, before it starts in {experience.start}",
+                            ("experience", (i, experience.title), "end"))
         for j, skill in enumerate(experience.skills):
             if skill not in scales:
                 raise ctx.error(f"unknown scale {skill!r} of {instrument.id!r}"
@@ -142,8 +146,6 @@ def check_against(responses: Responses, instrument: Instrument, ctx: Context) ->
 def _answer_problem(fmt: ResponseFormat, answer: Any, low: int, high: int,
                     options: tuple[str, ...]) -> str | None:
     if fmt in (ResponseFormat.LIKERT, ResponseFormat.RATING):
-        if fmt is ResponseFormat.RATING:
-            low, high = 0, 10
         if isinstance(answer, bool) or not isinstance(answer, int):
             return f"expected an integer from {low} to {high}, got {answer!r}"
         if not low <= answer <= high:

@@ -113,6 +113,8 @@ VALIDITY = Table({
     "min_seconds_per_item": Field(Number(minimum=0), default=1.0),
     "acquiescence": Field(Number(minimum=0, maximum=1), default=0.75),
     "inconsistent_pairs": Field(Number(minimum=0, maximum=1), default=0.3),
+    "disable": Field(ListOf(Str(choices=("longstring", "pairs", "acquiescence", "too_fast")),
+                            unique=True), default=(), help="flags to switch off"),
 })
 
 RESPONSE_SCALE = Table({
@@ -173,7 +175,8 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
         if scale_id not in used:
             raise ctx.error(f"scale {scale_id!r} has no item", ("scales", (i, scale_id)))
 
-    item_ids = {item.id for item in items}
+    by_id = {item.id: item for item in items}
+    item_ids = set(by_id)
     pairs = []
     for i, entry in enumerate(values["pairs"]):
         ids = entry["items"]
@@ -183,6 +186,19 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
             if item_id not in item_ids:
                 raise ctx.error(f"unknown item {item_id!r}" + did_you_mean(item_id, item_ids),
                                 ("pairs", (i, None), "items"))
+        first, second = by_id[ids[0]], by_id[ids[1]]
+        shared = {k.scale for k in first.keys} & {
+            k.scale for k in second.keys}
+        if not shared:
+            raise ctx.error(f"items {ids[0]!r} and {ids[1]!r} share no scale: a pair compares"
+                            " two items of the same scale", ("pairs", (i, None), "items"))
+        scale_id = sorted(shared)[0]
+        same_key = (next(k.reverse for k in first.keys if k.scale == scale_id)
+                    == next(k.reverse for k in second.keys if k.scale == scale_id))
+        if (entry["relation"] == "same") != same_key:
+            raise ctx.error(
+                "a 'same' pair needs two items keyed the same way, an 'opposite' pair one"
+                " direct and one reverse-keyed item", ("pairs", (i, None), "relation"))
         pairs.append(ItemPair(ids[0], ids[1], entry["relation"]))
 
     bands = []
@@ -190,6 +206,9 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
         if entry["scale"] != "*" and entry["scale"] not in scale_ids:
             raise ctx.error(f"unknown scale {entry['scale']!r}" + did_you_mean(
                 entry["scale"], scale_ids), ("bands", (i, None), "scale"))
+        if entry["from"] is not None and entry["to"] is not None and (
+                entry["from"] >= entry["to"]):
+            raise ctx.error("'from' must be below 'to'", ("bands", (i, None), "to"))
         bands.append(Band(scale=entry["scale"], label=entry["label"], text=entry["text"],
                           by=entry["by"], low=entry["from"], high=entry["to"]))
 
@@ -203,6 +222,11 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
                     scale_id, scale_ids), (*where, "scales", scale_id))
             if norm["sd"] <= 0:
                 raise ctx.error("sd must be positive", (*where, "scales", scale_id, "sd"))
+            for j, point in enumerate(norm["distribution"]):
+                if len(point) != 2 or point[1] < 0 or point[1] != int(point[1]):
+                    raise ctx.error("each distribution entry is [raw score, count], the count"
+                                    " a whole number", (*where, "scales", scale_id,
+                                                        "distribution", (j, None)))
             scale_norms.append(ScaleNorm(
                 scale=scale_id, mean=norm["mean"], sd=norm["sd"],
                 reliability=norm["reliability"],
@@ -211,7 +235,11 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
                                year=entry["year"], scales=tuple(scale_norms),
                                illustrative=entry["illustrative"], source=entry["source"]))
 
-    validity = Validity(**(values["validity"] or {}))
+    rules = dict(values["validity"] or {})
+    for flag in rules.pop("disable", ()):
+        key = {"too_fast": "min_seconds_per_item", "pairs": "inconsistent_pairs"}.get(flag, flag)
+        rules[key] = 0 if key == "longstring" else None
+    validity = Validity(**rules)
     return Instrument(
         id=values["id"], version=values["version"], title=values["title"],
         language=values["language"], licence=values["licence"],

@@ -174,10 +174,10 @@ class Validity:
     """Thresholds of the validity flags; None switches a flag off."""
 
     min_answered: float = 0.8  # share of a scale's items needed to prorate it
-    longstring: int | None = None  # None: at least 8 and 40 % of the items
+    longstring: int | None = None  # None: at least 8 and 40 % of the items; 0: off
     min_seconds_per_item: float | None = 1.0
     acquiescence: float | None = 0.75  # share of agreement on both keyed directions
-    inconsistent_pairs: float = 0.3  # share of pairs answered inconsistently
+    inconsistent_pairs: float | None = 0.3  # share of pairs answered inconsistently
 
 
 @attrs.frozen

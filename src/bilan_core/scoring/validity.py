@@ -29,35 +29,38 @@ def validity_flags(instrument: Instrument, responses: Responses) -> list[str]:
         flags.append(f"réponses manquantes : {len(scored) - len(answered)} item(s) sans réponse"
                      f" sur {len(scored)}")
 
-    threshold = rules.longstring or max(8, math.ceil(0.4 * len(scored)))
+    threshold = (rules.longstring if rules.longstring is not None
+                 else max(8, math.ceil(0.4 * len(scored))))
     run, longest, previous = 0, 0, object()
     for item in scored:
         answer = responses.answers.get(item.id)
         run = run + 1 if answer is not None and answer == previous else 1
         previous = answer
         longest = max(longest, run if answer is not None else 0)
-    if longest >= threshold:
+    if threshold and longest >= threshold:
         flags.append(f"réponses en série : {longest} réponses identiques à la suite"
                      f" (seuil {threshold})")
 
-    if instrument.pairs:
-        low, high = scale.min, scale.max
+    if instrument.pairs and rules.inconsistent_pairs is not None:
+        low, high = scale.bounds(scale.format)
         gap = math.ceil((high - low) / 2) + 1 if high - low >= 2 else 1
-        inconsistent = 0
+        inconsistent = evaluated = 0
         for pair in instrument.pairs:
             a, b = responses.answers.get(pair.first), responses.answers.get(pair.second)
             if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
-                continue
+                continue  # pairs with a missing or non-numeric answer do not count
+            evaluated += 1
             if pair.relation == "opposite":
                 b = low + high - b
             if abs(a - b) >= gap:
                 inconsistent += 1
-        if inconsistent and inconsistent / len(instrument.pairs) >= rules.inconsistent_pairs:
+        if inconsistent and inconsistent / evaluated >= rules.inconsistent_pairs:
             flags.append(f"incohérence : {inconsistent} paire(s) d'items sur"
-                         f" {len(instrument.pairs)} reçoivent des réponses contradictoires")
+                         f" {evaluated} reçoivent des réponses contradictoires")
 
     if rules.acquiescence is not None and scale.format in NUMERIC:
-        middle = (scale.min + scale.max) / 2
+        low, high = scale.bounds(scale.format)
+        middle = (low + high) / 2
         direct = [responses.answers[i.id] for i in scored if i.id in responses.answers
                   and i.keys and not any(k.reverse for k in i.keys)]
         reverse = [responses.answers[i.id] for i in scored if i.id in responses.answers

@@ -1,0 +1,3 @@
+"""bilan-bigfive: Inventaire de personnalité en cinq facteurs."""
+
+__version__ = "0.1.0"
