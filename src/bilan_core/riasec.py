@@ -1,6 +1,6 @@
 """Holland's RIASEC model: codes with ties, consistency, differentiation, congruence.
 
-Conventions (docs/scoring.md): the six types in hexagon order R I A S E C; the distance between
+Conventions (docs/instruments.md): the six types in hexagon order R I A S E C; the distance between
 types is ``min(|i - j|, 6 - |i - j|)``; a person's code is the top three types, ties reported,
 never broken alphabetically; congruence indices average over every order of tied types
 (Iachan 1990).

@@ -174,7 +174,7 @@ class Validity:
     """Thresholds of the validity flags; None switches a flag off."""
 
     min_answered: float = 0.8  # share of a scale's items needed to prorate it
-    longstring: int | None = None  # None: at least 8 and 40 % of the items; 0: off
+    longstring: int | None = None  # None: at least 8 and 20 % of the items; 0: off
     min_seconds_per_item: float | None = 1.0
     acquiescence: float | None = 0.75  # share of agreement on both keyed directions
     inconsistent_pairs: float | None = 0.3  # share of pairs answered inconsistently
@@ -268,6 +268,7 @@ class InstrumentResult:
     instrument: str
     version: str
     scales: tuple[ScaleScore, ...] = attrs.field(default=(), converter=as_tuple)
+    title: str = ""
     flags: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     norm_group: str | None = None
     summary: dict[str, str] = attrs.field(factory=dict)  # e.g. {"Code Holland": "SEA"}

@@ -89,6 +89,7 @@ def score(instrument: Instrument, responses: Responses,
         summary = riasec_summary(scales)
     return InstrumentResult(
         instrument=instrument.id, version=instrument.version, scales=tuple(scales),
+        title=instrument.title,
         flags=tuple(flags), norm_group=table.group if table else None, summary=summary,
         interpretations=tuple(band_texts(instrument, scales)), free_text=free_text)
 

@@ -1,6 +1,6 @@
 """Norm-referenced scores: z, T, percentile rank, stanine, sten, and the SEM band.
 
-Formulas (docs/scoring.md and the project's psychometrics conventions):
+Formulas (docs/instruments.md, from the project's psychometrics conventions):
 
 - ``z = (X - M) / SD``, rounded to 9 decimals so that a value on a cut point always lands on
   the same side (``(10.3 - 10) / 1.2`` is ``0.25000000000000006`` in floating point);

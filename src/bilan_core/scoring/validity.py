@@ -30,7 +30,7 @@ def validity_flags(instrument: Instrument, responses: Responses) -> list[str]:
                      f" sur {len(scored)}")
 
     threshold = (rules.longstring if rules.longstring is not None
-                 else max(8, math.ceil(0.4 * len(scored))))
+                 else max(8, math.ceil(0.2 * len(scored))))
     run, longest, previous = 0, 0, object()
     for item in scored:
         answer = responses.answers.get(item.id)

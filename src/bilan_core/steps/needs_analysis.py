@@ -14,6 +14,7 @@ from bilan_core.config.schema import Field, ListOf, Str, Table
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
+from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
 STEP_ID = "needs_analysis"
@@ -29,7 +30,8 @@ SECTION = Table({
 
 
 def run(dossier: Dossier, step: StepContext) -> Dossier:
-    """Record the needs in the dossier; warn if the counsellor wrote nothing."""
+    """Score the step's instruments (values, interests...) and record the needs."""
+    dossier = score_instruments(dossier, step)
     options = step.options
     needs = {key: (list(value) if isinstance(value, tuple) else value)
              for key, value in options.items() if value}

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import attrs
 
-from bilan_core.components import NormTable, StepDefinition
+from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Field, ListOf, Str, Table
 from bilan_core.markers import hookimpl
-from bilan_core.model import Audience, Dossier, InstrumentResult, Phase, ReportSection
+from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
+from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
 STEP_ID = "skills_exploration"
@@ -28,34 +29,10 @@ SECTION = Table({
 
 def run(dossier: Dossier, step: StepContext) -> Dossier:
     """Score the step's instruments and record the counsellor's notes."""
-    host = step.host
-    results = dict(dossier.results)
-    for instrument_id in step.planned.instruments:
-        responses = dossier.responses.get(instrument_id)
-        if responses is None:
-            continue
-        instrument = host.registry.instruments[instrument_id]
-        group = step.pipeline.norms.get(instrument_id)
-        norms = [n for _, n in host.call_list("instrument_norms", NormTable,
-                                              instrument=instrument, group=group)]
-        found = host.call("score_instrument", firstresult=True, instrument=instrument,
-                          responses=responses, norms=norms)
-        if not found:
-            dossier = dossier.warn(f"no plugin can score instrument {instrument_id!r}")
-            continue
-        plugin, result = found[0]
-        if not isinstance(result, InstrumentResult):
-            from bilan_core.errors import HookError
-
-            raise HookError(plugin, host.origin_of(plugin), "score_instrument", TypeError(
-                f"returned {type(result).__name__}, expected InstrumentResult"))
-        sentences = [s for _, s in host.call_list("interpret_scores", str,
-                                                  instrument=instrument, result=result)]
-        results[instrument_id] = attrs.evolve(
-            result, interpretations=(*result.interpretations, *sentences))
+    dossier = score_instruments(dossier, step)
     notes = {k: list(v) for k, v in step.options.items() if v}
-    return attrs.evolve(dossier, results=results,
-                        extra={**dossier.extra, STEP_ID: notes} if notes else dossier.extra)
+    return attrs.evolve(dossier, extra={**dossier.extra, STEP_ID: notes} if notes
+                        else dossier.extra)
 
 
 @hookimpl
@@ -90,7 +67,8 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         lines = [f"{name} : {value}" for name, value in result.summary.items()]
         lines += list(result.interpretations)
         if lines:
-            parts.append(f"Résultats de l'instrument {result.instrument} :\n\n{bullets(lines)}")
+            name = result.title or result.instrument
+            parts.append(f"{name} :\n\n{bullets(lines)}")
     if not parts:
         return []
     return [ReportSection(id="skills", title="Vos compétences et aptitudes",

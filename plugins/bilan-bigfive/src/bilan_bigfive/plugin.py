@@ -1,4 +1,4 @@
-"""Registers the instrument `personnalite` shipped as TOML in this package's `instruments/` folder."""
+"""Registers the instrument `personnalite`, shipped as TOML in the `instruments/` folder."""
 
 from __future__ import annotations
 

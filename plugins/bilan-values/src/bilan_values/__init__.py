@@ -1,0 +1,3 @@
+"""bilan-values: Inventaire des valeurs professionnelles."""
+
+__version__ = "0.1.0"
