@@ -206,3 +206,42 @@ def test_stats_match_a_plain_computation(host):
               for r in sets]
     assert stats["aide"].mean == pytest.approx(statistics.mean(values))
     assert stats["aide"].sd == pytest.approx(statistics.stdev(values))
+
+
+def _docs_block(name: str) -> str:
+    import re
+
+    docs = (ROOT / "docs" / "instruments.md").read_text(encoding="utf-8")
+    return re.search(rf"<!-- example: {name} -->\n```toml\n(.*?)```", docs, re.S).group(1)
+
+
+def test_a_provider_instrument_named_in_the_pipeline_is_scored_in_the_run(
+        bilan, pipeline_file, tmp_path):
+    from conftest import PIPELINE
+
+    (tmp_path / "questionnaires").mkdir()
+    (tmp_path / "questionnaires" / "exterieur.toml").write_text(_docs_block("instrument"),
+                                                                encoding="utf-8")
+    (tmp_path / "reponses.toml").write_text(
+        _docs_block("responses").replace("B-2026-0001", "B-TEST-001"), encoding="utf-8")
+    text = 'instruments = ["questionnaires/exterieur.toml"]\n' + PIPELINE.replace(
+        "hours = 5", 'hours = 5\ninstruments = ["exterieur"]') + (
+        '\n[[responses]]\ninstrument = "exterieur"\nfile = "reponses.toml"\n'
+        '\n[norms]\nexterieur = "Adultes accompagnés par le cabinet"\n')
+    path = pipeline_file(text)
+    listed = bilan("-p", "no:journal", "validate", path)
+    assert listed.code == 0, listed.err
+    result = bilan("-p", "no:journal", "run", path, "--output", tmp_path / "out",
+                   "--format", "json,md")
+    assert result.code == 0, result.err
+    exterieur = read_dossier(tmp_path / "out" / "dossier.json").results["exterieur"]
+    assert exterieur.scale("dehors").t_score == 70.0
+    assert exterieur.norm_group == "Adultes accompagnés par le cabinet"
+    markdown = (tmp_path / "out" / "synthese.md").read_text(encoding="utf-8")
+    assert "Goût pour le travail en extérieur (élevé) : Un goût marqué" in markdown
+
+    broken = _docs_block("instrument").replace('scale = "contact"', 'scale = "contacte"', 1)
+    (tmp_path / "questionnaires" / "exterieur.toml").write_text(broken, encoding="utf-8")
+    result = bilan("-p", "no:journal", "validate", path)
+    assert result.code == 2
+    assert "exterieur.toml:43:1: items[c1].scale: unknown scale 'contacte'" in result.err
