@@ -15,11 +15,25 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from bilan_core.model import Beneficiary, Dossier, FundingDecision, NormTable, Phase
-from bilan_core.model.common import identifier, non_empty, non_negative, to_euros, to_hours
+from bilan_core.model import (
+    Beneficiary,
+    Dossier,
+    FundingDecision,
+    FundingRule,
+    NormTable,
+    Phase,
+)
+from bilan_core.model.common import (
+    as_tuple,
+    identifier,
+    non_empty,
+    non_negative,
+    to_euros,
+    to_hours,
+)
 
-__all__ = ["Funder", "FundingRequest", "NormTable", "OccupationSource", "RenderContext",
-           "Renderer", "StepDefinition"]
+__all__ = ["Funder", "FundingRequest", "FundingRule", "NormTable", "OccupationSource",
+           "RenderContext", "Renderer", "StepDefinition"]
 
 if TYPE_CHECKING:
     from bilan_core.pipeline import StepContext
@@ -70,9 +84,10 @@ class FundingRequest:
     hours: Decimal = attrs.field(converter=to_hours, validator=non_negative)
     on: date
     provider_qualiopi: bool = True
-    working_time: bool = False
-    employer_top_up: Decimal = attrs.field(default=Decimal("0"), converter=to_euros,
-                                           validator=non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        if self.hours <= 0:
+            raise ValueError(f"hours must be more than 0, got {self.hours}")
 
 
 @attrs.frozen
@@ -84,6 +99,7 @@ class Funder:
     decide: Callable[[FundingRequest], FundingDecision] = attrs.field(
         validator=attrs.validators.is_callable())
     description: str = ""
+    rules: tuple[FundingRule, ...] = attrs.field(default=(), converter=as_tuple)
 
 
 @attrs.frozen

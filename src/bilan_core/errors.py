@@ -78,6 +78,10 @@ class BilanError(Exception):
 
 
 
+class UsageError(BilanError):
+    """A command was given an argument it cannot use."""
+
+
 class ConfigError(BilanError):
     """A pipeline, beneficiary, responses or instrument file is wrong.
 

@@ -29,6 +29,7 @@ BUILTIN_COMMANDS = {
     "instruments": "bilan_core.cli.assess:instruments_group",
     "score": "bilan_core.cli.assess:score_command",
     "administer": "bilan_core.cli.administer:administer_command",
+    "funding": "bilan_core.cli.funding:funding_group",
 }
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bilan_core.config.schema import Bool, Context, Date, Euros, Field, FilePath, Str, Table
+from bilan_core.config.schema import (
+    Bool,
+    Context,
+    Date,
+    Euros,
+    Field,
+    FilePath,
+    Number,
+    Str,
+    Table,
+)
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import KeyPart
 from bilan_core.model import Beneficiary, PublicBranch, Status
@@ -15,12 +25,25 @@ BENEFICIARY_FIELDS: dict[str, Field] = {
                 help="pseudonymous id; never a name or an email"),
     "status": Field(Str(choices=tuple(s.value for s in Status)), required=True,
                     help="private_employee, public_agent, job_seeker or self_employed"),
-    "rqth": Field(Bool(), default=False, help="recognised disabled worker (RQTH / BOETH)"),
+    "rqth": Field(Bool(), default=None, help="recognised disabled worker (RQTH / BOETH)"),
     "cpf_balance": Field(Euros(), default=None, help="CPF rights in euros"),
     "employer": Field(Str(), help="the employer's name, if any"),
     "previous_bilan": Field(Date(), help="date of the previous bilan, if any"),
     "public_branch": Field(Str(choices=tuple(b.value for b in PublicBranch)),
                            help="FPE, FPT or FPH, for public agents"),
+    "years_of_service": Field(Number(minimum=0, maximum=60),
+                              help="years with the current employer (public: years of service)"),
+    "employer_staff": Field(Number(minimum=0, integer=True), help="the employer's headcount"),
+    "previous_bilan_funder": Field(Str(min_length=1),
+                                   help="who paid the previous bilan: cpf, employer, opco,"
+                                        " france_travail, public_employer, anfh, faf..."),
+    "c2p_points": Field(Number(minimum=0, integer=True), default=None,
+                        help="points of the compte professionnel de prévention used"),
+    "atmp_rate": Field(Number(minimum=0, maximum=100, integer=True), default=None,
+                       help="permanent incapacity rate after a work accident or disease, in %"),
+    "employer_top_up": Field(Euros(), default=None, help="the employer's top-up (abondement)"),
+    "working_time": Field(Bool(), default=None, help="whether the bilan is on working time"),
+    "faf": Field(Str(min_length=1), help="the self-employed's training fund (FIF-PL...)"),
 }
 
 BENEFICIARY = Table(BENEFICIARY_FIELDS, help="the beneficiary, known by a pseudonymous id")
@@ -31,6 +54,7 @@ INLINE_BENEFICIARY = Table(
      "id": Field(Str(min_length=1), help=BENEFICIARY_FIELDS["id"].help),
      "status": Field(BENEFICIARY_FIELDS["status"].kind, help=BENEFICIARY_FIELDS["status"].help),
      "rqth": Field(Bool(), help=BENEFICIARY_FIELDS["rqth"].help),
+     "working_time": Field(Bool(), help=BENEFICIARY_FIELDS["working_time"].help),
      "file": Field(FilePath(), help="a beneficiary file, instead of the keys inline")},
     help="the beneficiary: inline keys, or file = \"beneficiary.toml\"",
 )

@@ -84,8 +84,6 @@ PROVIDER = Table({
 FUNDING = Table({
     "price": Field(Euros(), required=True, help="the quote's price in euros"),
     "hours": Field(Hours(maximum=24), help="hours of the quote (default: the planned hours)"),
-    "working_time": Field(Bool(), default=False, help="whether the bilan is on working time"),
-    "employer_top_up": Field(Euros(), default=None, help="employer top-up (abondement)"),
 })
 
 REPORT = Table({

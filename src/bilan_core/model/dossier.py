@@ -10,7 +10,13 @@ import attrs
 
 from bilan_core.model.assessment import InstrumentResult, Responses
 from bilan_core.model.common import Phase, as_tuple, identifier, is_date, non_negative, to_hours
-from bilan_core.model.outcomes import Action, CareerOption, FundingDecision, Synthesis
+from bilan_core.model.outcomes import (
+    Action,
+    CareerOption,
+    FundingDecision,
+    FundingPlan,
+    Synthesis,
+)
 from bilan_core.model.people import Beneficiary, Consent, ConsentKind, Provider
 
 #: Version of the dossier's JSON format; bumped when a field changes meaning or is removed.
@@ -63,6 +69,7 @@ class Dossier:
     career_options: tuple[CareerOption, ...] = attrs.field(default=(), converter=as_tuple)
     actions: tuple[Action, ...] = attrs.field(default=(), converter=as_tuple)
     funding: tuple[FundingDecision, ...] = attrs.field(default=(), converter=as_tuple)
+    funding_plan: FundingPlan | None = None
     synthesis: Synthesis | None = None
     retention: Retention = Retention()
     recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple)

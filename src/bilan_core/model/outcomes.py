@@ -69,6 +69,29 @@ class Eligibility(enum.Enum):
 
 
 @attrs.frozen
+class FundingRule:
+    """A funding rule as data: what it says, its amount if any, when it is in force, its source.
+
+    Both dates are inclusive; ``in_force_until`` None means still in force.
+    """
+
+    id: str = attrs.field(validator=identifier)
+    funder: str = attrs.field(validator=identifier)
+    text: str = attrs.field(validator=non_empty)  # French
+    in_force_from: date | None = attrs.field(default=None, validator=is_date)
+    in_force_until: date | None = attrs.field(default=None, validator=is_date)
+    amount: Decimal | None = attrs.field(default=None,
+                                         converter=attrs.converters.optional(to_euros))
+    source: str = ""
+    sureness: str = "law"  # "law", "official" (an official fiche), "3rd-party", "unsure"
+
+    def applies_on(self, day: date) -> bool:
+        """Whether the rule is in force on that day."""
+        return ((self.in_force_from is None or self.in_force_from <= day)
+                and (self.in_force_until is None or day <= self.in_force_until))
+
+
+@attrs.frozen
 class FundingDecision:
     """What one funder would cover of a quote, what remains, and why."""
 
@@ -82,6 +105,30 @@ class FundingDecision:
     paperwork: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     trace: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     source: str = ""
+    out_of_pocket: Decimal = attrs.field(  # paid by the beneficiary whatever else pays
+        default=Decimal("0.00"), converter=to_euros, validator=non_negative)
+    complements: bool = False  # tops up another route rather than replacing it
+
+
+@attrs.frozen
+class PlanLine:
+    """One funder's share in a funding plan."""
+
+    funder: str
+    name: str
+    amount: Decimal = attrs.field(converter=to_euros)
+
+
+@attrs.frozen
+class FundingPlan:
+    """The combination of eligible routes leaving the least to pay, and what is left to check."""
+
+    price: Decimal = attrs.field(converter=to_euros)
+    lines: tuple[PlanLine, ...] = attrs.field(default=(), converter=as_tuple)
+    remaining: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros)
+    out_of_pocket: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros)
+    to_check: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    explanation: str = ""
 
 
 class Audience(enum.Enum):

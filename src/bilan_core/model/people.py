@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import attrs
 
-from bilan_core.model.common import identifier, is_date, non_empty, non_negative, to_euros
+from bilan_core.model.common import (
+    identifier,
+    is_date,
+    non_empty,
+    non_negative,
+    to_euros,
+    to_hours,
+)
 
 #: The retention ceiling for documents kept with consent (décret 2023-1350, in force 2023-12-31).
 RETENTION_CEILING_YEARS = 3
@@ -71,6 +78,17 @@ class Beneficiary:
         converter=_to_branch,
         validator=_optional_branch,
     )
+    years_of_service: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(to_hours))  # years, current employer
+    employer_staff: int | None = None  # headcount of the employer, for OPCO rules
+    previous_bilan_funder: str | None = None  # who paid the previous bilan (cpf, employer...)
+    c2p_points: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    atmp_rate: int = attrs.field(  # permanent incapacity rate after a work accident, in %
+        default=0, validator=[attrs.validators.ge(0), attrs.validators.le(100)])
+    employer_top_up: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
+                                           validator=non_negative)
+    working_time: bool = False  # whether the bilan takes place on working time
+    faf: str | None = None  # the self-employed's training fund (FIF-PL, AGEFICE, FAFCEA...)
 
 
 @attrs.frozen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from bilan_core.components import FundingRequest, StepDefinition
+from bilan_core.funding.study import study
 from bilan_core.markers import hookimpl
 from bilan_core.model import (
     Audience,
@@ -21,7 +22,7 @@ STEP_ID = "preparation"
 
 
 def run(dossier: Dossier, step: StepContext) -> Dossier:
-    """Record the funding decisions for the quote, when the pipeline has a ``[funding]`` table."""
+    """Study the funding of the quote, when the pipeline has a ``[funding]`` table."""
     funding = step.pipeline.funding
     if not funding:
         return dossier
@@ -31,20 +32,12 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
         hours=funding["hours"] if funding["hours"] is not None else dossier.planned_hours,
         on=dossier.reference_date,
         provider_qualiopi=dossier.provider.qualiopi,
-        working_time=funding["working_time"],
-        employer_top_up=funding["employer_top_up"] or 0,
     )
-    decisions: list[FundingDecision] = []
-    for funder_id, funder in sorted(step.host.registry.funders.items()):
-        decisions.append(step.host.call_component(
-            "register_funders", funder_id, f"funder {funder_id}", funder.decide, request,
-            expect=FundingDecision))
-    decisions.extend(d for _, d in step.host.call_list(
-        "funding_options", FundingDecision, request=request))
+    decisions, plan = study(request, step.host)
     if not decisions:
         dossier = dossier.warn("no funder plugin is installed: the funding"
                                " request could not be studied")
-    return attrs.evolve(dossier, funding=tuple(decisions))
+    return attrs.evolve(dossier, funding=tuple(decisions), funding_plan=plan)
 
 
 @hookimpl
@@ -81,8 +74,11 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     body = bullets(lines) + "\n\nDéroulement prévu :\n\n" + plan
     if dossier.funding:
         body += "\n\nFinancement étudié :\n\n" + bullets(
-            f"{d.name} : {_eligibility(d)}, pris en charge {euros(d.covered)},"
-            f" reste à charge {euros(d.remaining)}" for d in dossier.funding)
+            f"{d.name} : {_eligibility(d)}" + (
+                f", pris en charge {euros(d.covered)}" if d.covered else "")
+            for d in dossier.funding)
+    if dossier.funding_plan is not None:
+        body += f"\n\nPlan de financement retenu : {dossier.funding_plan.explanation}"
     body += ("\n\nCe document est confidentiel : il appartient au bénéficiaire, seul"
              " destinataire des résultats détaillés.")
     return [ReportSection(id="circumstances", title="Circonstances du bilan", body=body,

@@ -1,0 +1,55 @@
+"""The employer, through its plan de développement des compétences."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bilan_core import hookimpl
+from bilan_core.components import Funder, FundingRequest
+from bilan_core.funding import Decision
+from bilan_core.model import FundingDecision, FundingRule, Status
+
+FUNDER = "employer"
+NAME = "Employeur (plan de développement des compétences)"
+TRIPARTITE = ("Convention tripartite écrite employeur, salarié·e et prestataire (R6313-8) : le"
+              " ou la salarié·e dispose de 10 jours pour la signer, son silence vaut refus")
+
+RULES = (
+    FundingRule(id="employer_plan", funder=FUNDER,
+                text="l'employeur peut financer le bilan de ses salariés dans son plan de"
+                     " développement des compétences, sur le temps de travail",
+                in_force_from=date(2019, 1, 1),
+                source="loi 2018-771 ; Code du travail L6313-4", sureness="law"),
+    FundingRule(id="employer_tripartite", funder=FUNDER,
+                text="convention tripartite signée avant le bilan ; 10 jours pour signer",
+                in_force_from=date(2019, 1, 1), source="Code du travail R6313-8",
+                sureness="law"),
+    FundingRule(id="employer_not_provider", funder=FUNDER,
+                text="un employeur ne peut pas réaliser lui-même le bilan de ses salariés",
+                in_force_from=date(2019, 1, 1), source="Code du travail R6313-5",
+                sureness="law"),
+)
+
+
+def decide(request: FundingRequest) -> FundingDecision:
+    """Employees only; the employer decides, so the answer is at best « to be checked »."""
+    d = Decision(FUNDER, NAME, request)
+    b = request.beneficiary
+    d.check(b.status is Status.PRIVATE_EMPLOYEE,
+            f"salarié·e du secteur privé (statut : {b.status.label})")
+    d.check(bool(b.employer) or None, "employeur connu" + (f" : {b.employer}" if b.employer
+                                                          else " (à renseigner)"))
+    if d.failed:
+        return d.not_eligible()
+    d.check(None, "accord de l'employeur pour inscrire le bilan dans son plan de"
+                  " développement des compétences")
+    d.note("prise en charge possible du coût complet, le bilan ayant lieu sur le temps de"
+           " travail")
+    d.need(TRIPARTITE)
+    d.cite("Code du travail L6313-4, R6313-5, R6313-8")
+    return d.decide(request.price)
+
+
+@hookimpl
+def register_funders(register):  # type: ignore[no-untyped-def]
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))

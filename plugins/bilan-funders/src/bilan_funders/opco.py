@@ -1,0 +1,52 @@
+"""The OPCO (opérateur de compétences) of the employer's branch, for companies under 50."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bilan_core import hookimpl
+from bilan_core.components import Funder, FundingRequest
+from bilan_core.funding import Decision
+from bilan_core.model import FundingDecision, FundingRule, Status
+from bilan_funders._common import check_qualiopi
+from bilan_funders.employer import TRIPARTITE
+
+FUNDER = "opco"
+NAME = "OPCO de la branche (entreprises de moins de 50 salariés)"
+STAFF_LIMIT = 50
+
+RULES = (
+    FundingRule(id="opco_small_companies", funder=FUNDER,
+                text="les OPCO financent le plan de développement des compétences des"
+                     " entreprises de moins de 50 salariés, selon les règles de la branche",
+                in_force_from=date(2019, 1, 1),
+                source="Code du travail L6332-1-3 ; règles de prise en charge des branches",
+                sureness="3rd-party"),
+)
+
+
+def decide(request: FundingRequest) -> FundingDecision:
+    """Employees of companies under 50 staff; the amount depends on the branch's rules."""
+    d = Decision(FUNDER, NAME, request)
+    b = request.beneficiary
+    d.check(b.status is Status.PRIVATE_EMPLOYEE,
+            f"salarié·e du secteur privé (statut : {b.status.label})")
+    if b.employer_staff is None:
+        d.check(None, "effectif de l'entreprise inconnu (moins de 50 salariés requis)")
+    else:
+        d.check(b.employer_staff < STAFF_LIMIT,
+                f"entreprise de moins de {STAFF_LIMIT} salariés ({b.employer_staff} salariés)")
+    check_qualiopi(d, request.provider_qualiopi)
+    if d.failed:
+        return d.not_eligible()
+    d.check(None, "prise en charge selon les règles et plafonds de la branche professionnelle")
+    d.need("Demande de prise en charge déposée par l'employeur auprès de son OPCO avant le"
+           " début du bilan")
+    d.need(TRIPARTITE)
+    d.cite(RULES[0].source)
+    return d.decide(request.price)
+
+
+@hookimpl
+def register_funders(register):  # type: ignore[no-untyped-def]
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))

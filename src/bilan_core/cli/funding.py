@@ -1,0 +1,139 @@
+"""``bilan funding quote`` and ``bilan funding rules``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bilan_core.cli import state
+
+
+def parse_price(value: str) -> Decimal:
+    """``--price``: an amount in euros, zero or more."""
+    from bilan_core.model.common import to_euros
+
+    try:
+        amount = to_euros(value.replace(",", ".").replace("€", "").strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an amount in euros (e.g. 1950 or 1950.00)",
+                                 param_hint="'--price'") from None
+    if amount < 0:
+        raise click.BadParameter(f"{value} is negative: a price is zero or more",
+                                 param_hint="'--price'")
+    return amount
+
+
+def parse_hours(value: str) -> Decimal:
+    """``--hours``: more than 0 (the legal maximum is checked for the date)."""
+    from bilan_core.model.common import to_hours
+
+    try:
+        hours = to_hours(value.replace(",", "."))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number of hours",
+                                 param_hint="'--hours'") from None
+    if hours <= 0:
+        raise click.BadParameter(f"{value}: a bilan lasts more than 0 hours",
+                                 param_hint="'--hours'")
+    return hours
+
+
+@click.group("funding")
+def funding_group() -> None:
+    """Who pays for a bilan, how much is left to pay, and why."""
+
+
+def _decision_json(decision: Any) -> dict[str, Any]:
+    from bilan_core.model.serialize import converter
+
+    data: dict[str, Any] = converter.unstructure(decision)
+    return data
+
+
+@funding_group.command("quote")
+@click.argument("beneficiary_file", metavar="BENEFICIARY.toml",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--price", "price_text", required=True, metavar="EUROS",
+              help="The quote's price in euros.")
+@click.option("--hours", "hours_text", required=True, metavar="HOURS",
+              help="The quote's hours.")
+@click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date the rules are evaluated for (default: today).")
+@click.option("--qualiopi/--not-qualiopi", default=True,
+              help="Whether the provider is Qualiopi-certified (default: yes).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
+                  when: datetime | None, qualiopi: bool, as_json: bool) -> None:
+    """Every funder's decision for a quote, and the combined funding plan."""
+    price, hours = parse_price(price_text), parse_hours(hours_text)
+    from bilan_core import rules
+    from bilan_core.components import FundingRequest
+    from bilan_core.config.beneficiary import read_beneficiary_file
+    from bilan_core.errors import UsageError
+    from bilan_core.funding.study import study
+    from bilan_core.steps._text import euros, french_date
+
+    on = when.date() if when else date.today()
+    maximum = rules.maximum_hours(on)
+    if maximum is not None and hours > maximum:
+        raise UsageError(f"--hours {hours}: {rules.MAXIMUM_HOURS.description}"
+                         f" ({rules.MAXIMUM_HOURS.source})")
+    beneficiary = read_beneficiary_file(beneficiary_file)
+    request = FundingRequest(beneficiary=beneficiary, price=price, hours=hours, on=on,
+                             provider_qualiopi=qualiopi)
+    decisions, plan = study(request, state().host())
+    if as_json:
+        from bilan_core.model.serialize import converter
+
+        click.echo(json.dumps({
+            "beneficiary": beneficiary.id, "price": str(price), "hours": str(hours),
+            "date": on.isoformat(), "provider_qualiopi": qualiopi,
+            "decisions": [_decision_json(d) for d in decisions],
+            "plan": converter.unstructure(plan)}, indent=2, ensure_ascii=False))
+        return
+    labels = {"eligible": "éligible", "not_eligible": "non éligible", "to_check": "à vérifier"}
+    click.echo(f"Demande de financement — bénéficiaire {beneficiary.id}"
+               f" ({beneficiary.status.label}), devis {euros(price)} pour"
+               f" {hours.normalize():f} h, au {french_date(on)}")
+    order = {"eligible": 0, "to_check": 1, "not_eligible": 2}
+    for decision in sorted(decisions, key=lambda d: order[d.eligibility.value]):
+        click.echo(f"\n{decision.name} : {labels[decision.eligibility.value]}"
+                   + (f" — pris en charge {euros(decision.covered)}" if decision.covered else ""))
+        failed = decision.eligibility.value == "not_eligible"
+        for line in decision.trace:
+            if not failed or line.startswith("✘"):  # why not, without the noise
+                click.echo(f"    {line}")
+        for paper in () if failed else decision.paperwork:
+            click.echo(f"    → {paper}")
+    click.echo(f"\nPlan de financement : {plan.explanation}")
+
+
+@funding_group.command("rules")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def rules_command(as_json: bool) -> None:
+    """Every funding rule of every installed funder, with its dates and source."""
+    from bilan_core.model.serialize import converter
+
+    host = state().host()
+    rows = []
+    for funder_id, funder in sorted(host.registry.funders.items()):
+        for rule in funder.rules:
+            row = converter.unstructure(rule)
+            row["plugin"] = host.registry.owners[("register_funders", funder_id)]
+            rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        since = row["in_force_from"] or "…"
+        until = row["in_force_until"] or "…"
+        amount = f" [{row['amount']} €]" if row["amount"] else ""
+        click.echo(f"{row['funder']:<16} {row['id']:<30} {since} → {until}{amount}"
+                   f"  ({row['sureness']})")
+        click.echo(f"{'':<16} {row['text']}")
+        click.echo(f"{'':<16} source : {row['source']}")
