@@ -102,8 +102,9 @@ def test_answers_piped_on_stdin(instrument_file, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""  # no prompts when nobody is at a terminal
     assert "Terminé : 7/7" in result.stderr
-    answers = read_responses(output).answers
-    assert answers["choix"] == "b" and answers["remarque"] == "RAS"
+    saved = read_responses(output)
+    assert saved.answers["choix"] == "b" and saved.answers["remarque"] == "RAS"
+    assert saved.timings == {}  # piped answers take no time: no timing is recorded
 
 
 def test_piped_answers_stop_at_a_bad_line_keeping_what_was_saved(instrument_file, tmp_path):

@@ -245,3 +245,41 @@ def test_a_provider_instrument_named_in_the_pipeline_is_scored_in_the_run(
     result = bilan("-p", "no:journal", "validate", path)
     assert result.code == 2
     assert "exterieur.toml:43:1: items[c1].scale: unknown scale 'contacte'" in result.err
+
+
+def test_stats_norms_block_loads_back_into_the_instrument(bilan, host, tmp_path):
+    instrument = host.registry.instruments["valeurs"]
+    folder = tmp_path / "reponses"
+    folder.mkdir()
+    for n, responses in enumerate(_random_sets(instrument, 25)):
+        (folder / f"r{n:03}.toml").write_text(responses_to_toml(responses), encoding="utf-8")
+    result = bilan("instruments", "stats", "valeurs", folder, "--norms-toml", 'Centre "Cap"')
+    assert result.code == 0, result.err
+    block = result.out[result.out.index("[[norms]]"):]
+    source = (ROOT / "plugins" / "bilan-values" / "src" / "bilan_values" / "instruments"
+              / "valeurs.toml").read_text(encoding="utf-8")
+    path = tmp_path / "valeurs.toml"
+    path.write_text(source + "\n" + block, encoding="utf-8")
+    from bilan_core.instruments import load_instrument
+
+    loaded = load_instrument(path)
+    assert [t.group for t in loaded.norms][-1] == 'Centre "Cap"'
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(folder / "r000.toml", one / "r000.toml")
+    single = bilan("instruments", "stats", "valeurs", one, "--json")
+    assert json.loads(single.out)["scales"][0]["sd"] is None  # not NaN, which is not JSON
+    refused = bilan("instruments", "stats", "valeurs", one, "--norms-toml", "X")
+    assert refused.code == 2 and "at least two complete response sets" in refused.err
+
+
+def test_responses_no_step_names_are_a_warning(bilan, tmp_path):
+    folder = tmp_path / "ex"
+    shutil.copytree(ROOT / "examples" / "reconversion-cpf", folder)
+    path = folder / "pipeline.toml"
+    text = path.read_text(encoding="utf-8").replace('instruments = ["valeurs", "riasec"]',
+                                                    'instruments = ["riasec"]')
+    path.write_text(text, encoding="utf-8")
+    result = bilan("validate", path)
+    assert result.code == 0
+    assert "responses for 'valeurs', but no step names it" in result.err

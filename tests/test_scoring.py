@@ -240,3 +240,36 @@ def test_score_refuses_an_unknown_norm_group(bilan, tmp_path):
                    "--norms", "Adultes accompagnes par le cabinet")
     assert result.code == 2
     assert "did you mean 'Adultes accompagnés par le cabinet'" in result.err
+
+
+def test_consistency_is_undetermined_when_ties_decide_it():
+    scales = [Scale(t, riasec.NAMES[t]) for t in riasec.TYPES]
+    items = [Item(f"{t}1", "x", keys=[Key(t)]) for t in riasec.TYPES]
+    instrument = likert(*scales, items=items, low=0, high=4, profile="riasec")
+    tied = score(instrument, answers(R1=4, I1=3, S1=3, A1=1, E1=0, C1=2))
+    assert tied.summary["Code Holland"] == "R(I=S)"
+    # RIS: R and I adjacent (élevée); RSI: R and S opposite (faible).
+    assert tied.summary["Consistance"] == "indéterminée à cause des égalités (faible ou élevée)"
+    assert tied.summary["Différenciation (Iachan)"] == "1,5"  # 4 - (3 + 2) / 2, French comma
+
+
+def test_riasec_profile_needs_the_six_scales(tmp_path):
+    from bilan_core.errors import ConfigError
+    from bilan_core.instruments import load_instrument
+
+    text = _doc_block("instrument").replace('copyright = "© 2026 Cabinet Exemple"',
+                                            'copyright = "© 2026 Cabinet Exemple"\n'
+                                            'profile = "riasec"')
+    path = tmp_path / "x.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"x\.toml:7:1: profile: profile = .riasec. needs"):
+        load_instrument(path)
+
+
+def test_yes_no_pairs_use_their_own_range_and_true_is_not_one():
+    instrument = likert(Scale("s", "S"), items=[
+        Item("a", "A", keys=[Key("s")], format="yes_no"),
+        Item("b", "B", keys=[Key("s", reverse=True)], format="yes_no"),
+        Item("c", "C", keys=[Key("s")])], pairs=[ItemPair("a", "b", "opposite")],
+        validity=Validity(longstring=2))
+    assert score(instrument, answers(a=True, b=False, c=1)).flags == ()

@@ -137,3 +137,27 @@ def test_min_answered_extremes(share):
                             validity=Validity(min_answered=share))
     result = score(instrument, Responses(instrument="t", version="1", answers={"a": 3}))
     assert (result.scale("s").prorated == 6.0) == (share == 0.0)
+
+
+answer_values = st.one_of(
+    st.integers(-10**6, 10**6), st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(), st.lists(st.text(), max_size=3).map(tuple))
+
+
+@given(st.dictionaries(st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True), answer_values,
+                       min_size=1, max_size=6),
+       st.dictionaries(st.from_regex(r"[A-Za-z0-9_-]{1,8}", fullmatch=True),
+                       st.floats(0, 1000), max_size=3),
+       st.none() | st.text(min_size=1, max_size=10).filter(str.strip))
+def test_the_responses_writer_round_trips_any_answer(answers, timings, beneficiary):
+    from bilan_core.config.responses_writer import responses_to_toml
+    from bilan_core.config.toml import parse_toml
+
+    responses = Responses(instrument="t", version="1", answers=answers, timings=timings,
+                          beneficiary=beneficiary)
+    data = parse_toml(responses_to_toml(responses, header="Réponses\nà « t »"))
+    assert data["answers"] == {k: list(v) if isinstance(v, tuple) else v
+                               for k, v in answers.items()}
+    assert data.get("beneficiary") == beneficiary
+    assert data.get("timings", {}) == pytest.approx({k: round(v, 1) for k, v in timings.items()})

@@ -172,7 +172,8 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
                 if not interactive:
                     raise BilanError(f"line for item {item.id!r}: {text!r}: {exc}") from None
                 continue
-            timings[item.id] = round(time.monotonic() - started, 1)
+            if interactive:  # a pipe answers instantly: its timings would mean nothing
+                timings[item.id] = round(time.monotonic() - started, 1)
             ordered = {i.id: answers[i.id] for i in items if i.id in answers}
             responses = attrs.evolve(responses, answers=ordered, timings={
                 i.id: timings[i.id] for i in items if i.id in timings and i.id in answers})

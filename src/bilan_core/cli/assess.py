@@ -162,8 +162,8 @@ def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str 
     if as_json:
         from bilan_core.model.serialize import converter
 
-        click.echo(json.dumps({"files": len(files), "scales": converter.unstructure(stats)},
-                              indent=2, ensure_ascii=False, default=str))
+        document = _no_nan({"files": len(files), "scales": converter.unstructure(stats)})
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
         return
     click.echo(f"{instrument.title}: {len(files)} responses files")
     for scale in stats:
@@ -175,10 +175,35 @@ def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str 
                        f" sd={_fmt(item.sd, 2):<6} r(item, rest)={_fmt(item.item_total, 3):<7}"
                        f" alpha if deleted={_fmt(item.alpha_if_deleted, 3)}")
     if group:
-        click.echo(f'\n[[norms]]\ngroup = "{group}"\nn = {min(s.n for s in stats)}'
-                   '\nyear = 2026\nillustrative = false\nsource = "Étalonnage local"')
-        for scale in stats:
-            reliability = (f", reliability = {scale.alpha:.2f}"
-                           if not math.isnan(scale.alpha) else "")
-            click.echo(f"scales.{scale.scale} = {{ mean = {scale.mean:.2f},"
-                       f" sd = {scale.sd:.2f}{reliability} }}")
+        click.echo("\n" + norms_toml(group, stats))
+
+
+def norms_toml(group: str, stats: list[Any]) -> str:
+    """A ``[[norms]]`` table the instrument loader accepts, or an error saying why not."""
+    from datetime import date
+
+    n = min(s.n for s in stats)
+    unusable = [s.scale for s in stats if s.n < 2 or math.isnan(s.sd) or s.sd == 0]
+    if unusable:
+        raise BilanError("cannot make norms: scales " + ", ".join(unusable) + " need at least"
+                         " two complete response sets with varying scores")
+    lines = ["[[norms]]", f"group = {json.dumps(group, ensure_ascii=False)}", f"n = {n}",
+             f"year = {date.today().year}", "illustrative = false",
+             'source = "Étalonnage local, bilan instruments stats"']
+    for scale in stats:
+        reliability = (f", reliability = {scale.alpha:.2f}"
+                       if not math.isnan(scale.alpha) and 0 <= scale.alpha <= 1 else "")
+        lines.append(f"scales.{scale.scale} = {{ mean = {scale.mean:.4f},"
+                     f" sd = {scale.sd:.4f}{reliability} }}")
+    return "\n".join(lines)
+
+
+def _no_nan(value: Any) -> Any:
+    """NaN (a statistic that cannot be computed) becomes null, which JSON allows."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value

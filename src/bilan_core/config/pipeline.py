@@ -375,6 +375,9 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
         warnings.append(f"{pipeline.file.name}: the provider is not Qualiopi-certified and"
                         " cannot receive public or pooled funds such as the CPF (L6316-1)")
     used = sorted({i for s in steps for i in s.instruments})
+    for instrument in sorted(set(pipeline.responses) - set(used)):
+        warnings.append(f"{pipeline.file.name}: responses for {instrument!r}, but no step names"
+                        " it: they will not be scored")
     for instrument in used:
         if instrument not in pipeline.responses:
             warnings.append(f"{pipeline.file.name}: no responses for instrument {instrument!r};"

@@ -21,8 +21,10 @@ def _value(value: Answer | float | str) -> str:
         return repr(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    # JSON string escapes are valid TOML basic-string escapes.
-    return json.dumps(value, ensure_ascii=False)
+    # JSON string escapes are valid TOML basic-string escapes; JSON leaves DEL and the C1
+    # controls as they are, which TOML forbids, so escape those too.
+    text = json.dumps(value, ensure_ascii=False)
+    return "".join(f"\\u{ord(c):04x}" if 0x7F <= ord(c) <= 0x9F else c for c in text)
 
 
 def responses_to_toml(responses: Responses, header: str = "") -> str:

@@ -159,6 +159,9 @@ def load_instrument_folder(folder: Path) -> list[Instrument]:
 def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
     """Turn checked values into an :class:`Instrument`, checking what refers to what."""
     scale_ids = [s["id"] for s in values["scales"]]
+    if values["profile"] == "riasec" and sorted(scale_ids) != sorted("RIASEC"):
+        raise ctx.error("profile = \"riasec\" needs exactly the six scales R, I, A, S, E, C,"
+                        f" found {', '.join(scale_ids)}", ("profile",))
     scales = tuple(Scale(id=s["id"], name=s["name"], description=s["description"],
                          method=s["method"]) for s in values["scales"])
     try:

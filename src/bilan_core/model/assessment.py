@@ -271,6 +271,7 @@ class InstrumentResult:
     title: str = ""
     flags: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     norm_group: str | None = None
+    norms_illustrative: bool = False
     summary: dict[str, str] = attrs.field(factory=dict)  # e.g. {"Code Holland": "SEA"}
     interpretations: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     free_text: dict[str, str] = attrs.field(factory=dict)  # kept, not scored

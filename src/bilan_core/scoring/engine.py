@@ -90,7 +90,8 @@ def score(instrument: Instrument, responses: Responses,
     return InstrumentResult(
         instrument=instrument.id, version=instrument.version, scales=tuple(scales),
         title=instrument.title,
-        flags=tuple(flags), norm_group=table.group if table else None, summary=summary,
+        flags=tuple(flags), norm_group=table.group if table else None,
+        norms_illustrative=bool(table and table.illustrative), summary=summary,
         interpretations=tuple(band_texts(instrument, scales)), free_text=free_text)
 
 
@@ -103,7 +104,8 @@ def _scale_score(instrument: Instrument, scale_id: str, values: list[float | Non
         return ScaleScore(
             scale=scale_id, raw=None, answered=len(answered), items=items,
             not_scorable=f"{len(answered)} réponse(s) sur {items} : il en faut au moins"
-                         f" {instrument.validity.min_answered:.0%} pour calculer ce score")
+                         f" {round(instrument.validity.min_answered * 100)}\u00a0% pour"
+                         " calculer ce score")
     mean = sum(answered) / len(answered)
     raw = sum(answered) if method is Method.SUM else mean
     prorated = None
@@ -154,6 +156,18 @@ def band_texts(instrument: Instrument, scales: Sequence[ScaleScore]) -> list[str
     return texts
 
 
+def _number(value: float) -> str:
+    """A number in French: decimal comma."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _consistency(codes: Sequence[str]) -> str:
+    levels = sorted({riasec.consistency(code) for code in codes})
+    if len(levels) == 1:
+        return levels[0]
+    return "indéterminée à cause des égalités (" + " ou ".join(levels) + ")"
+
+
 def riasec_summary(scales: Sequence[ScaleScore]) -> dict[str, str]:
     """Holland code (ties shown), consistency and differentiation from the six type scores."""
     scores = {s.scale: s.score for s in scales if s.scale in riasec.TYPES}
@@ -163,9 +177,9 @@ def riasec_summary(scales: Sequence[ScaleScore]) -> dict[str, str]:
     code = riasec.holland_code(values)
     summary = {
         "Code Holland": code.display(),
-        "Consistance": riasec.consistency(code.code),
-        "Différenciation (Holland)": f"{riasec.differentiation_holland(values):g}",
-        "Différenciation (Iachan)": f"{riasec.differentiation_iachan(values):g}",
+        "Consistance": _consistency(code.codes),
+        "Différenciation (Holland)": _number(riasec.differentiation_holland(values)),
+        "Différenciation (Iachan)": _number(riasec.differentiation_iachan(values)),
     }
     if code.tied:
         summary["Codes possibles"] = ", ".join(code.codes)

@@ -31,21 +31,24 @@ def validity_flags(instrument: Instrument, responses: Responses) -> list[str]:
 
     threshold = (rules.longstring if rules.longstring is not None
                  else max(8, math.ceil(0.2 * len(scored))))
-    run, longest, previous = 0, 0, object()
+    run, longest = 0, 0
+    previous: object = None
     for item in scored:
         answer = responses.answers.get(item.id)
-        run = run + 1 if answer is not None and answer == previous else 1
-        previous = answer
+        typed = (type(answer), answer)  # true is not the same answer as 1
+        run = run + 1 if answer is not None and typed == previous else 1
+        previous = typed
         longest = max(longest, run if answer is not None else 0)
     if threshold and longest >= threshold:
         flags.append(f"réponses en série : {longest} réponses identiques à la suite"
                      f" (seuil {threshold})")
 
     if instrument.pairs and rules.inconsistent_pairs is not None:
-        low, high = scale.bounds(scale.format)
-        gap = math.ceil((high - low) / 2) + 1 if high - low >= 2 else 1
+        items = {item.id: item for item in instrument.items}
         inconsistent = evaluated = 0
         for pair in instrument.pairs:
+            low, high = scale.bounds(items[pair.first].format or scale.format)
+            gap = math.ceil((high - low) / 2) + 1 if high - low >= 2 else 1
             a, b = responses.answers.get(pair.first), responses.answers.get(pair.second)
             if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
                 continue  # pairs with a missing or non-numeric answer do not count

@@ -11,7 +11,6 @@ from bilan_core.model import (
     Audience,
     ConsentKind,
     Dossier,
-    FundingDecision,
     Phase,
     ReportSection,
 )
@@ -73,10 +72,17 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     plan = bullets(f"{s.title} ({s.phase.label}, {hours(s.hours)})" for s in dossier.plan)
     body = bullets(lines) + "\n\nDéroulement prévu :\n\n" + plan
     if dossier.funding:
-        body += "\n\nFinancement étudié :\n\n" + bullets(
-            f"{d.name} : {_eligibility(d)}" + (
-                f", pris en charge {euros(d.covered)}" if d.covered else "")
-            for d in dossier.funding)
+        lines = []
+        for d in dossier.funding:
+            if d.eligibility.value == "eligible":
+                lines.append(f"{d.name} : éligible, prise en charge de {euros(d.covered)}")
+            elif d.eligibility.value == "to_check":
+                lines.append(f"{d.name} : à vérifier" + (
+                    f", jusqu'à {euros(d.covered)}" if d.covered else ""))
+        refused = [d.name for d in dossier.funding if d.eligibility.value == "not_eligible"]
+        if refused:
+            lines.append("Non applicables à votre situation : " + ", ".join(refused))
+        body += "\n\nFinancements étudiés :\n\n" + bullets(lines)
     if dossier.funding_plan is not None:
         body += f"\n\nPlan de financement retenu : {dossier.funding_plan.explanation}"
     body += ("\n\nCe document est confidentiel : il appartient au bénéficiaire, seul"
@@ -84,7 +90,3 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     return [ReportSection(id="circumstances", title="Circonstances du bilan", body=body,
                           order=100)]
 
-
-def _eligibility(decision: FundingDecision) -> str:
-    return {"eligible": "éligible", "not_eligible": "non éligible",
-            "to_check": "à vérifier"}[decision.eligibility.value]

@@ -68,6 +68,10 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         lines += list(result.interpretations)
         if lines:
             name = result.title or result.instrument
+            if result.norm_group:
+                name += f" (comparé au groupe « {result.norm_group} »" + (
+                    " : normes illustratives, à lire avec prudence)" if result.norms_illustrative
+                    else ")")
             parts.append(f"{name} :\n\n{bullets(lines)}")
     if not parts:
         return []
