@@ -311,3 +311,23 @@ def test_bad_beneficiary_files(bilan, tmp_path, text, message):
     assert "Traceback" not in result.err
     assert bilan("funding", "quote", tmp_path / "absent.toml", "--price", "1",
                  "--hours", "1").code == 2
+
+
+def test_the_preparation_step_records_decisions_and_plan_in_the_dossier(bilan, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from bilan_core.model.serialize import read_dossier
+
+    folder = tmp_path / "ex"
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "reconversion-cpf", folder)
+    result = bilan("-p", "no:journal", "run", folder / "pipeline.toml", "--output",
+                   tmp_path / "out", "--format", "md")
+    assert result.code == 0, result.err
+    dossier = read_dossier(tmp_path / "out" / "dossier.json")
+    cpf = next(d for d in dossier.funding if d.funder == "cpf")
+    assert cpf.eligibility.value == "eligible"
+    assert (cpf.covered, cpf.out_of_pocket) == (D("1450.00"), D("103.20"))  # balance 1,450
+    assert dossier.funding_plan.remaining == D("500.00")  # 1,950 - 1,450
+    markdown = (tmp_path / "out" / "synthese.md").read_text(encoding="utf-8")
+    assert "Plan de financement retenu : Prix 1\u202f950,00\u00a0€" in markdown
