@@ -32,6 +32,7 @@ from bilan_core.model.dossier import (
     Retention,
     StepRecord,
 )
+from bilan_core.model.orientation import ROME_DOMAINS, Occupation
 from bilan_core.model.outcomes import (
     Action,
     ActionKind,
@@ -57,6 +58,7 @@ from bilan_core.model.people import (
 
 __all__ = [
     "DOSSIER_FORMAT_VERSION",
+    "ROME_DOMAINS",
     "Action",
     "ActionKind",
     "Answer",
@@ -79,6 +81,7 @@ __all__ = [
     "Key",
     "Method",
     "NormTable",
+    "Occupation",
     "Option",
     "OptionKind",
     "Phase",

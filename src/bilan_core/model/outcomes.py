@@ -31,6 +31,9 @@ class CareerOption:
     explanation: str = ""
     source: str = ""  # the plugin that proposed it
     code: str | None = None  # a ROME code, when the option is an occupation
+    riasec: str | None = None  # the occupation's RIASEC letters
+    congruence: float | None = None  # 0 to 1, with the beneficiary's Holland code
+    details: dict[str, str] = attrs.field(factory=dict)  # shown in reports, by label
 
 
 class ActionKind(enum.Enum):
@@ -58,6 +61,8 @@ class Action:
     cost: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(to_euros)
     )
+    funding: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)  # funder names
+    detail: str = ""
 
 
 class Eligibility(enum.Enum):

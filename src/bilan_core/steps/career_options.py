@@ -1,6 +1,8 @@
 """Step 4, identification de pistes d'orientation (phase d'investigation).
 
-Collects career options from every plugin through the ``career_options`` hook, adds those the
+Matches the beneficiary with the occupations of every registered occupation source
+(:mod:`bilan_core.orientation.matching`), considers business creation as an option of its own,
+collects the options other plugins propose through the ``career_options`` hook, adds those the
 counsellor wrote in ``[plugin.career_options] proposed``, merges options proposed twice (the
 highest score wins) and ranks them: score descending, then id, so the order is deterministic.
 """
@@ -10,20 +12,49 @@ from __future__ import annotations
 import attrs
 
 from bilan_core.components import StepDefinition
-from bilan_core.config.schema import Field, ListOf, Number, Str, Table
+from bilan_core.config.schema import Bool, Field, ListOf, Number, Str, Table
 from bilan_core.markers import hookimpl
-from bilan_core.model import Audience, CareerOption, Dossier, Phase, ReportSection
+from bilan_core.model import ROME_DOMAINS, Audience, CareerOption, Dossier, Phase, ReportSection
+from bilan_core.orientation.options import Settings, matched_options
 from bilan_core.pipeline import StepContext
 from bilan_core.steps._text import slug
 
 STEP_ID = "career_options"
+
+#: Working conditions occupations may carry, that health restrictions may rule out.
+CONDITIONS = ("port de charges", "station debout prolongée", "horaires décalés",
+              "travail de nuit", "déplacements fréquents", "conduite", "travail en extérieur",
+              "travail en hauteur", "environnement bruyant", "contact avec le public",
+              "gestes répétitifs")
 
 SECTION = Table({
     "proposed": Field(ListOf(Str(min_length=1), unique=True), default=(),
                       help="career options raised in the interviews, as French titles"),
     "max_options": Field(Number(minimum=1, maximum=100, integer=True), default=10,
                          help="how many ranked options to keep"),
+    "max_training_months": Field(Number(minimum=0, maximum=60, integer=True),
+                                 help="rule out occupations needing a longer training"),
+    "max_level": Field(Number(minimum=3, maximum=8, integer=True),
+                       help="rule out occupations asking a higher qualification level"),
+    "exclude_domains": Field(ListOf(Str(choices=tuple(ROME_DOMAINS)), unique=True), default=(),
+                             help="ROME large domains to leave out (letters A to N)"),
+    "avoid": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=(),
+                   help="working conditions to avoid (health, RQTH restrictions)"),
+    "business_creation": Field(Bool(), default=True,
+                               help="consider creating or taking over a business"),
+    "weights": Field(Table({
+        "congruence": Field(Number(minimum=0)), "skills": Field(Number(minimum=0)),
+        "values": Field(Number(minimum=0))}), default=None,
+        help="weights of RIASEC congruence, skills and values (0.5, 0.3, 0.2)"),
+    "interests": Field(Str(min_length=1), default="riasec",
+                       help="the instrument giving the Holland code"),
+    "skills": Field(Str(min_length=1), default="competences",
+                    help="the instrument giving the skills"),
+    "values": Field(Str(min_length=1), default="valeurs",
+                    help="the instrument giving the values"),
 }, help="how career options are gathered and ranked")
+
+
 
 
 def rank(options: list[CareerOption]) -> list[CareerOption]:
@@ -37,7 +68,8 @@ def rank(options: list[CareerOption]) -> list[CareerOption]:
 
 def run(dossier: Dossier, step: StepContext) -> Dossier:
     """Gather, merge and rank the career options."""
-    options = []
+    settings = Settings.from_options(step.options)
+    options, excluded = matched_options(dossier, step.host, settings)
     for plugin, option in step.host.call_list("career_options", CareerOption, dossier=dossier):
         options.append(option if option.source else attrs.evolve(option, source=plugin))
     for position, title in enumerate(step.options.get("proposed", ())):
@@ -46,10 +78,12 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
             id=slug(title), title=title, score=round(1.0 - position / 100, 2),
             source="entretiens",
             explanation="Piste évoquée par le bénéficiaire lors des entretiens."))
-    ranked = rank(options)[: step.options.get("max_options", 10)]
+    ranked = rank(options)[: settings.max_options + len(step.options.get("proposed", ()))]
     if not ranked:
         dossier = dossier.warn("career options: no option was proposed")
-    return attrs.evolve(dossier, career_options=tuple(ranked))
+    notes = {"settings": settings.as_json(), "excluded": excluded}
+    return attrs.evolve(dossier, career_options=tuple(ranked),
+                        extra={**dossier.extra, STEP_ID: notes})
 
 
 @hookimpl

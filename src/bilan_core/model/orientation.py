@@ -1,0 +1,73 @@
+"""Occupations (métiers of the ROME referential) as career matching reads them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+
+from bilan_core.model.common import as_tuple, non_empty
+
+ROME_CODE = re.compile(r"^[A-N]\d{4}$")
+RIASEC_LETTERS = "RIASEC"
+
+#: The 14 large domains of ROME 4.0, by the letter that starts their codes.
+ROME_DOMAINS = {
+    "A": "Agriculture et pêche, espaces naturels et espaces verts, soins aux animaux",
+    "B": "Arts et façonnage d'ouvrages d'art",
+    "C": "Banque, assurance, immobilier",
+    "D": "Commerce, vente et grande distribution",
+    "E": "Communication, média et multimédia",
+    "F": "Construction, bâtiment et travaux publics",
+    "G": "Hôtellerie-restauration, tourisme, loisirs et animation",
+    "H": "Industrie",
+    "I": "Installation et maintenance",
+    "J": "Santé",
+    "K": "Services à la personne et à la collectivité",
+    "L": "Spectacle",
+    "M": "Support à l'entreprise",
+    "N": "Transport et logistique",
+}
+
+
+def _rome_code(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not ROME_CODE.match(value):
+        raise ValueError(f"{attribute.name} must be a ROME code such as M1607, got {value!r}")
+
+
+def _riasec(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if (not isinstance(value, str) or not 1 <= len(value) <= 3
+            or any(c not in RIASEC_LETTERS for c in value) or len(set(value)) != len(value)):
+        raise ValueError(f"{attribute.name} must be 1 to 3 distinct letters of RIASEC,"
+                         f" got {value!r}")
+
+
+@attrs.frozen
+class Occupation:
+    """A métier: its ROME code and title, its RIASEC letters and what it asks and offers.
+
+    ``riasec`` holds the major letter first (two letters when the source gives a major and a
+    minor, as the official ROME file does). ``skills`` and ``values`` are ids of the project's
+    transversal-skills referential and work-values inventory; ``conditions`` are working
+    conditions that health restrictions may rule out.
+    """
+
+    code: str = attrs.field(validator=_rome_code)
+    title: str = attrs.field(validator=non_empty)
+    riasec: str | None = attrs.field(default=None,
+                                     validator=attrs.validators.optional(_riasec))
+    skills: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    values: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    level: int | None = None  # qualification level to enter, 3 (CAP) to 8 (doctorat)
+    training_months: int | None = None  # typical training for an adult changing career
+    access: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    conditions: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    nearby: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    estimated: bool = True  # RIASEC letters estimated by the project, not official
+    source: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The ROME large domain's letter."""
+        return self.code[0]

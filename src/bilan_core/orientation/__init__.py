@@ -1,0 +1,1 @@
+"""Orientation: matching a beneficiary with occupations, and building the action plan."""

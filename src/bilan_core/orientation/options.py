@@ -1,0 +1,133 @@
+"""Career options for a dossier: matched occupations, business creation, the counsellor's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from bilan_core.errors import HookError
+from bilan_core.model import CareerOption, Dossier, Occupation, OptionKind
+from bilan_core.orientation.business import BUSINESS_CREATION, OPTION_ID
+from bilan_core.orientation.matching import (
+    Constraints,
+    Match,
+    Profile,
+    Weights,
+    explain,
+    match_one,
+    profile_from,
+    rank,
+)
+
+if TYPE_CHECKING:
+    from bilan_core.plugins import PluginHost
+
+
+@attrs.frozen
+class Settings:
+    """The counsellor's choices for matching (the ``[plugin.career_options]`` section)."""
+
+    constraints: Constraints = attrs.field(factory=Constraints)
+    weights: Weights = attrs.field(factory=Weights)
+    business_creation: bool = True
+    interests: str = "riasec"
+    skills: str = "competences"
+    values: str = "valeurs"
+    max_options: int = 10
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> Settings:
+        """From the checked section (its keys as :data:`bilan_core.steps.career_options`)."""
+        weights = options.get("weights") or {}
+        return cls(
+            constraints=Constraints(
+                max_training_months=options.get("max_training_months"),
+                max_level=options.get("max_level"),
+                exclude_domains=frozenset(options.get("exclude_domains") or ()),
+                avoid=frozenset(options.get("avoid") or ())),
+            weights=Weights(**{k: v for k, v in weights.items() if v is not None}),
+            business_creation=options.get("business_creation", True),
+            interests=options.get("interests") or "riasec",
+            skills=options.get("skills") or "competences",
+            values=options.get("values") or "valeurs",
+            max_options=options.get("max_options") or 10)
+
+    def as_json(self) -> dict[str, Any]:
+        """What ``bilan careers`` needs to redo the matching from the dossier."""
+        c = self.constraints
+        return {"max_training_months": c.max_training_months, "max_level": c.max_level,
+                "exclude_domains": sorted(c.exclude_domains), "avoid": sorted(c.avoid),
+                "weights": attrs.asdict(self.weights),
+                "business_creation": self.business_creation, "interests": self.interests,
+                "skills": self.skills, "values": self.values, "max_options": self.max_options}
+
+
+def occupations(host: PluginHost) -> list[tuple[str, Occupation]]:
+    """Every occupation of every registered source, once per code (first source wins)."""
+    seen: dict[str, tuple[str, Occupation]] = {}
+    for source_id, source in host.registry.occupation_sources.items():
+        loaded = host.call_component("register_occupation_sources", source_id,
+                                     f"occupation source {source_id}", source.load)
+        owner = host.registry.owners[("register_occupation_sources", source_id)]
+        for occupation in loaded:
+            if not isinstance(occupation, Occupation):
+                raise HookError(owner, host.origin_of(owner), f"occupation source {source_id}",
+                                TypeError(f"yielded {type(occupation).__name__},"
+                                          " expected Occupation"))
+            seen.setdefault(occupation.code, (owner, occupation))
+    return list(seen.values())
+
+
+def names(host: PluginHost, *instrument_ids: str) -> dict[str, str]:
+    """Scale id -> French name, from the instruments that give skills and values."""
+    out: dict[str, str] = {}
+    for instrument_id in instrument_ids:
+        instrument = host.registry.instruments.get(instrument_id)
+        if instrument is not None:
+            out.update({s.id: s.name for s in instrument.scales})
+    return out
+
+
+def _option(match: Match, profile: Profile, owner: str) -> CareerOption:
+    o = match.occupation
+    details = {"Domaine ROME": o.domain}
+    if o.level is not None:
+        details["Niveau d'accès"] = str(o.level)
+    if o.training_months is not None:
+        details["Formation (mois)"] = str(o.training_months)
+    if o.nearby:
+        details["Métiers proches"] = ", ".join(o.nearby)
+    return CareerOption(id=o.code, title=o.title, kind=OptionKind.OCCUPATION,
+                        score=round(match.score, 4), explanation=explain(match, profile),
+                        source=owner, code=o.code, riasec=o.riasec,
+                        congruence=match.congruence, details=details)
+
+
+def matched_options(dossier: Dossier, host: PluginHost,
+                    settings: Settings) -> tuple[list[CareerOption], list[str]]:
+    """The best matched occupations (and business creation), and the best ones excluded."""
+    profile = profile_from(dossier, settings.interests, settings.skills, settings.values,
+                           names(host, settings.skills, settings.values))
+    if not (profile.codes or profile.strengths or profile.values):
+        return [], []
+    found = occupations(host)
+    owners = {o.code: owner for owner, o in found}
+    ranked = rank(profile, [o for _, o in found], settings.constraints, settings.weights)
+    kept = [m for m in ranked if m.excluded is None][: settings.max_options]
+    options = [_option(m, profile, owners[m.occupation.code]) for m in kept]
+    excluded = [f"{m.occupation.title} ({m.occupation.code}) : {m.excluded}"
+                for m in sorted((m for m in ranked if m.excluded),
+                                key=lambda m: -match_one(profile, m.occupation, Constraints(),
+                                                         settings.weights).score)[:5]]
+    if settings.business_creation:
+        business = match_one(profile, BUSINESS_CREATION, Constraints(), settings.weights)
+        options.append(CareerOption(
+            id=OPTION_ID, title=BUSINESS_CREATION.title, kind=OptionKind.BUSINESS_CREATION,
+            score=round(business.score, 4), source="bilan",
+            riasec=BUSINESS_CREATION.riasec, congruence=business.congruence,
+            explanation="Créer ou reprendre une entreprise : "
+                        + explain(business, profile)[:1].lower()
+                        + explain(business, profile)[1:]))
+    return options, excluded
