@@ -26,3 +26,15 @@ def atomic_write(path: Path, content: bytes) -> None:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise RunError(f"{path}: cannot write the file: {exc.strerror}") from None
+
+
+def data_dir() -> Path:
+    """Where bilan keeps data a provider imports (an official referential, say).
+
+    ``BILAN_DATA_DIR`` when set, else ``$XDG_DATA_HOME/bilan`` (``~/.local/share/bilan``).
+    """
+    configured = os.environ.get("BILAN_DATA_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "bilan"

@@ -34,7 +34,7 @@ from bilan_core import hookspecs
 from bilan_core._version import __version__
 from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
 from bilan_core.config.schema import Table
-from bilan_core.errors import HookError, PluginError, did_you_mean
+from bilan_core.errors import BilanError, HookError, PluginError, did_you_mean
 from bilan_core.markers import PROJECT_NAME
 from bilan_core.model import Instrument
 
@@ -49,6 +49,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("career_options", "bilan_core.steps.career_options"),
     ("action_plan", "bilan_core.steps.action_plan"),
     ("scoring", "bilan_core.scoring.plugin"),
+    ("orientation", "bilan_core.orientation.actions"),
     ("renderers", "bilan_core.report.renderers"),
 )
 
@@ -392,7 +393,7 @@ class PluginHost:
         owner = self.registry.owners[(hook, key)]
         try:
             result = function(*args)
-        except HookError:
+        except BilanError:  # a located error in a plugin's data, or a plugin's HookError
             raise
         except Exception as exc:
             raise HookError(owner, self.origin_of(owner), what, exc) from exc

@@ -30,6 +30,7 @@ BUILTIN_COMMANDS = {
     "score": "bilan_core.cli.assess:score_command",
     "administer": "bilan_core.cli.administer:administer_command",
     "funding": "bilan_core.cli.funding:funding_group",
+    "careers": "bilan_core.cli.careers:careers_command",
 }
 
 

@@ -97,12 +97,29 @@ def _option(match: Match, profile: Profile, owner: str) -> CareerOption:
         details["Niveau d'accès"] = str(o.level)
     if o.training_months is not None:
         details["Formation (mois)"] = str(o.training_months)
+    if o.access:
+        details["Accès"] = o.access[0]
+    details["Compétences transférables"] = str(len(match.shared_skills))
     if o.nearby:
         details["Métiers proches"] = ", ".join(o.nearby)
     return CareerOption(id=o.code, title=o.title, kind=OptionKind.OCCUPATION,
                         score=round(match.score, 4), explanation=explain(match, profile),
                         source=owner, code=o.code, riasec=o.riasec,
                         congruence=match.congruence, details=details)
+
+
+def named_option(dossier: Dossier, host: PluginHost, settings: Settings,
+                 code: str) -> CareerOption | None:
+    """The option for one occupation the counsellor names by its ROME code, matched and
+    explained like the others (None when no source has the code)."""
+    found = {o.code: (owner, o) for owner, o in occupations(host)}
+    if code not in found:
+        return None
+    owner, occupation = found[code]
+    profile = profile_from(dossier, settings.interests, settings.skills, settings.values,
+                           names(host, settings.skills, settings.values))
+    match = match_one(profile, occupation, settings.constraints, settings.weights)
+    return _option(match, profile, owner)
 
 
 def matched_options(dossier: Dossier, host: PluginHost,
@@ -127,7 +144,6 @@ def matched_options(dossier: Dossier, host: PluginHost,
             id=OPTION_ID, title=BUSINESS_CREATION.title, kind=OptionKind.BUSINESS_CREATION,
             score=round(business.score, 4), source="bilan",
             riasec=BUSINESS_CREATION.riasec, congruence=business.congruence,
-            explanation="Créer ou reprendre une entreprise : "
-                        + explain(business, profile)[:1].lower()
-                        + explain(business, profile)[1:]))
+            explanation=explain(business, profile).replace(
+                "Code RIASEC du métier ECS (estimé)", "Profil entrepreneurial de référence ECS")))
     return options, excluded

@@ -13,6 +13,7 @@ from bilan_core.components import StepDefinition
 from bilan_core.config.schema import ArrayOf, Date, Field, ListOf, Number, Str, Table
 from bilan_core.markers import hookimpl
 from bilan_core.model import Action, ActionKind, Audience, Dossier, Phase, ReportSection
+from bilan_core.orientation.actions import funders_for_training
 from bilan_core.pipeline import StepContext
 from bilan_core.steps._text import add_months, bullets, french_date, slug
 
@@ -49,8 +50,17 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     kept = [known[i] for i in kept_ids if i in known]
     actions = [Action(id=slug(a["title"]), title=a["title"], kind=a["kind"], owner=a["owner"],
                       due=a["due"], option=a["option"]) for a in options.get("actions", ())]
+    for action in actions:
+        if action.option and action.option not in known:
+            dossier = dossier.warn(f"action plan: action {action.title!r} names the unknown"
+                                   f" option {action.option!r}")
     actions += [a for _, a in step.host.call_list("plan_actions", Action, dossier=dossier,
                                                   options=kept)]
+    # Actions that cost money name who may pay, the counsellor's own ones too.
+    funders = funders_for_training(dossier)
+    actions = [attrs.evolve(a, funding=funders)
+               if a.kind in (ActionKind.TRAINING, ActionKind.VAE) and not a.funding else a
+               for a in actions]
     months = options.get("follow_up_months", 6)
     if months:
         actions.append(Action(
@@ -94,6 +104,7 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         if dossier.actions:
             plan = bullets(
                 f"{a.title} — {a.owner}" + (f", d'ici le {french_date(a.due)}" if a.due else "")
+                + (f" (financements possibles : {', '.join(a.funding)})" if a.funding else "")
                 for a in dossier.actions)
             body = (body + "\n\n" if body else "") + "Principales étapes prévues :\n\n" + plan
         sections.append(ReportSection(id="project", title="Votre projet et plan d'action",

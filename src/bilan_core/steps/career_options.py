@@ -15,7 +15,8 @@ from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Bool, Field, ListOf, Number, Str, Table
 from bilan_core.markers import hookimpl
 from bilan_core.model import ROME_DOMAINS, Audience, CareerOption, Dossier, Phase, ReportSection
-from bilan_core.orientation.options import Settings, matched_options
+from bilan_core.model.orientation import ROME_CODE
+from bilan_core.orientation.options import Settings, matched_options, named_option
 from bilan_core.pipeline import StepContext
 from bilan_core.steps._text import slug
 
@@ -29,7 +30,8 @@ CONDITIONS = ("port de charges", "station debout prolongée", "horaires décalé
 
 SECTION = Table({
     "proposed": Field(ListOf(Str(min_length=1), unique=True), default=(),
-                      help="career options raised in the interviews, as French titles"),
+                      help="career options raised in the interviews: ROME codes (matched and"
+                           " explained like the others) or French titles"),
     "max_options": Field(Number(minimum=1, maximum=100, integer=True), default=10,
                          help="how many ranked options to keep"),
     "max_training_months": Field(Number(minimum=0, maximum=60, integer=True),
@@ -72,7 +74,19 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     options, excluded = matched_options(dossier, step.host, settings)
     for plugin, option in step.host.call_list("career_options", CareerOption, dossier=dossier):
         options.append(option if option.source else attrs.evolve(option, source=plugin))
-    for position, title in enumerate(step.options.get("proposed", ())):
+    proposed = []
+    for entry in step.options.get("proposed", ()):
+        if ROME_CODE.match(entry):
+            named = named_option(dossier, step.host, settings, entry)
+            if named is None:
+                dossier = dossier.warn(f"career options: no occupation source has the ROME"
+                                       f" code {entry}")
+            else:
+                options.append(attrs.evolve(named, score=max(named.score, 1.0),
+                                            source="entretiens"))
+        else:
+            proposed.append(entry)
+    for position, title in enumerate(proposed):
         # The counsellor's order is kept: 1.0, 0.99, 0.98... rank them in the order written.
         options.append(CareerOption(
             id=slug(title), title=title, score=round(1.0 - position / 100, 2),

@@ -1,0 +1,85 @@
+"""The ROME occupation source, and the ``bilan occupations`` commands.
+
+The source yields the official referential when one was imported (``bilan occupations
+import``), otherwise the curated sample shipped with the plugin.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bilan_core import hookimpl
+from bilan_core.components import OccupationSource
+from bilan_core.files import data_dir
+from bilan_core.model import ROME_DOMAINS, Occupation
+from bilan_rome.importer import import_export, load_imported
+from bilan_rome.sample import load_occupations_file, sample_path
+
+SOURCE_ID = "rome"
+
+
+def imported_path() -> Path:
+    """Where the imported referential is kept."""
+    return data_dir() / "rome" / "occupations.json"
+
+
+def current() -> tuple[str, list[Occupation]]:
+    """The imported referential if there is one, else the sample."""
+    path = imported_path()
+    if path.is_file():
+        return load_imported(path)
+    return load_occupations_file(sample_path())
+
+
+def load() -> list[Occupation]:
+    """The occupations of the source."""
+    return current()[1]
+
+
+@hookimpl
+def register_occupation_sources(register):  # type: ignore[no-untyped-def]
+    register(OccupationSource(id=SOURCE_ID, name="ROME 4.0 (France Travail)", load=load))
+
+
+@click.group("occupations")
+def occupations_group() -> None:
+    """The occupations of the ROME referential (plugin bilan-rome)."""
+
+
+@occupations_group.command("import")
+@click.argument("path", metavar="PATH", type=click.Path(path_type=Path))
+def import_command(path: Path) -> None:
+    """Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces
+    the sample for career matching."""
+    _, sample = load_occupations_file(sample_path())
+    summary = import_export(path, imported_path(), {o.code: o for o in sample})
+    click.echo(f"Imported {summary['occupations']} métiers ({summary['riasec']} with RIASEC"
+               f" letters, {summary['links']} mobility links) into {summary['file']}")
+
+
+@occupations_group.command("list")
+@click.option("--domain", type=click.Choice(sorted(ROME_DOMAINS)), help="One large domain.")
+@click.option("--search", metavar="TEXT", help="Words to find in the title.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def list_command(domain: str | None, search: str | None, as_json: bool) -> None:
+    """List the occupations matching uses, and where they come from."""
+    source, found = current()
+    chosen = [o for o in found if (domain is None or o.domain == domain)
+              and (search is None or search.lower() in o.title.lower())]
+    if as_json:
+        click.echo(json.dumps({"source": source, "occupations": [
+            {"code": o.code, "title": o.title, "riasec": o.riasec, "estimated": o.estimated,
+             "level": o.level, "training_months": o.training_months, "nearby": list(o.nearby)}
+            for o in chosen]}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{source}\n{len(chosen)} métiers")
+    for o in chosen:
+        click.echo(f"{o.code}  {(o.riasec or '-'):<3}  {o.title}")
+
+
+@hookimpl
+def register_commands(cli):  # type: ignore[no-untyped-def]
+    cli.add_command(occupations_group)

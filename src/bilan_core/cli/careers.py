@@ -1,0 +1,50 @@
+"""``bilan careers``: career options for a dossier, explained."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bilan_core.cli import state
+
+
+@click.command("careers")
+@click.argument("dossier_file", metavar="DOSSIER.json",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--top", type=click.IntRange(1, 500), default=10, show_default=True,
+              help="How many options to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
+    """Rank the installed occupations for a dossier written by ``bilan run``.
+
+    The matching is done again with the occupations installed now (an imported referential
+    included) and the constraints the pipeline recorded in the dossier.
+    """
+    import attrs
+
+    from bilan_core.model.serialize import converter, read_dossier
+    from bilan_core.orientation.options import Settings, matched_options
+
+    dossier = read_dossier(dossier_file)
+    recorded = dossier.extra.get("career_options", {}).get("settings") or {}
+    settings = attrs.evolve(Settings.from_options(recorded), max_options=top)
+    options, excluded = matched_options(dossier, state().host(), settings)
+    options.sort(key=lambda o: (-o.score, o.id))
+    if as_json:
+        click.echo(json.dumps({"dossier": dossier.id,
+                               "options": [converter.unstructure(o) for o in options],
+                               "excluded": excluded}, indent=2, ensure_ascii=False))
+        return
+    if not options:
+        click.echo(f"{dossier.id}: no interests, skills or values results to match with"
+                   " (score the instruments in the pipeline first)")
+        return
+    click.echo(f"Pistes d'orientation pour {dossier.beneficiary.id} ({dossier.id})")
+    for number, option in enumerate(options, start=1):
+        code = f" [{option.code}]" if option.code else ""
+        click.echo(f"\n{number:>2}. {option.title}{code} — score {option.score:.2f}")
+        click.echo(f"    {option.explanation}")
+    for line in excluded:
+        click.echo(f"\nÉcarté : {line}")
