@@ -99,3 +99,9 @@ def pipeline_file(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory, monkeypatch):
+    """No test reads or writes the machine's own imported data (an imported referential)."""
+    monkeypatch.setenv("BILAN_DATA_DIR", str(tmp_path_factory.mktemp("bilan-data")))
