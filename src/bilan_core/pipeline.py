@@ -14,7 +14,7 @@ import attrs
 
 from bilan_core.components import RenderContext, StepDefinition
 from bilan_core.config.pipeline import Pipeline
-from bilan_core.errors import RunError
+from bilan_core.errors import RunError, UsageError
 from bilan_core.files import atomic_write
 from bilan_core.model import (
     Audience,
@@ -77,6 +77,7 @@ def open_dossier(pipeline: Pipeline) -> Dossier:
         retention=retention,
         recipients=pipeline.recipients,
         warnings=pipeline.warnings,
+        extra={"report": pipeline.report} if pipeline.report else {},
     )
 
 
@@ -102,6 +103,10 @@ def run_pipeline(pipeline: Pipeline, host: PluginHost) -> Dossier:
 def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
     """Collect every plugin's report sections, for both audiences, in reading order."""
     sections: list[ReportSection] = []
+    for position, extra in enumerate(dossier.extra.get("report", {}).get("sections", ())):
+        sections.append(ReportSection(
+            id=f"provider-{position + 1}", title=extra["title"], body=extra["body"],
+            order=extra["order"], audience=extra["audience"], source="provider"))
     for audience in Audience:
         for plugin, section in host.call_list("report_sections", ReportSection,
                                               dossier=dossier, audience=audience):
@@ -112,25 +117,64 @@ def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
     return Synthesis(sections=tuple(sections), written_on=dossier.reference_date)
 
 
+def sharing_notice(dossier: Dossier, recipient: str) -> str:
+    """The notice on a copy sent to a third party; refuses without recorded consent."""
+    consents = [c for c in dossier.consents if c.kind is ConsentKind.SHARING
+                and c.recipient == recipient and c.in_force(dossier.reference_date)]
+    if not consents:
+        raise UsageError(
+            f"refused: the dossier records no sharing consent for {recipient!r}; results go"
+            " to the beneficiary only (Code du travail L6313-4)")
+    given = consents[0].given_on
+    return (f"Exemplaire transmis à « {recipient} » avec l'accord du bénéficiaire"
+            f" (consentement recueilli le {given:%d/%m/%Y}).")
+
+
+def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
+                   audience: Audience = Audience.BENEFICIARY,
+                   recipient: str | None = None) -> list[tuple[str, bytes]]:
+    """Every format of one document: ``(file name, content)``.
+
+    The beneficiary's document is ``synthese.<ext>``, a copy for a recipient
+    ``synthese-<recipient>.<ext>`` (only with a sharing consent), the counsellor's working
+    notes ``notes-consultant.<ext>`` (never sent to a third party).
+    """
+    options: dict[str, Any] = {}
+    stem = "synthese"
+    if audience is Audience.COUNSELLOR:
+        if recipient not in (None, "beneficiary"):
+            raise UsageError("the counsellor's working notes are not sent to third parties")
+        stem = "notes-consultant"
+    elif recipient not in (None, "beneficiary"):
+        assert recipient is not None
+        options["shared_with"] = sharing_notice(dossier, recipient)
+        stem = f"synthese-{recipient}"
+    context = RenderContext(audience=audience.value, options=options)
+    rendered = []
+    for fmt in formats:
+        renderer = host.registry.renderers[fmt]
+        content = host.call_component("register_renderers", fmt, f"renderer {fmt}",
+                                      renderer.render, dossier, context, expect=bytes)
+        rendered.append((f"{stem}.{renderer.extension}", content))
+    return rendered
+
+
 def write_outputs(dossier: Dossier, pipeline_formats: tuple[str, ...], host: PluginHost,
                   output: Path) -> list[Path]:
-    """Write ``dossier.json`` and the synthèse in every format; return the files written.
+    """Write ``dossier.json``, the synthèse in every format, and a copy for each recipient
+    the beneficiary agreed to; return the files written.
 
-    Every file is written to a temporary name then renamed, so a failure never leaves a
-    half-written file in place of one already saved.
+    Everything is rendered before anything is written, and every file is written to a
+    temporary name then renamed, so a failure never leaves a half-written file in place of
+    one already saved.
     """
     try:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RunError(f"{output}: cannot create the output folder: {exc.strerror}") from None
-    rendered: list[tuple[Path, bytes]] = [
-        (output / "dossier.json", dossier_to_json(dossier).encode("utf-8"))]
-    context = RenderContext(audience=Audience.BENEFICIARY.value)
-    for fmt in pipeline_formats:
-        renderer = host.registry.renderers[fmt]
-        content = host.call_component("register_renderers", fmt, f"renderer {fmt}",
-                                      renderer.render, dossier, context, expect=bytes)
-        rendered.append((output / f"synthese.{renderer.extension}", content))
-    for path, content in rendered:
-        atomic_write(path, content)
-    return [path for path, _ in rendered]
+    rendered: list[tuple[str, bytes]] = [("dossier.json", dossier_to_json(dossier).encode())]
+    for recipient in dossier.recipients:
+        rendered += render_outputs(dossier, pipeline_formats, host, recipient=recipient)
+    for name, content in rendered:
+        atomic_write(output / name, content)
+    return [output / name for name, _ in rendered]

@@ -51,6 +51,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("scoring", "bilan_core.scoring.plugin"),
     ("orientation", "bilan_core.orientation.actions"),
     ("renderers", "bilan_core.report.renderers"),
+    ("working_notes", "bilan_core.report.notes"),
 )
 
 #: Registration hooks the host calls at start-up, with the kind of object each registers.

@@ -31,6 +31,7 @@ BUILTIN_COMMANDS = {
     "administer": "bilan_core.cli.administer:administer_command",
     "funding": "bilan_core.cli.funding:funding_group",
     "careers": "bilan_core.cli.careers:careers_command",
+    "report": "bilan_core.cli.report:report_command",
 }
 
 

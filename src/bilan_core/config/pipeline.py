@@ -10,6 +10,8 @@ Loading happens in two passes, because the plugins decide part of the schema:
 
 from __future__ import annotations
 
+import base64
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ from bilan_core.config.schema import (
     Identifier,
     ListOf,
     MapOf,
+    Number,
     Str,
     Table,
 )
@@ -86,13 +89,36 @@ FUNDING = Table({
     "hours": Field(Hours(maximum=24), help="hours of the quote (default: the planned hours)"),
 })
 
+EXTRA_SECTION = Table({
+    "title": Field(Str(min_length=1), required=True),
+    "body": Field(Str(), required=True, help="text: paragraphs, - lists, **bold**"),
+    "order": Field(Number(integer=True), default=800,
+                   help="where it goes (circumstances 100 ... observations 900)"),
+    "audience": Field(Str(choices=("beneficiary", "counsellor")), default="beneficiary"),
+})
+
+
+def _colour(values: dict[str, Any]) -> tuple[str, str] | None:
+    colour = values.get("colour")
+    if colour is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
+        return "colour", f"expected a colour such as \"#1f5f8b\", got {colour!r}"
+    return None
+
+
 REPORT = Table({
     "formats": Field(ListOf(IDENT, unique=True), default=("json",),
                      help="output formats of the synthèse (see bilan plugins)"),
     "recipients": Field(ListOf(IDENT, unique=True), default=("beneficiary",),
                         help="who receives the synthèse; others than the beneficiary"
                              " need a sharing consent"),
-})
+    "provider_name": Field(Str(min_length=1), help="the name printed on the documents"),
+    "logo": Field(FilePath(), help="a PNG, JPEG or SVG logo, embedded in the documents"),
+    "colour": Field(Str(), help="the brand colour, e.g. \"#1f5f8b\""),
+    "signature": Field(Str(), help="the signature block of the provider"),
+    "template": Field(FilePath(), help="a Jinja2 HTML template replacing the built-in one"),
+    "extra_sections": Field(ArrayOf(EXTRA_SECTION, id_key="title"), default=(),
+                            help="sections of the provider's own"),
+}, checks=(_colour,))
 
 RULES = Table({
     "minimum_hours": Field(Hours(maximum=24),
@@ -142,6 +168,7 @@ class Pipeline:
     formats: tuple[str, ...] = ("json",)
     recipients: tuple[str, ...] = ("beneficiary",)
     norms: dict[str, str] = attrs.field(factory=dict)
+    report: dict[str, Any] = attrs.field(factory=dict)  # branding, recorded in the dossier
     minimum_hours: Decimal | None = None
     plugin_config: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
@@ -290,12 +317,47 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         funding=values["funding"],
         formats=tuple(formats),
         recipients=tuple(report["recipients"]),
+        report=_branding(report, ctx),
         norms=values["norms"] or {},
         minimum_hours=(values["rules"] or {}).get("minimum_hours"),
         plugin_config=_plugin_config(values["plugin"] or {}, host, ctx),
     )
     warnings = check_law(pipeline, ctx)
     return attrs.evolve(pipeline, warnings=tuple(warnings))
+
+
+LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".svg": "image/svg+xml"}
+
+
+def _branding(report: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """The branding the dossier records: logo embedded, template read and compiled."""
+    out: dict[str, Any] = {k: report[k] for k in ("provider_name", "colour", "signature")
+                           if report.get(k)}
+    logo = report.get("logo")
+    if logo is not None:
+        kind = LOGO_TYPES.get(logo.suffix.lower())
+        if kind is None:
+            raise ctx.error("the logo must be a .png, .jpg or .svg file", ("report", "logo"))
+        data = logo.read_bytes()
+        if len(data) > 1_000_000:
+            raise ctx.error("the logo is over 1 MB: use a smaller image", ("report", "logo"))
+        out["logo"] = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+    template = report.get("template")
+    if template is not None:
+        import jinja2
+
+        try:
+            text = template.read_text(encoding="utf-8")
+            jinja2.Environment(autoescape=True).parse(text)
+        except UnicodeDecodeError:
+            raise ctx.error("the template is not valid UTF-8", ("report", "template")) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ctx.error(f"{template.name}:{exc.lineno}: template error: {exc.message}",
+                            ("report", "template")) from None
+        out["template"] = text
+    out["sections"] = [dict(entry) for entry in report.get("extra_sections", ())]
+    return out
 
 
 def _check_plugin_sections(data: dict[str, Any], host: PluginHost, ctx: Context) -> None:

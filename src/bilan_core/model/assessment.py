@@ -275,6 +275,9 @@ class InstrumentResult:
     summary: dict[str, str] = attrs.field(factory=dict)  # e.g. {"Code Holland": "SEA"}
     interpretations: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     free_text: dict[str, str] = attrs.field(factory=dict)  # kept, not scored
+    scale_names: dict[str, str] = attrs.field(factory=dict)  # for reports
+    answer_range: tuple[float, float] | None = None  # the response scale, for mean scores
+    method: str = "sum"  # how most scales are computed: "sum" or "mean"
 
     def scale(self, scale_id: str) -> ScaleScore | None:
         """The score of one scale."""

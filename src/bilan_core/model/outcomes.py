@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -153,6 +154,7 @@ class ReportSection:
     order: int = 500
     audience: Audience = attrs.field(default=Audience.BENEFICIARY, converter=Audience)
     source: str = ""
+    chart: dict[str, Any] | None = None  # data a renderer draws (see bilan_core.report.charts)
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ Both render only the sections of the context's audience (the beneficiary's docum
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bilan_core.components import RenderContext, Renderer
 from bilan_core.markers import hookimpl
@@ -14,6 +15,8 @@ from bilan_core.steps._text import french_date
 
 SYNTHESIS_FORMAT = "bilan-synthese"
 SYNTHESIS_FORMAT_VERSION = 1
+#: The JSON Schema of this format, shipped as bilan_core/report/synthese.schema.json.
+SCHEMA_ID = "https://bilan.invalid/schemas/synthese-1.json"
 CONFIDENTIAL = ("Document confidentiel : il appartient au bénéficiaire et ne peut être"
                 " communiqué à un tiers qu'avec son accord.")
 
@@ -27,19 +30,42 @@ def _sections(dossier: Dossier, context: RenderContext):  # type: ignore[no-unty
 def render_json(dossier: Dossier, context: RenderContext) -> bytes:
     """The synthèse as versioned JSON."""
     document = {
+        "$schema": SCHEMA_ID,
         "format": SYNTHESIS_FORMAT,
         "format_version": SYNTHESIS_FORMAT_VERSION,
         "dossier": dossier.id,
         "beneficiary": dossier.beneficiary.id,
         "reference_date": dossier.reference_date.isoformat(),
         "audience": context.audience,
+        "shared_with": context.options.get("shared_with"),
         "sections": [
-            {"id": s.id, "title": s.title, "body": s.body, "source": s.source}
+            {"id": s.id, "title": s.title, "body": s.body, "source": s.source,
+             "order": s.order, "chart": s.chart}
             for s in _sections(dossier, context)
         ],
         "confidentiality": CONFIDENTIAL,
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _chart_table(chart: dict[str, Any]) -> str:
+    """A chart as a Markdown table, for readers without images."""
+    kind = chart.get("kind")
+    if kind == "riasec":
+        rows = [(letter, f"{chart['scores'].get(letter, 0):g}") for letter in "RIASEC"]
+        head = ("Type", f"Score (sur {chart['max']:g})")
+    elif kind == "t_profile":
+        rows = [(str(r[0]), f"{r[1]:.0f} ({r[2]})") for r in chart["rows"]]
+        head = ("Échelle", "Note T")
+    elif kind == "ranking":
+        rows = [(str(r[0]), f"{r[1]:.1f}".replace(".", ","))
+                for r in sorted(chart["rows"], key=lambda r: -r[1])]
+        head = ("Échelle", f"Moyenne ({chart['low']:g} à {chart['high']:g})")
+    else:
+        return ""
+    lines = [f"| {head[0]} | {head[1]} |", "|---|---|"]
+    lines += [f"| {a} | {b} |" for a, b in rows]
+    return "\n".join(lines)
 
 
 def render_markdown(dossier: Dossier, context: RenderContext) -> bytes:
@@ -52,13 +78,25 @@ def render_markdown(dossier: Dossier, context: RenderContext) -> bytes:
         "",
     ]
     for section in _sections(dossier, context):
-        lines += [f"## {section.title}", "", section.body.strip(), ""]
+        lines += [f"## {section.title}", ""]
+        if section.chart:
+            lines += [_chart_table(section.chart), ""]
+        lines += [section.body.strip(), ""]
     lines += ["---", "", f"*{CONFIDENTIAL}*", ""]
     return "\n".join(lines).encode("utf-8")
 
 
+def render_html(dossier: Dossier, context: RenderContext) -> bytes:
+    """The synthèse as one self-contained HTML file."""
+    from bilan_core.report.html import render_html as render
+
+    return render(dossier, context)
+
+
 @hookimpl
 def register_renderers(register):  # type: ignore[no-untyped-def]
+    register(Renderer(format="html", extension="html", media_type="text/html",
+                      render=render_html, description="synthèse en HTML autonome"))
     register(Renderer(format="json", extension="json", media_type="application/json",
                       render=render_json, description="synthèse en JSON versionné"))
     register(Renderer(format="md", extension="md", media_type="text/markdown",

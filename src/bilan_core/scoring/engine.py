@@ -92,7 +92,12 @@ def score(instrument: Instrument, responses: Responses,
         title=instrument.title,
         flags=tuple(flags), norm_group=table.group if table else None,
         norms_illustrative=bool(table and table.illustrative), summary=summary,
-        interpretations=tuple(band_texts(instrument, scales)), free_text=free_text)
+        interpretations=tuple(band_texts(instrument, scales)), free_text=free_text,
+        scale_names={s.id: s.name for s in instrument.scales},
+        answer_range=tuple(map(float, instrument.response_scale.bounds(  # type: ignore[arg-type]
+            instrument.response_scale.format))),
+        method="mean" if sum(s.method is Method.MEAN for s in instrument.scales) * 2 > len(
+            instrument.scales) else "sum")
 
 
 def _scale_score(instrument: Instrument, scale_id: str, values: list[float | None],

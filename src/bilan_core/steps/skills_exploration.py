@@ -14,6 +14,7 @@ from bilan_core.config.schema import Field, ListOf, Str, Table
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
+from bilan_core.report.results import result_section
 from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
@@ -54,7 +55,7 @@ def register_config_sections(register):  # type: ignore[no-untyped-def]
 
 @hookimpl
 def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]:
-    """Skills and aptitudes: the counsellor's notes and each instrument's main results."""
+    """Skills and aptitudes: the counsellor's notes, then one section per instrument."""
     if audience is not Audience.BENEFICIARY:
         return []
     notes = dossier.extra.get(STEP_ID, {})
@@ -63,17 +64,10 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
                        ("weaknesses", "Vos points de vigilance")):
         if notes.get(key):
             parts.append(f"{title} :\n\n{bullets(notes[key])}")
-    for result in dossier.results.values():
-        lines = [f"{name} : {value}" for name, value in result.summary.items()]
-        lines += list(result.interpretations)
-        if lines:
-            name = result.title or result.instrument
-            if result.norm_group:
-                name += f" (comparé au groupe « {result.norm_group} »" + (
-                    " : normes illustratives, à lire avec prudence)" if result.norms_illustrative
-                    else ")")
-            parts.append(f"{name} :\n\n{bullets(lines)}")
-    if not parts:
-        return []
-    return [ReportSection(id="skills", title="Vos compétences et aptitudes",
-                          body="\n\n".join(parts), order=300)]
+    sections = []
+    if parts:
+        sections.append(ReportSection(id="skills", title="Vos compétences et aptitudes",
+                                      body="\n\n".join(parts), order=300))
+    for position, result in enumerate(dossier.results.values()):
+        sections.append(result_section(result, 310 + position))
+    return sections

@@ -1,0 +1,49 @@
+"""``bilan report``: render a dossier's synthèse again, without rerunning the pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bilan_core.cli import state
+
+
+@click.command("report")
+@click.argument("dossier_file", metavar="DOSSIER.json",
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "formats", metavar="FMT[,FMT...]", default="html",
+              show_default=True, help="Formats to write, e.g. html,pdf,md,json.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write into (default: the dossier's folder).")
+@click.option("--audience", type=click.Choice(["beneficiary", "counsellor"]),
+              default="beneficiary", show_default=True,
+              help="The beneficiary's document, or the counsellor's working notes.")
+@click.option("--recipient", metavar="NAME",
+              help="A copy for a third party; refused without a recorded sharing consent.")
+def report_command(dossier_file: Path, formats: str, output: Path | None, audience: str,
+                   recipient: str | None) -> None:
+    """Render the synthèse of a dossier written by ``bilan run``."""
+    from bilan_core.errors import UsageError, did_you_mean
+    from bilan_core.files import atomic_write
+    from bilan_core.model import Audience
+    from bilan_core.model.serialize import read_dossier
+    from bilan_core.pipeline import render_outputs
+
+    dossier = read_dossier(dossier_file)
+    if dossier.synthesis is None:
+        raise UsageError(f"{dossier_file}: this dossier has no synthèse yet (run the pipeline"
+                         " to its end)")
+    host = state().host()
+    chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    for fmt in chosen:
+        if fmt not in host.registry.renderers:
+            raise UsageError(f"unknown format {fmt!r}" + did_you_mean(
+                fmt, host.registry.renderers) + "; available: "
+                + ", ".join(sorted(host.registry.renderers)))
+    rendered = render_outputs(dossier, chosen, host, Audience(audience), recipient)
+    folder = output or dossier_file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in rendered:
+        atomic_write(folder / name, content)
+    click.echo("Wrote: " + ", ".join(str(folder / name) for name, _ in rendered))
