@@ -19,9 +19,9 @@ import json
 import platform
 import random
 import sys
-import time
 
 import numpy as np
+from _common import best_of
 
 from bilan_core import riasec
 from bilan_core.model import Occupation
@@ -48,13 +48,6 @@ def occupations(count: int, seed: int = 2026) -> list[Occupation]:
     return out
 
 
-def best_of(repeat: int, function) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numpy_congruence(codes: list[str], letters: list[str]) -> np.ndarray:

@@ -21,10 +21,10 @@ import json
 import platform
 import random
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from _common import best_of
 
 from bilan_core.instruments import load_instrument
 from bilan_core.model import Responses
@@ -35,14 +35,6 @@ RIASEC = (Path(__file__).parents[1] / "plugins" / "bilan-riasec" / "src" / "bila
           / "instruments" / "riasec.toml")
 
 
-def best_of(repeat: int, function) -> float:  # type: ignore[no-untyped-def]
-    """The fastest of ``repeat`` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def scoring(sets: int, repeat: int) -> dict[str, float]:

@@ -8,6 +8,7 @@ and the JSON Schema printed by ``bilan schema``.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,18 +64,18 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-class Kind:
+class Kind(abc.ABC):
     """A type of value in a TOML file."""
 
     expected = "a value"
 
+    @abc.abstractmethod
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         """Return the converted value, or raise a located ConfigError."""
-        raise NotImplementedError  # every concrete kind overrides this
 
+    @abc.abstractmethod
     def json_schema(self) -> dict[str, Any]:
         """This kind as a JSON Schema fragment."""
-        raise NotImplementedError  # every concrete kind overrides this
 
     def wrong_type(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> ConfigError:
         return ctx.error(f"expected {self.expected}, got {_type_name(value)}", path)
