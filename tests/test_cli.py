@@ -171,6 +171,12 @@ def test_explicit_plugin_from_the_pipeline_folder(bilan, pipeline_file, tmp_path
     assert "## Notes du centre" in (tmp_path / "o" / "synthese.md").read_text("utf-8")
 
 
+def test_a_bad_format_option_is_blamed_on_the_option(bilan, pipeline_file, tmp_path):
+    result = bilan("run", pipeline_file(), "--output", tmp_path / "o", "--format", "md,docx")
+    assert result.code == 2
+    assert result.err.startswith("bilan: error: --format: unknown report format 'docx'")
+
+
 def test_unknown_command_is_a_usage_error(bilan):
     result = bilan("frobnicate")
     assert result.code == 2

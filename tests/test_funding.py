@@ -172,6 +172,12 @@ FUNDER_CASES = [
      {"status": "self_employed", "faf": "FIF-PL"}, "to_check", "1950.00", "FIF-PL"),
     ("FAF not for employees", "faf", "2026-03-01", {}, "not_eligible", "0.00",
      "✘ travailleur ou travailleuse indépendante"),
+    ("FPE rule not yet in force in 2020", "public_employer", "2020-01-01",
+     {"status": "public_agent", "public_branch": "FPE"}, "not_eligible", "0.00",
+     "✘ règle non applicable le 1er janvier 2020"),
+    ("employer plan before the 2018 reform", "employer", "2018-06-01",
+     {"employer": "Transports Morel"}, "not_eligible", "0.00", "en vigueur depuis le 1er"
+                                                               " janvier 2019"),
 ]
 
 
@@ -277,6 +283,8 @@ def test_funding_rules_lists_every_rule_with_dates_and_source(bilan):
 BAD = [
     ("negative price", ["--price", "-5", "--hours", "20"], "is negative"),
     ("price not a number", ["--price", "mille", "--hours", "20"], "not an amount in euros"),
+    ("absurd price", ["--price", "1e400", "--hours", "20"], "not an amount in euros"),
+    ("price over the ceiling", ["--price", "250000", "--hours", "20"], "at most 100000"),
     ("hours over 24", ["--price", "1950", "--hours", "30", "--date", "2026-01-01"],
      "24 heures au plus"),
     ("date in the wrong format", ["--price", "1950", "--hours", "20", "--date", "26/11/2026"],

@@ -142,6 +142,10 @@ def test_copies_only_for_recipients_with_consent(bilan, runs):
     assert "Exemplaire transmis à « cep » avec l&#39;accord du bénéficiaire" in (
         out / "synthese-cep.html").read_text("utf-8")
     assert "Exemplaire transmis" not in (out / "synthese.html").read_text("utf-8")
+    for ext in ("md", "json"):  # every format of a copy says so, not only HTML and PDF
+        assert "Exemplaire transmis à « cep »" in (out / f"synthese-cep.{ext}").read_text(
+            "utf-8"), ext
+    assert "Exemplaire transmis à « cep »" in pdf_text(out / "synthese-cep.pdf")
     refused = bilan("report", out / "dossier.json", "--format", "pdf", "--recipient",
                     "employeur")
     assert refused.code == 2

@@ -67,6 +67,12 @@ CASES = [
      1, ["id", "expected an identifier"]),
     ("norms for an unknown instrument", PIPELINE + '\n[norms]\nriasek = "adultes"\n',
      44, ["norms.riasek", "unknown instrument 'riasek'"]),
+    ("recipient with path characters", PIPELINE + '\n[report]\nrecipients = ["../../x"]\n',
+     44, ["report.recipients[#1]", "expected an identifier"]),
+    ("previous bilan after the reference date", _with('employer = "Entreprise Exemple"',
+                                                      'employer = "Entreprise Exemple"\n'
+                                                      'previous_bilan = 2027-01-01'),
+     8, ["beneficiary.previous_bilan", "comes after the reference date"]),
     ("wrong type for a list", _with('proposed = ["Technicienne de maintenance", "Formatrice"]',
                                     'proposed = "Formatrice"'),
      41, ["plugin.career_options.proposed", "expected an array, got a string"]),

@@ -27,6 +27,7 @@ from bilan_core.model import (
     Synthesis,
 )
 from bilan_core.model.serialize import dossier_to_json
+from bilan_core.steps._text import french_date
 
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
@@ -127,7 +128,7 @@ def sharing_notice(dossier: Dossier, recipient: str) -> str:
             " to the beneficiary only (Code du travail L6313-4)")
     given = consents[0].given_on
     return (f"Exemplaire transmis à « {recipient} » avec l'accord du bénéficiaire"
-            f" (consentement recueilli le {given:%d/%m/%Y}).")
+            f" (consentement recueilli le {french_date(given)}).")
 
 
 def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,

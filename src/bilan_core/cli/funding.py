@@ -12,6 +12,8 @@ import click
 
 from bilan_core.cli import state
 
+MAX_PRICE = Decimal(100_000)
+
 
 def parse_price(value: str) -> Decimal:
     """``--price``: an amount in euros, zero or more."""
@@ -24,6 +26,9 @@ def parse_price(value: str) -> Decimal:
                                  param_hint="'--price'") from None
     if amount < 0:
         raise click.BadParameter(f"{value} is negative: a price is zero or more",
+                                 param_hint="'--price'")
+    if amount > MAX_PRICE:
+        raise click.BadParameter(f"{value}: a bilan's price is at most {MAX_PRICE} euros here",
                                  param_hint="'--price'")
     return amount
 
@@ -84,6 +89,10 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
         raise UsageError(f"--hours {hours}: {rules.MAXIMUM_HOURS.description}"
                          f" ({rules.MAXIMUM_HOURS.source})")
     beneficiary = read_beneficiary_file(beneficiary_file)
+    if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > on:
+        raise UsageError(f"{beneficiary_file}: the previous bilan"
+                         f" ({beneficiary.previous_bilan.isoformat()}) comes after the date of"
+                         f" the quote ({on.isoformat()})")
     request = FundingRequest(beneficiary=beneficiary, price=price, hours=hours, on=on,
                              provider_qualiopi=qualiopi)
     decisions, plan = study(request, state().host())

@@ -39,7 +39,7 @@ from bilan_core.config.schema import (
     Table,
 )
 from bilan_core.config.toml import KeyLocator, read_toml
-from bilan_core.errors import KeyPart, did_you_mean
+from bilan_core.errors import ConfigError, KeyPart, did_you_mean
 from bilan_core.model import (
     Beneficiary,
     Consent,
@@ -73,7 +73,7 @@ RESPONSES_ENTRY = Table({
 CONSENT = Table({
     "kind": Field(Str(choices=tuple(k.value for k in ConsentKind)), required=True),
     "given_on": Field(Date(), required=True, help="the day the beneficiary agreed"),
-    "recipient": Field(Str(min_length=1), help="who may receive results (kind = sharing)"),
+    "recipient": Field(Identifier(), help="who may receive results (kind = sharing)"),
     "until": Field(Date(), help="how long documents may be kept (kind = retention)"),
 })
 
@@ -108,7 +108,7 @@ def _colour(values: dict[str, Any]) -> tuple[str, str] | None:
 REPORT = Table({
     "formats": Field(ListOf(IDENT, unique=True), default=("json",),
                      help="output formats of the synthèse (see bilan plugins)"),
-    "recipients": Field(ListOf(IDENT, unique=True), default=("beneficiary",),
+    "recipients": Field(ListOf(Identifier(), unique=True), default=("beneficiary",),
                         help="who receives the synthèse; others than the beneficiary"
                              " need a sharing consent"),
     "provider_name": Field(Str(min_length=1), help="the name printed on the documents"),
@@ -235,6 +235,10 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
 
     reference_date = overrides.reference_date or values["reference_date"] or date.today()
     beneficiary = pipeline_beneficiary(values["beneficiary"], ctx)
+    if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > reference_date:
+        raise ctx.error(f"the previous bilan ({beneficiary.previous_bilan.isoformat()}) comes"
+                        f" after the reference date ({reference_date.isoformat()})",
+                        ("beneficiary", "previous_bilan"))
     provider = Provider(**{k: v for k, v in values["provider"].items() if v is not None})
 
     steps = []
@@ -296,9 +300,11 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
     extensions: dict[str, str] = {}
     for fmt in formats:
         if fmt not in registry.renderers:
-            raise ctx.error(f"unknown report format {fmt!r}" + did_you_mean(
-                fmt, registry.renderers) + "; available: " + ", ".join(sorted(
-                    registry.renderers)), ("report", "formats"))
+            message = (f"unknown report format {fmt!r}" + did_you_mean(fmt, registry.renderers)
+                       + "; available: " + ", ".join(sorted(registry.renderers)))
+            if overrides.formats:
+                raise ConfigError(f"--format: {message}")
+            raise ctx.error(message, ("report", "formats"))
         extension = registry.renderers[fmt].extension
         if extension in extensions:
             raise ctx.error(f"formats {extensions[extension]!r} and {fmt!r} both write"

@@ -49,8 +49,8 @@ def to_euros(value: Any) -> Decimal:
         amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
         raise ValueError(f"expected an amount in euros, got {value!r}") from None
-    if not amount.is_finite():
-        raise ValueError(f"expected a finite amount in euros, got {value!r}")
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise ValueError(f"expected an amount in euros, got {value!r}")
     return amount.quantize(CENT)
 
 

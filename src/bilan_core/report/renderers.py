@@ -77,6 +77,8 @@ def render_markdown(dossier: Dossier, context: RenderContext) -> bytes:
         f" {french_date(dossier.reference_date)}*",
         "",
     ]
+    if context.options.get("shared_with"):
+        lines += [f"> {context.options['shared_with']}", ""]
     for section in _sections(dossier, context):
         lines += [f"## {section.title}", ""]
         if section.chart:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bilan_core.funding.decision import Decision, date_fr
-from bilan_core.model import Beneficiary
+from bilan_core.model import Beneficiary, FundingRule
 
 #: Funders whose money is public or pooled (mutualisé), as ``previous_bilan_funder`` names them.
 PUBLIC_OR_POOLED = {"cpf", "opco", "france_travail", "pole_emploi", "agefiph", "fiphfp",
@@ -43,3 +43,19 @@ def check_gap(decision: Decision, years: int, rule: str) -> None:
     else:
         decision.check(not previous_bilan_within(beneficiary, decision.request.on, years),
                        f"dernier bilan le {date_fr(beneficiary.previous_bilan)} : {rule}")
+
+
+def check_in_force(decision: Decision, rule: FundingRule) -> bool:
+    """Record whether a funder's rule is in force on the request's date (dates inclusive)."""
+    on = decision.request.on
+    if rule.applies_on(on):
+        return True
+    if rule.in_force_from and rule.in_force_until:
+        period = f"du {date_fr(rule.in_force_from)} au {date_fr(rule.in_force_until)}"
+    elif rule.in_force_from:
+        period = f"depuis le {date_fr(rule.in_force_from)}"
+    else:
+        period = f"jusqu'au {date_fr(rule.in_force_until)}"
+    decision.check(False, f"règle non applicable le {date_fr(on)} : « {rule.text} »,"
+                          f" en vigueur {period} ({rule.source})")
+    return False

@@ -9,7 +9,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, PublicBranch, Status
-from bilan_funders._common import check_gap
+from bilan_funders._common import check_gap, check_in_force
 
 FUNDER = "anfh"
 NAME = "ANFH (fonction publique hospitalière)"
@@ -27,6 +27,8 @@ RULES = (
 def decide(request: FundingRequest) -> FundingDecision:
     """Hospital agents with 2 years of service and no bilan in the last 5 years."""
     d = Decision(FUNDER, NAME, request)
+    if not check_in_force(d, RULES[0]):
+        return d.not_eligible()
     b = request.beneficiary
     d.check(b.status is Status.PUBLIC_AGENT and b.public_branch is PublicBranch.FPH,
             "agent de la fonction publique hospitalière (FPH)")

@@ -8,6 +8,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, Status
+from bilan_funders._common import check_in_force
 
 FUNDER = "employer"
 NAME = "Employeur (plan de développement des compétences)"
@@ -34,6 +35,8 @@ RULES = (
 def decide(request: FundingRequest) -> FundingDecision:
     """Employees only; the employer decides, so the answer is at best « to be checked »."""
     d = Decision(FUNDER, NAME, request)
+    if not check_in_force(d, RULES[0]):
+        return d.not_eligible()
     b = request.beneficiary
     d.check(b.status is Status.PRIVATE_EMPLOYEE,
             f"salarié·e du secteur privé (statut : {b.status.label})")
@@ -43,8 +46,8 @@ def decide(request: FundingRequest) -> FundingDecision:
         return d.not_eligible()
     d.check(None, "accord de l'employeur pour inscrire le bilan dans son plan de"
                   " développement des compétences")
-    d.note("prise en charge possible du coût complet, le bilan ayant lieu sur le temps de"
-           " travail")
+    d.note("prise en charge possible du coût complet ; un bilan financé par le plan de"
+           " développement des compétences se déroule sur le temps de travail")
     d.need(TRIPARTITE)
     d.cite("Code du travail L6313-4, R6313-5, R6313-8")
     return d.decide(request.price)

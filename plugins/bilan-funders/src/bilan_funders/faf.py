@@ -8,7 +8,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, Status
-from bilan_funders._common import check_qualiopi
+from bilan_funders._common import check_in_force, check_qualiopi
 
 FUNDER = "faf"
 NAME = "Fonds d'assurance formation des indépendants (FAF)"
@@ -25,6 +25,8 @@ RULES = (
 def decide(request: FundingRequest) -> FundingDecision:
     """Self-employed only; the amount depends on the fund's yearly ceilings."""
     d = Decision(FUNDER, NAME, request)
+    if not check_in_force(d, RULES[0]):
+        return d.not_eligible()
     b = request.beneficiary
     d.check(b.status is Status.SELF_EMPLOYED,
             f"travailleur ou travailleuse indépendante (statut : {b.status.label})")

@@ -9,6 +9,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, Status
+from bilan_funders._common import check_in_force
 
 FUNDER = "fiphfp"
 NAME = "FIPHFP"
@@ -25,6 +26,8 @@ RULES = (
 def decide(request: FundingRequest) -> FundingDecision:
     """Disabled public agents: to be checked with the employer's disability officer."""
     d = Decision(FUNDER, NAME, request)
+    if not check_in_force(d, RULES[0]):
+        return d.not_eligible()
     b = request.beneficiary
     d.check(b.rqth, "reconnaissance de la qualité de travailleur handicapé (RQTH)")
     d.check(b.status is Status.PUBLIC_AGENT, f"agent public (statut : {b.status.label})")

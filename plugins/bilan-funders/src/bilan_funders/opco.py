@@ -8,7 +8,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, Status
-from bilan_funders._common import check_qualiopi
+from bilan_funders._common import check_in_force, check_qualiopi
 from bilan_funders.employer import TRIPARTITE
 
 FUNDER = "opco"
@@ -28,6 +28,8 @@ RULES = (
 def decide(request: FundingRequest) -> FundingDecision:
     """Employees of companies under 50 staff; the amount depends on the branch's rules."""
     d = Decision(FUNDER, NAME, request)
+    if not check_in_force(d, RULES[0]):
+        return d.not_eligible()
     b = request.beneficiary
     d.check(b.status is Status.PRIVATE_EMPLOYEE,
             f"salarié·e du secteur privé (statut : {b.status.label})")

@@ -8,7 +8,7 @@ from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
 from bilan_core.model import FundingDecision, FundingRule, PublicBranch, Status
-from bilan_funders._common import check_gap
+from bilan_funders._common import check_gap, check_in_force
 
 FUNDER = "public_employer"
 NAME = "Employeur public (fonction publique d'État ou territoriale)"
@@ -42,10 +42,14 @@ def decide(request: FundingRequest) -> FundingDecision:
     if d.failed:
         return d.not_eligible()
     if b.public_branch is PublicBranch.FPE:
+        if not check_in_force(d, RULES[0]):
+            return d.not_eligible()
         check_gap(d, 5, "un bilan tous les 5 ans au plus, sauf exceptions (décret 2022-1043)")
         d.note("financement du coût complet par l'administration, dans la limite de son budget")
         d.cite(RULES[0].source)
     else:
+        if not check_in_force(d, RULES[1]):
+            return d.not_eligible()
         d.check(None, "prise en charge selon la politique de formation de la collectivité")
         d.cite(RULES[1].source)
     d.need("Convention tripartite agent, administration et prestataire")
