@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bilan_core.funding.decision import Decision, date_fr
-from bilan_core.model import Beneficiary, FundingRule
+from bilan_core.model import Beneficiary, FundingRule, Status
 
 #: Funders whose money is public or pooled (mutualisé), as ``previous_bilan_funder`` names them.
 PUBLIC_OR_POOLED = {"cpf", "opco", "france_travail", "pole_emploi", "agefiph", "fiphfp",
@@ -59,3 +59,10 @@ def check_in_force(decision: Decision, rule: FundingRule) -> bool:
     decision.check(False, f"règle non applicable le {date_fr(on)} : « {rule.text} »,"
                           f" en vigueur {period} ({rule.source})")
     return False
+
+
+def check_private_employee(decision: Decision) -> bool:
+    """The beneficiary is a private-sector employee."""
+    status = decision.request.beneficiary.status
+    return bool(decision.check(status is Status.PRIVATE_EMPLOYEE,
+                               f"salarié·e du secteur privé (statut : {status.label})"))

@@ -7,8 +7,8 @@ from datetime import date
 from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
-from bilan_core.model import FundingDecision, FundingRule, Status
-from bilan_funders._common import check_in_force
+from bilan_core.model import FundingDecision, FundingRule
+from bilan_funders._common import check_in_force, check_private_employee
 
 FUNDER = "employer"
 NAME = "Employeur (plan de développement des compétences)"
@@ -38,8 +38,7 @@ def decide(request: FundingRequest) -> FundingDecision:
     if not check_in_force(d, RULES[0]):
         return d.not_eligible()
     b = request.beneficiary
-    d.check(b.status is Status.PRIVATE_EMPLOYEE,
-            f"salarié·e du secteur privé (statut : {b.status.label})")
+    check_private_employee(d)
     d.check(bool(b.employer) or None, "employeur connu" + (f" : {b.employer}" if b.employer
                                                           else " (à renseigner)"))
     if d.failed:

@@ -11,7 +11,8 @@ from decimal import Decimal
 from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision, rule_on
-from bilan_core.model import FundingDecision, FundingRule, Status
+from bilan_core.model import FundingDecision, FundingRule
+from bilan_funders._common import check_private_employee
 
 FUNDER = "fongecif"
 NAME = "Fongecif (congé de bilan de compétences)"
@@ -46,8 +47,7 @@ def decide(request: FundingRequest) -> FundingDecision:
         d.cite(RULES[1].source)
         return d.not_eligible()
     b = request.beneficiary
-    d.check(b.status is Status.PRIVATE_EMPLOYEE,
-            f"salarié·e du secteur privé (statut : {b.status.label})")
+    check_private_employee(d)
     if b.years_of_service is None:
         d.check(None, "ancienneté à préciser : 5 ans d'activité salariée dont 12 mois dans"
                       " l'entreprise")

@@ -7,8 +7,8 @@ from datetime import date
 from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
 from bilan_core.funding import Decision
-from bilan_core.model import FundingDecision, FundingRule, Status
-from bilan_funders._common import check_in_force, check_qualiopi
+from bilan_core.model import FundingDecision, FundingRule
+from bilan_funders._common import check_in_force, check_private_employee, check_qualiopi
 from bilan_funders.employer import TRIPARTITE
 
 FUNDER = "opco"
@@ -31,8 +31,7 @@ def decide(request: FundingRequest) -> FundingDecision:
     if not check_in_force(d, RULES[0]):
         return d.not_eligible()
     b = request.beneficiary
-    d.check(b.status is Status.PRIVATE_EMPLOYEE,
-            f"salarié·e du secteur privé (statut : {b.status.label})")
+    check_private_employee(d)
     if b.employer_staff is None:
         d.check(None, "effectif de l'entreprise inconnu (moins de 50 salariés requis)")
     else:
