@@ -171,6 +171,8 @@ INSTRUMENT_ERRORS = [
      "share no scale"),
     ("norms for an unknown scale", "[norms.scales.contact]", "[norms.scales.contacts]", 77,
      "norms[Adultes accompagnés par le cabinet].scales.contacts: unknown scale 'contacts'"),
+    ("scored item without a scale", 'text = "Accueillir du public me plaît."\nscale = "contact"',
+     'text = "Accueillir du public me plaît."', 40, "items[c1]: item counts towards no scale"),
     ("missing licence", 'licence = "Usage interne du cabinet"\n', "", None,
      "missing required key 'licence'"),
     ("labels do not match the range", '"Tout à fait"]', '"Tout à fait", "Encore plus"]', 9,

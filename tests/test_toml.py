@@ -82,3 +82,9 @@ def test_duplicate_key_is_a_located_syntax_error():
     with pytest.raises(ConfigError) as info:
         parse_toml("[answers]\nR01 = 1\nR01 = 2\n")
     assert info.value.location.line == 3
+
+
+def test_a_byte_order_mark_is_not_an_error(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_bytes(b'\xef\xbb\xbfa = "caf\xc3\xa9"\n')
+    assert read_toml(path)[0] == {"a": "café"}

@@ -48,7 +48,8 @@ def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], str]:
     except OSError as exc:
         raise ConfigError(f"cannot read the {what}: {exc.strerror}", Location(file=path)) from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is not an error.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(

@@ -283,6 +283,10 @@ def _item(entry: dict[str, Any], where: tuple[KeyPart, ...], scale_ids: list[str
                         (*where, "options"))
     if fmt is ResponseFormat.FREE_TEXT and keys:
         raise ctx.error("a free_text item is kept but not scored: it takes no scale", where)
+    scored_by_options = any(o.scale for o in options)
+    if fmt is not ResponseFormat.FREE_TEXT and not keys and not scored_by_options:
+        raise ctx.error("item counts towards no scale: give it a scale (or keys), or make it"
+                        " format = \"free_text\" if it is not scored", where)
     return Item(id=entry["id"], text=entry["text"], keys=tuple(keys),
                 format=ResponseFormat(entry["format"]) if entry["format"] else None,
                 options=tuple(options))
