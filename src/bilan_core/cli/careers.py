@@ -42,9 +42,12 @@ def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
                    " (score the instruments in the pipeline first)")
         return
     click.echo(f"Pistes d'orientation pour {dossier.beneficiary.id} ({dossier.id})")
-    for number, option in enumerate(options, start=1):
-        code = f" [{option.code}]" if option.code else ""
-        click.echo(f"\n{number:>2}. {option.title}{code} — score {option.score:.2f}")
+    ranked = [o for o in options if o.code]
+    for number, option in enumerate(ranked, start=1):
+        click.echo(f"\n{number:>2}. {option.title} [{option.code}] — score {option.score:.2f}")
+        click.echo(f"    {option.explanation}")
+    for option in (o for o in options if not o.code):  # business creation, an option apart
+        click.echo(f"\nOption à part : {option.title} — score {option.score:.2f}")
         click.echo(f"    {option.explanation}")
     for line in excluded:
         click.echo(f"\nÉcarté : {line}")
