@@ -4,8 +4,7 @@ pipeline or a plugin names."""
 from bilan_core.instruments.loader import (
     INSTRUMENT,
     load_instrument,
-    load_instrument_folder,
     packaged_instruments,
 )
 
-__all__ = ["INSTRUMENT", "load_instrument", "load_instrument_folder", "packaged_instruments"]
+__all__ = ["INSTRUMENT", "load_instrument", "packaged_instruments"]

@@ -151,10 +151,6 @@ def load_instrument(path: Path) -> Instrument:
     return build_instrument(values, ctx)
 
 
-def load_instrument_folder(folder: Path) -> list[Instrument]:
-    """Every ``*.toml`` instrument of a folder, sorted by file name."""
-    return [load_instrument(path) for path in sorted(folder.glob("*.toml"))]
-
 
 def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
     """Turn checked values into an :class:`Instrument`, checking what refers to what."""
