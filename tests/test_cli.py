@@ -32,7 +32,9 @@ def test_version_imports_no_plugin():
                             check=True)
     lines = result.stdout.splitlines()
     assert lines[0] == "bilan 0.1.0"
-    assert eval(lines[1]) == ["bilan_core", "bilan_core._version", "bilan_core.cli"]
+    # bilan_core.terminal (the standard library's re only) filters what reaches the terminal.
+    assert eval(lines[1]) == ["bilan_core", "bilan_core._version", "bilan_core.cli",
+                              "bilan_core.terminal"]
 
 
 def test_plugins_json_lists_builtin_steps_and_first_party_plugins(bilan):
@@ -84,7 +86,8 @@ def test_schema_includes_plugin_sections(bilan):
     assert schema["properties"]["steps"]["type"] == "array"
     sections = schema["properties"]["plugin"]["properties"]
     assert "request" in sections["needs_analysis"]["properties"]
-    assert "path" in sections["journal"]["properties"]
+    assert "max_options" in sections["career_options"]["properties"]
+    assert "journal" not in sections  # the journal has no settings: it lives in the data folder
     assert schema["additionalProperties"] is False
 
 
@@ -163,6 +166,8 @@ def test_explicit_plugin_from_the_pipeline_folder(bilan, pipeline_file, tmp_path
         "from bilan_core.model import ReportSection\n\n"
         "@hookimpl\n"
         "def report_sections(dossier, audience):\n"
+        "    if audience.value != 'beneficiary':\n"
+        "        return []\n"
         "    return [ReportSection(id='notes', title='Notes du centre', body='Très bien.')]\n",
         encoding="utf-8")
     path = pipeline_file('plugins = ["local_notes"]\n' + PIPELINE)
@@ -183,10 +188,10 @@ def test_unknown_command_is_a_usage_error(bilan):
     assert "No such command 'frobnicate'" in result.err
 
 
-def test_unwritable_output_fails_with_exit_1(bilan, pipeline_file, tmp_path):
+def test_output_folder_under_a_file_is_a_usage_error(bilan, pipeline_file, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = bilan("-p", "no:journal", "run", pipeline_file(), "--output", blocker / "sub")
-    assert result.code == 1
-    assert "cannot create the output folder" in result.err
+    assert result.code == 2
+    assert "cannot write the output folder there: a part of the path is a file" in result.err
     assert "Traceback" not in result.err

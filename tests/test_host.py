@@ -255,7 +255,8 @@ class Recorder:
     @hookimpl
     def report_sections(self, dossier, audience):
         self.calls.append(("report_sections", audience.value))
-        return [ReportSection(id=f"rec-{audience.value}", title="Section de test")]
+        return [ReportSection(id=f"rec-{audience.value}", title="Section de test",
+                              audience=audience)]
 
     @hookimpl
     def pipeline_end(self, pipeline, dossier):

@@ -99,13 +99,13 @@ def _dossier() -> Dossier:
 def test_dossier_json_round_trip_keeps_every_value():
     dossier = _dossier()
     text = dossier_to_json(dossier)
-    assert '"format_version": 1' in text
+    assert '"format_version": 2' in text
     assert "Centre é" in text  # accents kept, not escaped
     assert dossier_from_json(text) == dossier
 
 
 def test_dossier_json_of_another_version_is_refused():
-    text = dossier_to_json(_dossier()).replace('"format_version": 1', '"format_version": 99')
+    text = dossier_to_json(_dossier()).replace('"format_version": 2', '"format_version": 99')
     with pytest.raises(Exception, match="format version 99 is not supported"):
         dossier_from_json(text)
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import attrs
 
+from bilan_core.terminal import visible
+
 #: One element of a key path: a table key, or an array entry (its 0-based index and, where the
 #: entry has one, its id, which is how the user knows it).
 KeyPart = str | tuple[int, str | None]
@@ -28,9 +30,9 @@ def format_key_path(parts: Sequence[KeyPart]) -> str:
     for part in parts:
         if isinstance(part, tuple):
             index, label = part
-            out += f"[{label}]" if label else f"[#{index + 1}]"
+            out += f"[{visible(label)}]" if label else f"[#{index + 1}]"
         else:
-            key = part if _is_bare(part) else f'"{part}"'
+            key = part if _is_bare(part) else f'"{visible(part)}"'
             out += f".{key}" if out else key
     return out
 
@@ -55,7 +57,7 @@ class Location:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = str(self.file) if self.file is not None else ""
+        where = visible(str(self.file)) if self.file is not None else ""
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -75,7 +77,6 @@ class BilanError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
 
 
 class UsageError(BilanError):

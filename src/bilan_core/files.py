@@ -1,12 +1,158 @@
-"""Writing files so that nothing already saved is lost."""
+"""Reading and writing files: every read is bounded and located, every write is atomic.
+
+Every file bilan reads goes through :func:`read_input`, whatever its trust level: the path and
+the file are checked before a byte is read (a NUL byte in the name, a symlink loop, a folder,
+a device or a FIFO, a file over the size limit of its kind), so bad input is one located error
+instead of a hang, an exhausted memory or a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
-from bilan_core.errors import RunError
+from bilan_core.errors import ConfigError, Location, RunError
+
+#: The largest file of each kind bilan reads, in bytes. A file is refused before it is read.
+SIZE_LIMITS: dict[str, int] = {
+    "pipeline file": 1_000_000,
+    "beneficiary file": 256_000,
+    "responses file": 2_000_000,
+    "instrument file": 4_000_000,
+    "occupations file": 32_000_000,
+    "dossier": 32_000_000,
+    "logo": 1_000_000,
+    "template": 512_000,
+    "template asset": 1_000_000,
+    "CSV file": 64_000_000,
+}
+DEFAULT_LIMIT = 4_000_000
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def size_limit(what: str) -> int:
+    """The size limit for a kind of file (see :data:`SIZE_LIMITS`)."""
+    return SIZE_LIMITS.get(what, DEFAULT_LIMIT)
+
+
+def path_problem(exc: OSError, what: str) -> str:
+    """A user-facing explanation of why a path could not be opened."""
+    code = exc.errno
+    if code == errno.ENOENT:
+        return f"{what} not found"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"cannot read the {what}: permission denied"
+    if code == errno.ELOOP:
+        return f"cannot read the {what}: too many levels of symbolic links (a symlink loop?)"
+    if code == errno.ENAMETOOLONG:
+        return f"cannot read the {what}: the path is too long"
+    if code == errno.ENOTDIR:
+        return f"cannot read the {what}: a part of the path is a file, not a folder"
+    if code == errno.EISDIR:
+        return f"expected a {what}, found a directory"
+    if code == errno.ENXIO:
+        return f"expected a {what}, found a special file (a socket or a device)"
+    return f"cannot read the {what}: {exc.strerror or exc}"
+
+
+def kind_of(mode: int) -> str | None:
+    """``None`` for a regular file, else what the file is (``"a directory"``...)."""
+    for test, name in _KINDS:
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def check_path_text(path: Path | str, what: str) -> None:
+    """Refuse a path that no system call can take (a NUL byte)."""
+    if "\x00" in str(path):
+        raise ConfigError(f"the path of the {what} contains a NUL byte",
+                          Location(file=Path(str(path).replace("\x00", "\\0"))))
+
+
+def read_input(path: Path, what: str = "file", limit: int | None = None) -> bytes:
+    """Read a whole file, refusing anything but a regular file within the size limit.
+
+    The file is opened without blocking (a FIFO cannot hang the command) and its kind and size
+    are checked on the open descriptor before reading, so a file swapped after the check
+    changes nothing. Every failure is a :class:`ConfigError` naming the file.
+    """
+    check_path_text(path, what)
+    limit = size_limit(what) if limit is None else limit
+    where = Location(file=path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ConfigError(path_problem(exc, what), where) from None
+    try:
+        info = os.fstat(fd)
+        kind = kind_of(info.st_mode)
+        if kind is not None:
+            raise ConfigError(f"expected a {what}, found {kind}", where)
+        if info.st_size > limit:
+            raise ConfigError(f"the {what} is {info.st_size:,} bytes, over the limit of"
+                              f" {limit:,} bytes for a {what}", where)
+        chunks: list[bytes] = []
+        size = 0
+        while True:  # read to the limit, whatever the size said (a file may grow)
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise ConfigError(f"the {what} is over the limit of {limit:,} bytes", where)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ConfigError(path_problem(exc, what), where) from None
+    finally:
+        os.close(fd)
+
+
+def decode_utf8(raw: bytes, path: Path | None, what: str) -> str:
+    """UTF-8 text (a byte-order mark is accepted); an invalid byte is a located error."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"the {what} is not valid UTF-8 (byte {exc.start + 1}); save it as UTF-8",
+            Location(file=path, line=line),
+        ) from None
+
+
+def output_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be an output folder, or ``None`` when it can (or can be made)."""
+    if "\x00" in str(folder):
+        return "the path contains a NUL byte"
+    probe = folder
+    while True:
+        try:
+            info = os.stat(probe)
+        except FileNotFoundError:
+            if probe.parent == probe:
+                return None
+            probe = probe.parent
+            continue
+        except OSError as exc:
+            return path_problem(exc, "output folder").replace("cannot read the output folder: ",
+                                                              "")
+        if not stat.S_ISDIR(info.st_mode):
+            if probe == folder:
+                return "exists and is not a folder"
+            return f"{probe} is a file, not a folder"
+        return None
 
 
 def atomic_write(path: Path, content: bytes) -> None:
@@ -16,7 +162,7 @@ def atomic_write(path: Path, content: bytes) -> None:
     """
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
             handle.flush()
@@ -26,6 +172,10 @@ def atomic_write(path: Path, content: bytes) -> None:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise RunError(f"{path}: cannot write the file: {exc.strerror}") from None
+    except BaseException:  # interrupted: leave no temporary file behind
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def data_dir() -> Path:
@@ -38,3 +188,20 @@ def data_dir() -> Path:
         return Path(configured)
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "bilan"
+
+
+def private_dir(*parts: str) -> Path:
+    """A folder inside :func:`data_dir` that only its owner can enter (0700), created if
+    needed, like the data folder itself."""
+    folder = data_dir()
+    try:
+        for part in ("", *parts):
+            folder = folder / part if part else folder
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.stat()
+            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise RunError(f"{folder}: cannot create the private data folder:"
+                       f" {exc.strerror or exc}") from None
+    return folder

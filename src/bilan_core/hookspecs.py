@@ -266,7 +266,15 @@ class ReportSpecs:
         Called once per audience at the end of the conclusions phase; sections are sorted by
         their ``order`` then id. Write user-facing text in French.
 
+        Return only sections whose ``audience`` is the one asked for (``Audience.COUNSELLOR``
+        must be set on a counsellor's section): the host keeps the audience each section
+        declares and fails the run, naming the plugin, on a section for the other audience,
+        so that working notes can never reach the beneficiary or a third party. Text typed by
+        a person goes into a body through :func:`bilan_core.report.text.plain`.
+
         .. versionadded:: 0.1
+        .. versionchanged:: 0.2
+           A section for another audience than the one asked for is an error.
         """
 
 

@@ -7,6 +7,7 @@ the lifecycle hooks around the run and around each step, builds the synthèse fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,7 @@ import attrs
 
 from bilan_core.components import RenderContext, StepDefinition
 from bilan_core.config.pipeline import Pipeline
-from bilan_core.errors import RunError, UsageError
-from bilan_core.files import atomic_write
+from bilan_core.errors import HookError, UsageError
 from bilan_core.model import (
     Audience,
     ConsentKind,
@@ -27,6 +27,7 @@ from bilan_core.model import (
     Synthesis,
 )
 from bilan_core.model.serialize import dossier_to_json
+from bilan_core.outputs import OutputFile, write_folder
 from bilan_core.steps._text import french_date
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def open_dossier(pipeline: Pipeline) -> Dossier:
         retention=retention,
         recipients=pipeline.recipients,
         warnings=pipeline.warnings,
-        extra={"report": pipeline.report} if pipeline.report else {},
+        branding=pipeline.branding,
     )
 
 
@@ -102,18 +103,26 @@ def run_pipeline(pipeline: Pipeline, host: PluginHost) -> Dossier:
 
 
 def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
-    """Collect every plugin's report sections, for both audiences, in reading order."""
+    """Collect every plugin's report sections, for both audiences, in reading order.
+
+    Each section keeps the audience its plugin declared: the host asks for the sections of one
+    audience at a time and a plugin that answers with a section of the other audience fails
+    the run, named (a counsellor's note must never reach the beneficiary's document or a
+    third party's copy because a plugin mislabelled it).
+    """
     sections: list[ReportSection] = []
-    for position, extra in enumerate(dossier.extra.get("report", {}).get("sections", ())):
+    for position, extra in enumerate(dossier.branding.sections):
         sections.append(ReportSection(
-            id=f"provider-{position + 1}", title=extra["title"], body=extra["body"],
-            order=extra["order"], audience=extra["audience"], source="provider"))
+            id=f"provider-{position + 1}", title=extra.title, body=extra.body,
+            order=extra.order, audience=extra.audience, source="provider"))
     for audience in Audience:
         for plugin, section in host.call_list("report_sections", ReportSection,
                                               dossier=dossier, audience=audience):
-            section = attrs.evolve(section, audience=audience,
-                                   source=section.source or plugin)
-            sections.append(section)
+            if section.audience is not audience:
+                raise HookError(plugin, host.origin_of(plugin), "report_sections", ValueError(
+                    f"returned section {section.id!r} for the audience"
+                    f" {section.audience.value!r} when asked for {audience.value!r}"))
+            sections.append(section if section.source else attrs.evolve(section, source=plugin))
     sections.sort(key=lambda s: (list(Audience).index(s.audience), s.order, s.id))
     return Synthesis(sections=tuple(sections), written_on=dossier.reference_date)
 
@@ -131,51 +140,61 @@ def sharing_notice(dossier: Dossier, recipient: str) -> str:
             f" (consentement recueilli le {french_date(given)}).")
 
 
+def for_audience(dossier: Dossier, audience: Audience) -> Dossier:
+    """The dossier a renderer sees: its synthèse holds only the sections of ``audience``.
+
+    Renderers are plugins; the host, not each renderer, keeps the counsellor's sections out of
+    the beneficiary's document and out of the copies sent to third parties.
+    """
+    if dossier.synthesis is None:
+        return dossier
+    kept = dossier.synthesis.for_audience(audience)
+    return attrs.evolve(dossier, synthesis=attrs.evolve(dossier.synthesis, sections=kept))
+
+
 def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
                    audience: Audience = Audience.BENEFICIARY,
-                   recipient: str | None = None) -> list[tuple[str, bytes]]:
-    """Every format of one document: ``(file name, content)``.
+                   recipient: str | None = None) -> list[OutputFile]:
+    """Every format of one document.
 
     The beneficiary's document is ``synthese.<ext>``, a copy for a recipient
     ``synthese-<recipient>.<ext>`` (only with a sharing consent), the counsellor's working
     notes ``notes-consultant.<ext>`` (never sent to a third party).
     """
     options: dict[str, Any] = {}
-    stem = "synthese"
+    stem, kind = "synthese", "synthesis"
+    shared = recipient not in (None, "beneficiary")
     if audience is Audience.COUNSELLOR:
-        if recipient not in (None, "beneficiary"):
+        if shared:
             raise UsageError("the counsellor's working notes are not sent to third parties")
-        stem = "notes-consultant"
-    elif recipient not in (None, "beneficiary"):
+        stem, kind = "notes-consultant", "notes"
+    elif shared:
         assert recipient is not None
         options["shared_with"] = sharing_notice(dossier, recipient)
         stem = f"synthese-{recipient}"
     context = RenderContext(audience=audience.value, options=options)
+    seen = for_audience(dossier, audience)
     rendered = []
     for fmt in formats:
         renderer = host.registry.renderers[fmt]
         content = host.call_component("register_renderers", fmt, f"renderer {fmt}",
-                                      renderer.render, dossier, context, expect=bytes)
-        rendered.append((f"{stem}.{renderer.extension}", content))
+                                      renderer.render, seen, context, expect=bytes)
+        rendered.append(OutputFile(f"{stem}.{renderer.extension}", content, kind=kind,
+                                   audience=audience.value,
+                                   recipient=recipient if shared else None))
     return rendered
 
 
 def write_outputs(dossier: Dossier, pipeline_formats: tuple[str, ...], host: PluginHost,
-                  output: Path) -> list[Path]:
+                  output: Path, *, replace: bool = False,
+                  say: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Write ``dossier.json``, the synthèse in every format, and a copy for each recipient
-    the beneficiary agreed to; return the files written.
+    the beneficiary agreed to, as the whole content of ``output``; return the files written.
 
-    Everything is rendered before anything is written, and every file is written to a
-    temporary name then renamed, so a failure never leaves a half-written file in place of
-    one already saved.
+    Everything is rendered before anything is written, then put in place as one step
+    (:func:`bilan_core.outputs.write_folder`): a failure or a kill leaves the previous set.
     """
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunError(f"{output}: cannot create the output folder: {exc.strerror}") from None
-    rendered: list[tuple[str, bytes]] = [("dossier.json", dossier_to_json(dossier).encode())]
+    rendered = [OutputFile("dossier.json", dossier_to_json(dossier).encode(), kind="dossier")]
     for recipient in dossier.recipients:
         rendered += render_outputs(dossier, pipeline_formats, host, recipient=recipient)
-    for name, content in rendered:
-        atomic_write(output / name, content)
-    return [output / name for name, _ in rendered]
+    return write_folder(output, dossier.id, rendered, replace=replace, say=say)

@@ -36,7 +36,15 @@ from bilan_core.components import Funder, OccupationSource, Renderer, StepDefini
 from bilan_core.config.schema import Table
 from bilan_core.errors import BilanError, HookError, PluginError, did_you_mean
 from bilan_core.markers import PROJECT_NAME
-from bilan_core.model import Instrument
+from bilan_core.model import (
+    Action,
+    CareerOption,
+    FundingDecision,
+    Instrument,
+    InstrumentResult,
+    NormTable,
+    ReportSection,
+)
 
 ENTRY_POINT_GROUP = "bilan"
 CORE_DISTRIBUTION = "bilan-core"
@@ -63,6 +71,28 @@ REGISTRATIONS: dict[str, type] = {
     "register_renderers": Renderer,
     "register_config_sections": Table,
 }
+
+#: What the implementations of each event hook return: nothing, one value, or a list.
+RESULTS: dict[str, tuple[str, type | None]] = {
+    "pipeline_start": ("none", None),
+    "step_start": ("none", None),
+    "step_end": ("none", None),
+    "pipeline_end": ("none", None),
+    "score_instrument": ("one", InstrumentResult),
+    "instrument_norms": ("list", NormTable),
+    "interpret_scores": ("list", str),
+    "career_options": ("list", CareerOption),
+    "plan_actions": ("list", Action),
+    "funding_options": ("list", FundingDecision),
+    "report_sections": ("list", ReportSection),
+}
+
+#: A plugin's import or hook that raises one of these fails, named; KeyboardInterrupt (Ctrl-C,
+#: or SIGTERM as the CLI turns it) stops the command as the user asked.
+PLUGIN_FAILURES = (Exception, SystemExit)
+
+#: A hook call slower than this many seconds is named in a warning (``BILAN_SLOW_HOOK``).
+SLOW_HOOK_SECONDS = 10.0
 
 T = TypeVar("T")
 
@@ -113,6 +143,7 @@ class Registry:
     occupation_sources: dict[str, OccupationSource] = attrs.field(factory=dict)
     renderers: dict[str, Renderer] = attrs.field(factory=dict)
     config_sections: dict[str, Table] = attrs.field(factory=dict)
+    commands: dict[str, Any] = attrs.field(factory=dict)  # name -> click.Command
     owners: dict[tuple[str, str], str] = attrs.field(factory=dict)  # (kind, id) -> plugin
 
     def table_for(self, hook: str) -> dict[str, Any]:
@@ -124,15 +155,18 @@ class Registry:
             "register_occupation_sources": self.occupation_sources,
             "register_renderers": self.renderers,
             "register_config_sections": self.config_sections,
+            "register_commands": self.commands,
         }
         return tables[hook]
 
 
-def _key_of(obj: Any, plugin: str) -> str:
-    if isinstance(obj, Table):
+def _key_of(hook: str, obj: Any, plugin: str) -> str:
+    if hook == "register_config_sections":
         return plugin
-    if isinstance(obj, Renderer):
-        return obj.format
+    if hook == "register_renderers":
+        return str(obj.format)
+    if hook == "register_commands":
+        return str(obj.name)
     return str(obj.id)
 
 
@@ -154,6 +188,8 @@ class PluginHost:
         environ: Mapping[str, str] | None = None,
         search_path: Sequence[Path] = (),
         objects: Sequence[tuple[str, object]] = (),
+        slow_hook: float | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         self.explicit = list(dict.fromkeys(explicit))
@@ -166,6 +202,10 @@ class PluginHost:
             self.trace = _stderr_trace
         self.search_path = list(search_path)
         self.objects = list(objects)
+        self.slow_hook = slow_hook if slow_hook is not None else _seconds(
+            env.get("BILAN_SLOW_HOOK"), SLOW_HOOK_SECONDS)
+        self.warn = warn or _stderr_warning
+        self.warnings: list[str] = []
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         for family in hookspecs.FAMILIES:
             self.pm.add_hookspecs(family)
@@ -205,8 +245,9 @@ class PluginHost:
                 self.plugins[info.name] = info
                 continue
             self._load(info, ep.load)
-        extra_path = [str(p) for p in self.search_path if str(p) not in sys.path]
-        sys.path[:0] = extra_path
+        # The pipeline's folder is searched last: a file there can add a plugin module, never
+        # shadow an installed module or the standard library.
+        sys.path.extend(str(p) for p in self.search_path if str(p) not in sys.path)
         for module in self.explicit:
             if module in self.plugins and self.plugins[module].status != "failed":
                 continue  # already loaded under that name
@@ -234,7 +275,7 @@ class PluginHost:
         started = time.perf_counter()
         try:
             plugin = importer()
-        except Exception as exc:  # a plugin's import may raise anything: isolate it
+        except PLUGIN_FAILURES as exc:  # a plugin's import may raise anything: isolate it
             self._fail(info, f"failed to import: {type(exc).__name__}: {exc}")
             return
         finally:
@@ -285,8 +326,10 @@ class PluginHost:
     def _collect(self) -> None:
         """Call every registration hook, one plugin at a time, and index what it registers.
 
-        A plugin whose registration raises, registers the wrong kind of object or reuses an id
-        another plugin registered is left out whole: none of what it registered is kept.
+        A plugin whose registration raises (``SystemExit`` included), registers the wrong kind
+        of object or reuses an id another plugin registered is left out whole: none of what it
+        registered is kept. ``register_commands`` is called here too, with a group of the
+        plugin's own, so a plugin whose commands fail is known before any command runs.
         """
         for info in list(self.plugins.values()):
             if info.status != "loaded":
@@ -304,10 +347,12 @@ class PluginHost:
                                     f" expected {kind.__name__}")
                             staged.append((hook, obj))
                         self._trace(hook, info.name, {"register": register})
-                        impl.function(*[{"register": register}[a] for a in impl.argnames])
+                        self._timed(info.name, hook, impl.function,
+                                    *[{"register": register}[a] for a in impl.argnames])
+                staged += self._commands_of(info.name, plugin)
                 seen: set[tuple[str, str]] = set()
                 for hook, obj in staged:
-                    key = _key_of(obj, info.name)
+                    key = _key_of(hook, obj, info.name)
                     owner = self.registry.owners.get((hook, key))
                     if owner is not None:
                         raise ValueError(
@@ -315,47 +360,69 @@ class PluginHost:
                     if (hook, key) in seen:
                         raise ValueError(f"{hook}: {key!r} is registered twice")
                     seen.add((hook, key))
-            except Exception as exc:
+            except PLUGIN_FAILURES as exc:
                 self.pm.unregister(plugin)
                 self._fail(info, f"failed to register: {type(exc).__name__}: {exc}")
                 continue
             for hook, obj in staged:
-                key = _key_of(obj, info.name)
+                key = _key_of(hook, obj, info.name)
                 self.registry.table_for(hook)[key] = obj
                 self.registry.owners[(hook, key)] = info.name
+
+    def _commands_of(self, name: str, plugin: object) -> list[tuple[str, Any]]:
+        """The commands a plugin adds with ``register_commands``, as staged registrations."""
+        impls = self._impls_of("register_commands", plugin)
+        if not impls:
+            return []
+        import click
+
+        from bilan_core.cli import BUILTIN_COMMANDS
+
+        collector = click.Group("bilan")
+        for impl in impls:
+            self._trace("register_commands", name, {})
+            self._timed(name, "register_commands", impl.function,
+                        *[{"cli": collector}[a] for a in impl.argnames])
+        for command_name in collector.commands:
+            if command_name in BUILTIN_COMMANDS:
+                raise ValueError(f"register_commands: {command_name!r} is a built-in command")
+        return [("register_commands", command) for command in collector.commands.values()]
 
     def _impls_of(self, hook: str, plugin: object) -> list[pluggy.HookImpl]:
         caller = getattr(self.pm.hook, hook)
         return [impl for impl in caller.get_hookimpls() if impl.plugin is plugin]
 
     def add_commands(self, cli: Any) -> None:
-        """Let plugins add subcommands to the ``bilan`` group (failures leave the plugin out)."""
-        for impl in reversed(self.pm.hook.register_commands.get_hookimpls()):
-            try:
-                self._trace("register_commands", impl.plugin_name, {})
-                impl.function(*[{"cli": cli}[a] for a in impl.argnames])
-            except Exception as exc:
-                info = self.plugins[impl.plugin_name]
-                self.pm.unregister(impl.plugin)
-                self._fail(info, f"failed to register commands: {type(exc).__name__}: {exc}")
-                self._forget(impl.plugin_name)
-
-    def _forget(self, plugin: str) -> None:
-        """Drop from the registry everything a plugin registered."""
-        for (hook, key), owner in list(self.registry.owners.items()):
-            if owner == plugin:
-                del self.registry.owners[(hook, key)]
-                self.registry.table_for(hook).pop(key, None)
+        """Add the commands plugins registered to the ``bilan`` group."""
+        for command in self.registry.commands.values():
+            cli.add_command(command)
 
     # ----------------------------------------------------------------------------- calling
+    def _timed(self, plugin: str, hook: str, function: Callable[..., T], *args: Any) -> T:
+        """Call one implementation; a call slower than ``slow_hook`` seconds is warned of."""
+        started = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            elapsed = time.perf_counter() - started
+            if elapsed > self.slow_hook:
+                info = self.plugins.get(plugin)
+                label = info.label if info is not None else repr(plugin)
+                message = (f"plugin {label} took {elapsed:.1f} s in hook {hook!r}"
+                           f" (warning threshold {self.slow_hook:g} s, BILAN_SLOW_HOOK)")
+                self.warnings.append(message)
+                self.warn(message)
+
     def call(self, hook: str, *, firstresult: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook``, newest plugin first.
 
         Returns ``(plugin name, result)`` for each non-None result; with ``firstresult``, stops
-        at the first. An exception inside an implementation becomes a :class:`HookError`
-        naming the plugin.
+        at the first. An exception inside an implementation (``SystemExit`` included), or a
+        result of the wrong type (:data:`RESULTS`), becomes a :class:`HookError` naming the
+        plugin.
         """
         caller = getattr(self.pm.hook, hook)
+        shape, kind = RESULTS.get(hook, ("any", None))
         results: list[tuple[str, Any]] = []
         impls = caller.get_hookimpls()
         if not impls:
@@ -363,24 +430,29 @@ class PluginHost:
         for impl in reversed(impls):
             self._trace(hook, impl.plugin_name, kwargs)
             try:
-                result = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception as exc:
+                result = self._timed(impl.plugin_name, hook, impl.function,
+                                     *[kwargs[a] for a in impl.argnames])
+            except PLUGIN_FAILURES as exc:
                 raise HookError(impl.plugin_name, self.origin_of(impl.plugin_name), hook,
                                 exc) from exc
-            if result is not None:
-                results.append((impl.plugin_name, result))
-                if firstresult:
-                    break
+            if result is None:
+                continue
+            problem = _result_problem(result, shape, kind)
+            if problem:
+                raise HookError(impl.plugin_name, self.origin_of(impl.plugin_name), hook,
+                                TypeError(problem))
+            results.append((impl.plugin_name, result))
+            if firstresult:
+                break
         return results
 
     def call_list(self, hook: str, kind: type[T], **kwargs: Any) -> list[tuple[str, T]]:
         """Call a hook whose implementations return lists of ``kind``; flatten and type-check."""
         out: list[tuple[str, T]] = []
         for plugin, result in self.call(hook, **kwargs):
-            if not isinstance(result, (list, tuple)) or not all(
-                    isinstance(x, kind) for x in result):
-                raise HookError(plugin, self.origin_of(plugin), hook, TypeError(
-                    f"returned {type(result).__name__}, expected a list of {kind.__name__}"))
+            problem = _result_problem(result, "list", kind)
+            if problem:
+                raise HookError(plugin, self.origin_of(plugin), hook, TypeError(problem))
             out.extend((plugin, x) for x in result)
         return out
 
@@ -388,15 +460,16 @@ class PluginHost:
                        *args: Any, expect: type | None = None) -> T:
         """Call a registered component's callable (a step, a funder, a renderer).
 
-        An exception, or a result that is not an instance of ``expect``, becomes a
-        :class:`HookError` naming the plugin that registered the component.
+        An exception (``SystemExit`` included), or a result that is not an instance of
+        ``expect``, becomes a :class:`HookError` naming the plugin that registered the
+        component.
         """
         owner = self.registry.owners[(hook, key)]
         try:
-            result = function(*args)
+            result = self._timed(owner, what, function, *args)
         except BilanError:  # a located error in a plugin's data, or a plugin's HookError
             raise
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:
             raise HookError(owner, self.origin_of(owner), what, exc) from exc
         if expect is not None and not isinstance(result, expect):
             raise HookError(owner, self.origin_of(owner), what, TypeError(
@@ -418,6 +491,31 @@ class PluginHost:
 
 def _identity(value: object) -> object:
     return value
+
+
+def _result_problem(result: Any, shape: str, kind: type | None) -> str | None:
+    """Why a hook's result does not have the documented type, or ``None``."""
+    if shape == "none":
+        return f"returned {type(result).__name__}, expected nothing (None)"
+    if shape == "one" and kind is not None and not isinstance(result, kind):
+        return f"returned {type(result).__name__}, expected {kind.__name__}"
+    if shape == "list" and kind is not None and (
+            not isinstance(result, (list, tuple)) or not all(isinstance(x, kind)
+                                                             for x in result)):
+        return f"returned {type(result).__name__}, expected a list of {kind.__name__}"
+    return None
+
+
+def _seconds(value: str | None, default: float) -> float:
+    try:
+        seconds = float(value) if value else default
+    except ValueError:
+        return default
+    return seconds if seconds > 0 else default
+
+
+def _stderr_warning(line: str) -> None:
+    print(f"bilan: warning: {line}", file=sys.stderr)
 
 
 def _short(value: Any) -> str:

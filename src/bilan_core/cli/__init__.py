@@ -7,7 +7,9 @@ loaded only by commands that need them, so ``bilan --version`` stays near the co
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -32,17 +34,20 @@ BUILTIN_COMMANDS = {
     "funding": "bilan_core.cli.funding:funding_group",
     "careers": "bilan_core.cli.careers:careers_command",
     "report": "bilan_core.cli.report:report_command",
+    "purge": "bilan_core.cli.purge:purge_command",
 }
 
 
 class State:
     """The group's options, shared by every subcommand, and the plugin host they decide."""
 
-    def __init__(self, plugins: Sequence[str], strict: bool, trace_hooks: bool) -> None:
+    def __init__(self, plugins: Sequence[str], strict: bool, trace_hooks: bool,
+                 slow_hook: float | None = None) -> None:
         self.explicit = [p for p in plugins if not p.startswith("no:")]
         self.blocked = [p[3:] for p in plugins if p.startswith("no:")]
         self.strict = strict
         self.trace_hooks = trace_hooks
+        self.slow_hook = slow_hook
         self._host: PluginHost | None = None
 
     def host(self, *, explicit: Sequence[str] = (), blocked: Sequence[str] = (),
@@ -61,6 +66,8 @@ class State:
             trace=_trace_line if self.trace_hooks else None,
             search_path=search_path,
             objects=objects,
+            slow_hook=self.slow_hook,
+            warn=_warning_line,
         )
         try:
             host.load()
@@ -74,6 +81,10 @@ class State:
 
 def _trace_line(line: str) -> None:
     click.echo(f"bilan: {line}", err=True)
+
+
+def _warning_line(line: str) -> None:
+    click.echo(f"bilan: warning: {line}", err=True)
 
 
 def state(ctx: click.Context | None = None) -> State:
@@ -111,7 +122,8 @@ class BilanGroup(click.Group):
         if found is None:
             if ctx.obj is None:  # resolving the command runs before the group callback
                 ctx.obj = State(ctx.params.get("plugins", ()), ctx.params.get("strict", False),
-                                ctx.params.get("trace_hooks", False))
+                                ctx.params.get("trace_hooks", False),
+                                ctx.params.get("slow_hook"))
             collector = click.Group("bilan")
             state(ctx).host().add_commands(collector)
             found = ctx.meta["bilan.plugin_commands"] = {
@@ -134,9 +146,12 @@ _TRACEBACK = {"on": False}
               help="Show the Python traceback of errors.")
 @click.option("--trace-hooks", is_flag=True, is_eager=True,
               help="Log every hook call on stderr (also BILAN_TRACE_HOOKS=1).")
+@click.option("--slow-hook", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              is_eager=True, help="Warn of a hook call slower than this (default 10;"
+                                  " also BILAN_SLOW_HOOK).")
 @click.pass_context
 def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
-        trace_hooks: bool) -> None:
+        trace_hooks: bool, slow_hook: float | None) -> None:
     """Run a bilan de compétences as a pipeline of plugins.
 
     \b
@@ -144,14 +159,62 @@ def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceba
       BILAN_PLUGINS=a,b          only these installed plugins are loaded (empty: none)
       BILAN_DISABLE_PLUGINS=a,b  block these plugins
       BILAN_TRACE_HOOKS=1        log every hook call
+      BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)
+      BILAN_DATA_DIR=DIR         the private data folder
     """
     _TRACEBACK["on"] = show_traceback
     if not isinstance(ctx.obj, State):  # plugin commands may have created it already
-        ctx.obj = State(plugins, strict, trace_hooks)
+        ctx.obj = State(plugins, strict, trace_hooks, slow_hook)
+    if ctx.invoked_subcommand != "purge":  # purge does it, and says what it did
+        # Complete or undo what a command killed earlier left half done.
+        from bilan_core.outputs import recover
+
+        recover()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command stands so that its clean-up runs."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``bilan`` script; returns the exit status."""
+    """Entry point of the ``bilan`` script; returns the exit status.
+
+    Everything printed goes through :class:`~bilan_core.terminal.SafeStream` (no control
+    character from data reaches the terminal), and SIGTERM is turned into an exception so that
+    an interrupted command removes what it had started to write.
+    """
+    from bilan_core.terminal import SafeStream
+
+    streams = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, SafeStream):
+        sys.stdout = SafeStream(sys.stdout)
+    if not isinstance(sys.stderr, SafeStream):
+        sys.stderr = SafeStream(sys.stderr)
+    previous = _install(signal.SIGTERM, _terminate)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _install(signum: int, handler: Any) -> Any:
+    """Install a signal handler where Python allows it (the main thread); the old one."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signum)
+    if previous not in (signal.SIG_DFL, None):
+        return None  # an embedding program handles it
+    signal.signal(signum, handler)
+    return previous
+
+
+def _main(argv: Sequence[str] | None) -> int:
     _TRACEBACK["on"] = "--traceback" in (sys.argv[1:] if argv is None else argv)
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="bilan",
@@ -160,11 +223,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, Terminated):
+            click.echo("bilan: terminated", err=True)
+            return 143
         if isinstance(exc.__cause__, KeyboardInterrupt):
             click.echo("bilan: interrupted", err=True)
             return 130
         click.echo("bilan: aborted", err=True)
         return 1
+    except Terminated:
+        click.echo("bilan: terminated", err=True)
+        return 143
     except KeyboardInterrupt:
         click.echo("bilan: interrupted", err=True)
         return 130

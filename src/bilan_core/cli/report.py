@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,19 +16,26 @@ from bilan_core.cli import state
 @click.option("--format", "formats", metavar="FMT[,FMT...]", default="html",
               show_default=True, help="Formats to write, e.g. html,pdf,md,json.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
-              help="Folder to write into (default: the dossier's folder).")
+              help="Output folder (default: the dossier's folder).")
 @click.option("--audience", type=click.Choice(["beneficiary", "counsellor"]),
               default="beneficiary", show_default=True,
               help="The beneficiary's document, or the counsellor's working notes.")
 @click.option("--recipient", metavar="NAME",
               help="A copy for a third party; refused without a recorded sharing consent.")
+@click.option("--replace", is_flag=True,
+              help="Write into an output folder that holds another dossier, deleting it.")
 def report_command(dossier_file: Path, formats: str, output: Path | None, audience: str,
-                   recipient: str | None) -> None:
-    """Render the synthèse of a dossier written by ``bilan run``."""
+                   recipient: str | None, replace: bool) -> None:
+    """Render the synthèse of a dossier written by ``bilan run``.
+
+    The dossier file is read as untrusted input: it is validated again, and its template runs
+    in the sandbox. The new files join the output folder's set in one step; copies for
+    recipients whose sharing consent the dossier no longer records are deleted.
+    """
     from bilan_core.errors import UsageError, did_you_mean
-    from bilan_core.files import atomic_write
-    from bilan_core.model import Audience
+    from bilan_core.model import Audience, ConsentKind
     from bilan_core.model.serialize import read_dossier
+    from bilan_core.outputs import write_folder
     from bilan_core.pipeline import render_outputs
 
     dossier = read_dossier(dossier_file)
@@ -42,8 +50,15 @@ def report_command(dossier_file: Path, formats: str, output: Path | None, audien
                 fmt, host.registry.renderers) + "; available: "
                 + ", ".join(sorted(host.registry.renderers)))
     rendered = render_outputs(dossier, chosen, host, Audience(audience), recipient)
+
+    def keep(entry: dict[str, Any]) -> str | None:
+        shared = entry.get("recipient")
+        if shared and not dossier.has_consent(ConsentKind.SHARING, str(shared)):
+            return (f"le consentement au partage avec « {shared} » n'est plus enregistré"
+                    " dans le dossier")
+        return None
+
     folder = output or dossier_file.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in rendered:
-        atomic_write(folder / name, content)
-    click.echo("Wrote: " + ", ".join(str(folder / name) for name, _ in rendered))
+    written = write_folder(folder, dossier.id, rendered, replace=replace, keep=keep,
+                           say=lambda line: click.echo(f"bilan: {line}", err=True))
+    click.echo("Wrote: " + ", ".join(str(path) for path in written))

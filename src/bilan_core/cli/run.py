@@ -64,14 +64,23 @@ def validate_command(pipeline_file: Path, when: datetime | None) -> None:
 @click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
 @click.option("--format", "formats", metavar="FMT[,FMT...]",
               help="Formats of the synthèse (overrides [report] formats), e.g. json,md.")
+@click.option("--replace", is_flag=True,
+              help="Write into an output folder that holds another dossier, deleting it.")
 def run_command(pipeline_file: Path, output: Path, when: datetime | None,
-                formats: str | None) -> None:
-    """Run every step of a pipeline and write the dossier and the synthèse."""
+                formats: str | None, replace: bool) -> None:
+    """Run every step of a pipeline and write the dossier and the synthèse.
+
+    The output folder receives the whole set in one step: a run that fails or is killed
+    leaves the previous set as it was.
+    """
+    from bilan_core.outputs import check_target
     from bilan_core.pipeline import run_pipeline, write_outputs
 
     host, pipeline = load(pipeline_file, when, formats)
+    check_target(output, pipeline.id, replace)  # said before the run, not after it
     dossier = run_pipeline(pipeline, host)
-    written = write_outputs(dossier, pipeline.formats, host, output)
+    written = write_outputs(dossier, pipeline.formats, host, output, replace=replace,
+                            say=lambda line: click.echo(f"bilan: {line}", err=True))
     _warn(dossier.warnings)
     click.echo(f"Bilan {dossier.id} — {dossier.beneficiary.id},"
                f" reference date {dossier.reference_date.isoformat()}")

@@ -10,8 +10,7 @@ Loading happens in two passes, because the plugins decide part of the schema:
 
 from __future__ import annotations
 
-import base64
-import re
+import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -39,11 +38,13 @@ from bilan_core.config.schema import (
     Table,
 )
 from bilan_core.config.toml import KeyLocator, read_toml
-from bilan_core.errors import ConfigError, KeyPart, did_you_mean
+from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean
 from bilan_core.model import (
     Beneficiary,
+    Branding,
     Consent,
     ConsentKind,
+    ExtraSection,
     Instrument,
     NormTable,
     Phase,
@@ -51,6 +52,7 @@ from bilan_core.model import (
     Provider,
     Responses,
 )
+from bilan_core.model.branding import COLOUR, EXTENSIONS, LOGO_TYPES, data_uri, embed_problem
 
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
@@ -100,8 +102,9 @@ EXTRA_SECTION = Table({
 
 def _colour(values: dict[str, Any]) -> tuple[str, str] | None:
     colour = values.get("colour")
-    if colour is not None and not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
-        return "colour", f"expected a colour such as \"#1f5f8b\", got {colour!r}"
+    if colour is not None and not COLOUR.fullmatch(colour):
+        return "colour", f"expected a colour written #rgb or #rrggbb, such as \"#1f5f8b\","\
+                         f" got {colour!r}"
     return None
 
 
@@ -115,7 +118,8 @@ REPORT = Table({
     "logo": Field(FilePath(), help="a PNG, JPEG or SVG logo, embedded in the documents"),
     "colour": Field(Str(), help="the brand colour, e.g. \"#1f5f8b\""),
     "signature": Field(Str(), help="the signature block of the provider"),
-    "template": Field(FilePath(), help="a Jinja2 HTML template replacing the built-in one"),
+    "template": Field(FilePath(), help="a Jinja2 HTML template replacing the built-in one"
+                                       " (rendered in Jinja2's sandbox)"),
     "extra_sections": Field(ArrayOf(EXTRA_SECTION, id_key="title"), default=(),
                             help="sections of the provider's own"),
 }, checks=(_colour,))
@@ -168,7 +172,7 @@ class Pipeline:
     formats: tuple[str, ...] = ("json",)
     recipients: tuple[str, ...] = ("beneficiary",)
     norms: dict[str, str] = attrs.field(factory=dict)
-    report: dict[str, Any] = attrs.field(factory=dict)  # branding, recorded in the dossier
+    branding: Branding = attrs.field(factory=Branding)  # recorded in the dossier
     minimum_hours: Decimal | None = None
     plugin_config: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
@@ -214,7 +218,8 @@ def plugin_settings(path: Path) -> PluginSettings:
     from bilan_core.instruments import load_instrument
 
     data, text = read_toml(path, "pipeline file")
-    ctx = Context(path, KeyLocator(text))
+    ctx = Context(Path(os.path.realpath(path)), KeyLocator(text),
+                  root=Path(os.path.realpath(path)).parent)
     found = {}
     for key in ("plugins", "disable_plugins", "instruments"):
         found[key] = CORE_FIELDS[key].kind.check(data[key], (key,), ctx) if key in data else ()
@@ -228,7 +233,8 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
     Every problem raises a :class:`ConfigError` naming the file, key path, line and column.
     """
     data, text = read_toml(path, "pipeline file")
-    ctx = Context(path.resolve(), KeyLocator(text))
+    real = Path(os.path.realpath(path))
+    ctx = Context(real, KeyLocator(text), root=real.parent)
     _check_plugin_sections(data, host, ctx)
     values = pipeline_table(host).check(data, (), ctx)
     registry = host.registry
@@ -312,7 +318,7 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         extensions[extension] = fmt
 
     pipeline = Pipeline(
-        file=path.resolve(),
+        file=real,
         id=values["id"] or f"{beneficiary.id}-{reference_date:%Y%m%d}",
         reference_date=reference_date,
         beneficiary=beneficiary,
@@ -323,7 +329,7 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         funding=values["funding"],
         formats=tuple(formats),
         recipients=tuple(report["recipients"]),
-        report=_branding(report, ctx),
+        branding=_branding(report, ctx),
         norms=values["norms"] or {},
         minimum_hours=(values["rules"] or {}).get("minimum_hours"),
         plugin_config=_plugin_config(values["plugin"] or {}, host, ctx),
@@ -332,38 +338,68 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
     return attrs.evolve(pipeline, warnings=tuple(warnings))
 
 
-LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-              ".svg": "image/svg+xml"}
+def _branding(report: dict[str, Any], ctx: Context) -> Branding:
+    """The branding the dossier records: logo and template assets embedded, template checked
+    in the sandbox. Every file was already found inside the pipeline's folder."""
+    from bilan_core.files import decode_utf8, read_input
+    from bilan_core.report import templating
 
-
-def _branding(report: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    """The branding the dossier records: logo embedded, template read and compiled."""
-    out: dict[str, Any] = {k: report[k] for k in ("provider_name", "colour", "signature")
-                           if report.get(k)}
     logo = report.get("logo")
+    logo_uri = None
     if logo is not None:
-        kind = LOGO_TYPES.get(logo.suffix.lower())
-        if kind is None:
+        media_type = EXTENSIONS.get(logo.suffix.lower())
+        if media_type not in LOGO_TYPES:
             raise ctx.error("the logo must be a .png, .jpg or .svg file", ("report", "logo"))
-        data = logo.read_bytes()
-        if len(data) > 1_000_000:
-            raise ctx.error("the logo is over 1 MB: use a smaller image", ("report", "logo"))
-        out["logo"] = f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+        logo_uri = _embed(logo, media_type, "logo", ("report", "logo"), ctx)
     template = report.get("template")
+    text = name = None
+    assets: dict[str, str] = {}
     if template is not None:
-        import jinja2
-
+        text = decode_utf8(read_input(template, "template"), template, "template")
+        name = template.name
         try:
-            text = template.read_text(encoding="utf-8")
-            jinja2.Environment(autoescape=True).parse(text)
-        except UnicodeDecodeError:
-            raise ctx.error("the template is not valid UTF-8", ("report", "template")) from None
-        except jinja2.TemplateSyntaxError as exc:
-            raise ctx.error(f"{template.name}:{exc.lineno}: template error: {exc.message}",
-                            ("report", "template")) from None
-        out["template"] = text
-    out["sections"] = [dict(entry) for entry in report.get("extra_sections", ())]
-    return out
+            templating.get(text, name)
+            wanted = templating.asset_names(text, name)
+        except templating.TemplateProblem as exc:
+            raise ConfigError(exc.message, Location(file=template, line=exc.line)) from None
+        folder = template.parent
+        for asset_name, line in wanted:
+            asset_ctx = Context(template, None, root=folder)
+            try:
+                found = FilePath().check(asset_name, ("asset",), asset_ctx)
+            except ConfigError as exc:
+                raise ConfigError(exc.reason.replace("the pipeline's folder",
+                                                     "the template's folder"),
+                                  Location(file=template, line=line)) from None
+            media_type = EXTENSIONS.get(found.suffix.lower())
+            if media_type is None:
+                raise ConfigError(f"asset {asset_name!r}: only images and fonts can be"
+                                  " embedded (" + ", ".join(sorted(EXTENSIONS)) + ")",
+                                  Location(file=template, line=line))
+            assets[asset_name] = _embed(found, media_type, "template asset", (), ctx,
+                                        Location(file=template, line=line))
+    try:
+        return Branding(
+            provider_name=report.get("provider_name"), colour=report.get("colour"),
+            logo=logo_uri, signature=report.get("signature"), template=text,
+            template_name=name, assets=assets,
+            sections=tuple(ExtraSection(**entry) for entry in report.get("extra_sections", ())))
+    except ValueError as exc:
+        raise ctx.error(str(exc), ("report",)) from None
+
+
+def _embed(path: Path, media_type: str, what: str, key: tuple[KeyPart, ...], ctx: Context,
+           where: Location | None = None) -> str:
+    """A file as a data: URI, once its bytes are checked to be what it claims."""
+    from bilan_core.files import read_input
+
+    data = read_input(path, what)
+    problem = embed_problem(media_type, data)
+    if problem:
+        if where is not None:
+            raise ConfigError(f"{path.name}: {problem}", where)
+        raise ctx.error(f"{path.name}: {problem}", key)
+    return data_uri(media_type, data)
 
 
 def _check_plugin_sections(data: dict[str, Any], host: PluginHost, ctx: Context) -> None:

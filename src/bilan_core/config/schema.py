@@ -24,10 +24,16 @@ from bilan_core.model.common import to_euros, to_hours
 
 @attrs.define
 class Context:
-    """Where the values being checked come from: the file, its folder and its text."""
+    """Where the values being checked come from: the file, its folder and its text.
+
+    ``root``, when set, is the folder every file the text names must resolve inside (after
+    following symbolic links): a pipeline's own folder. Staff write pipelines; they may not
+    make bilan read a file anywhere else.
+    """
 
     file: Path | None = None
     locator: KeyLocator | None = None
+    root: Path | None = None
 
     @property
     def base_dir(self) -> Path:
@@ -240,22 +246,59 @@ class Date(Kind):
 
 @attrs.frozen
 class FilePath(Kind):
-    """A path to an existing file, relative to the TOML file that names it."""
+    """A path to an existing regular file, relative to the TOML file that names it.
+
+    With a ``root`` in the context, the file must resolve inside it, symbolic links included.
+    """
 
     expected = "a path to a file"
     must_exist: bool = True
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
+        import os
+
+        from bilan_core.files import kind_of, path_problem
+
         if not isinstance(value, str) or not value.strip():
             raise self.wrong_type(value, path, ctx)
-        resolved = (ctx.base_dir / value).resolve()
-        if self.must_exist and not resolved.is_file():
-            state = "is a directory" if resolved.is_dir() else "does not exist"
-            raise ctx.error(f"file {value!r} {state} (looked for {resolved})", path)
+        if "\x00" in value:
+            raise ctx.error("the path contains a NUL byte", path)
+        if len(value) > 4096:
+            raise ctx.error("the path is too long", path)
+        given = ctx.base_dir / value
+        try:
+            resolved = Path(os.path.realpath(given))
+            info = os.stat(resolved)
+        except FileNotFoundError:
+            info = None
+        except (OSError, RuntimeError, ValueError) as exc:
+            reason = path_problem(exc, "file") if isinstance(exc, OSError) else str(exc)
+            raise ctx.error(f"file {value!r}: {reason}", path) from None
+        root = ctx.root
+        if root is not None and not _inside(resolved, root):
+            raise ctx.error(
+                f"file {value!r} resolves to {resolved}, outside the pipeline's folder {root}:"
+                " files named in a pipeline must be inside its folder (symbolic links"
+                " included)", path)
+        if info is None:
+            if self.must_exist:
+                raise ctx.error(f"file {value!r} does not exist (looked for {resolved})", path)
+            return resolved
+        kind = kind_of(info.st_mode)
+        if kind is not None:
+            raise ctx.error(f"file {value!r} is {kind}, not a regular file", path)
         return resolved
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "description": "path relative to this file"}
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
 
 
 @attrs.frozen

@@ -34,28 +34,20 @@ _KEY_PART = re.compile(_KEY)
 RawPath = tuple[str | int, ...]
 
 
+#: How deeply tables and arrays may nest in a file bilan reads (the formats need 4 levels).
+MAX_DEPTH = 16
+
+
 def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], str]:
     """Read and parse a TOML file; every failure is a located :class:`ConfigError`.
 
-    Returns the parsed document and its text (for :class:`KeyLocator`).
+    The file is read through :func:`bilan_core.files.read_input` (regular files only, within
+    the size limit of its kind). Returns the parsed document and its text (for
+    :class:`KeyLocator`).
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{what} not found", Location(file=path)) from None
-    except IsADirectoryError:
-        raise ConfigError(f"expected a {what}, found a directory", Location(file=path)) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read the {what}: {exc.strerror}", Location(file=path)) from None
-    try:
-        # utf-8-sig: a byte-order mark, as some Windows editors write, is not an error.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"the {what} is not valid UTF-8 (byte {exc.start + 1}); save it as UTF-8",
-            Location(file=path, line=line),
-        ) from None
+    from bilan_core.files import decode_utf8, read_input
+
+    text = decode_utf8(read_input(path, what), path, what)
     return parse_toml(text, path), text
 
 
@@ -63,7 +55,6 @@ def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
     """Parse TOML text, turning the parser's message into a located :class:`ConfigError`."""
     try:
         document: dict[str, Any] = tomllib.loads(text)
-        return document
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _POSITION.search(message)
@@ -74,6 +65,32 @@ def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
         raise ConfigError(
             f"invalid TOML: {message}", Location(file=path, line=line, column=column)
         ) from None
+    except RecursionError:
+        raise ConfigError(f"invalid TOML: arrays or tables nested more than {MAX_DEPTH}"
+                          " levels deep", Location(file=path)) from None
+    except ValueError:  # an integer over Python's limit of 4300 digits
+        raise ConfigError("invalid TOML: a number is too large to read",
+                          Location(file=path)) from None
+    deep = too_deep(document)
+    if deep is not None:
+        found = KeyLocator(text).locate(deep)
+        raise ConfigError(f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+                          Location(file=path, key_path=deep, line=found[0] if found else None))
+    return document
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> tuple[KeyPart, ...] | None:
+    """The key path where ``value`` nests deeper than ``limit``, or ``None``."""
+    stack: list[tuple[Any, tuple[KeyPart, ...]]] = [(value, ())]
+    while stack:
+        current, path = stack.pop()
+        if len(path) > limit:
+            return path
+        if isinstance(current, dict):
+            stack.extend((v, (*path, str(k))) for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, (*path, (i, None))) for i, v in enumerate(current))
+    return None
 
 
 def split_dotted(dotted: str) -> list[str]:

@@ -24,6 +24,7 @@ from bilan_core.model.assessment import (
     ScaleScore,
     Validity,
 )
+from bilan_core.model.branding import Branding, ExtraSection
 from bilan_core.model.common import Phase, to_euros, to_hours
 from bilan_core.model.dossier import (
     DOSSIER_FORMAT_VERSION,
@@ -65,12 +66,14 @@ __all__ = [
     "Audience",
     "Band",
     "Beneficiary",
+    "Branding",
     "CareerOption",
     "Consent",
     "ConsentKind",
     "Dossier",
     "Eligibility",
     "Experience",
+    "ExtraSection",
     "FundingDecision",
     "FundingPlan",
     "FundingRule",

@@ -11,6 +11,9 @@ from typing import Any
 import attrs
 
 CENT = Decimal("0.01")
+#: No duration bilan handles comes near this; beyond it a number is a mistake or an attack
+#: (a Decimal such as 1e999999999 would take gigabytes to print).
+MAX_HOURS = Decimal(100_000)
 
 
 class Phase(enum.Enum):
@@ -62,8 +65,8 @@ def to_hours(value: Any) -> Decimal:
         hours = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
         raise ValueError(f"expected a number of hours, got {value!r}") from None
-    if not hours.is_finite():
-        raise ValueError(f"expected a finite number of hours, got {value!r}")
+    if not hours.is_finite() or abs(hours) > MAX_HOURS:
+        raise ValueError(f"expected a number of hours up to {MAX_HOURS}, got {value!r}")
     return hours
 
 

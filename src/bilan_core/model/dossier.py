@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from bilan_core.model.assessment import InstrumentResult, Responses
+from bilan_core.model.branding import Branding
 from bilan_core.model.common import Phase, as_tuple, identifier, is_date, non_negative, to_hours
 from bilan_core.model.outcomes import (
     Action,
@@ -20,7 +21,8 @@ from bilan_core.model.outcomes import (
 from bilan_core.model.people import Beneficiary, Consent, ConsentKind, Provider
 
 #: Version of the dossier's JSON format; bumped when a field changes meaning or is removed.
-DOSSIER_FORMAT_VERSION = 1
+#: Version 2 moved the provider's branding from ``extra["report"]`` to ``branding``.
+DOSSIER_FORMAT_VERSION = 2
 
 
 @attrs.frozen
@@ -74,6 +76,7 @@ class Dossier:
     retention: Retention = Retention()
     recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple)
     warnings: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    branding: Branding = attrs.field(factory=Branding)
     extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name
 
     def has_consent(self, kind: ConsentKind, recipient: str | None = None) -> bool:

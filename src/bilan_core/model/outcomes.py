@@ -137,6 +137,60 @@ class FundingPlan:
     explanation: str = ""
 
 
+MAX_CHART_ROWS = 200
+
+
+def _number(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and value == value and abs(value) < 1e12)
+
+
+def _label(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 500
+
+
+def chart_problem(chart: Any) -> str | None:
+    """Why ``chart`` is not data a renderer can draw, or ``None``.
+
+    The kinds the core draws (``riasec``, ``t_profile``, ``ranking``) are checked field by
+    field; a plugin's own kind needs only a string ``kind`` (its renderer checks the rest).
+    """
+    if not isinstance(chart, dict) or not isinstance(chart.get("kind"), str):
+        return "a chart is a table with a string 'kind'"
+    kind = chart["kind"]
+    rows = chart.get("rows")
+    if kind == "riasec":
+        scores = chart.get("scores")
+        if (not isinstance(scores, dict) or len(scores) > 6
+                or not all(k in "RIASEC" and len(k) == 1 and _number(v)
+                           for k, v in scores.items())):
+            return "a riasec chart needs scores: letters R, I, A, S, E, C to numbers"
+        if not _number(chart.get("max")) or chart["max"] <= 0:
+            return "a riasec chart needs a positive number 'max'"
+        if not _label(chart.get("code")) or len(chart["code"]) > 40:
+            return "a riasec chart needs its Holland 'code' as a short text"
+    elif kind == "t_profile":
+        if not isinstance(rows, list) or len(rows) > MAX_CHART_ROWS or not all(
+                isinstance(r, (list, tuple)) and len(r) == 3 and _label(r[0])
+                and _number(r[1]) and _label(r[2]) for r in rows):
+            return "a t_profile chart needs rows of [name, T score, band]"
+    elif kind == "ranking":
+        if not (_number(chart.get("low")) and _number(chart.get("high"))):
+            return "a ranking chart needs numbers 'low' and 'high'"
+        if not isinstance(rows, list) or len(rows) > MAX_CHART_ROWS or not all(
+                isinstance(r, (list, tuple)) and len(r) == 2 and _label(r[0])
+                and _number(r[1]) for r in rows):
+            return "a ranking chart needs rows of [name, mean]"
+    return None
+
+
+def _chart(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        problem = chart_problem(value)
+        if problem:
+            raise ValueError(problem)
+
+
 class Audience(enum.Enum):
     """Who a report section is written for."""
 
@@ -154,7 +208,8 @@ class ReportSection:
     order: int = 500
     audience: Audience = attrs.field(default=Audience.BENEFICIARY, converter=Audience)
     source: str = ""
-    chart: dict[str, Any] | None = None  # data a renderer draws (see bilan_core.report.charts)
+    chart: dict[str, Any] | None = attrs.field(  # data a renderer draws (report.charts)
+        default=None, validator=_chart)
 
 
 @attrs.frozen

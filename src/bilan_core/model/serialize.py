@@ -3,30 +3,79 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import cattrs
 
 from bilan_core._version import __version__
+from bilan_core.config.toml import too_deep
 from bilan_core.errors import ConfigError, Location
 from bilan_core.model.assessment import Answer
 from bilan_core.model.dossier import DOSSIER_FORMAT_VERSION, Dossier
 
 FORMAT_NAME = "bilan-dossier"
 
+#: How deeply a dossier's JSON may nest; the format needs 8 levels.
+MAX_DEPTH = 32
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 converter = cattrs.Converter()
+
+
+def _strict(kind: type, check: Any) -> None:
+    def structure(value: Any, _: Any) -> Any:
+        if not check(value):
+            raise ValueError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    converter.register_structure_hook(kind, structure)
+
+
+# A dossier read back is untrusted: no silent conversion of one type into another.
+_strict(str, lambda v: isinstance(v, str))
+_strict(bool, lambda v: isinstance(v, bool))
+_strict(int, lambda v: isinstance(v, int) and not isinstance(v, bool))
+converter.register_structure_hook(float, lambda v, _: _to_float(v))
 converter.register_unstructure_hook(Decimal, str)
-converter.register_structure_hook(Decimal, lambda value, _: Decimal(str(value)))
+converter.register_structure_hook(Decimal, lambda value, _: _to_decimal(value))
 converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+converter.register_structure_hook(date, lambda value, _: _to_date(value))
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError("expected a finite number")
+    return number
+
+
+def _to_decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"expected a decimal number, got {type(value).__name__}")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"expected a decimal number, got {value!r}") from None
+    if not number.is_finite() or abs(number.adjusted()) > 12:
+        raise ValueError(f"expected a decimal number of reasonable size, got {value!r}")
+    return number
+
+
+def _to_date(value: Any) -> date:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
+    return date.fromisoformat(value)
 
 
 def _structure_answer(value: Any, _: Any) -> Answer:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     if isinstance(value, (bool, int, float, str)):
         return value
     raise ValueError(f"not an answer: {value!r}")
@@ -47,7 +96,12 @@ def dossier_to_json(dossier: Dossier) -> str:
 
 
 def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
-    """Read a dossier written by :func:`dossier_to_json`; errors name the file."""
+    """Read a dossier written by :func:`dossier_to_json`; errors name the file.
+
+    The text is untrusted (the file may have been edited): types are checked strictly, every
+    value is validated as the model validates values built in code, and depth is bounded.
+    A version 1 dossier (branding in ``extra["report"]``) is read too.
+    """
     where = Location(file=file)
     try:
         document = json.loads(text)
@@ -55,29 +109,49 @@ def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
         raise ConfigError(
             f"not valid JSON: {exc.msg}", Location(file=file, line=exc.lineno, column=exc.colno)
         ) from None
+    except RecursionError:
+        raise ConfigError(f"not a bilan dossier: nested more than {MAX_DEPTH} levels deep",
+                          where) from None
+    except ValueError:  # an integer over Python's 4300-digit limit
+        raise ConfigError("not valid JSON: a number is too large to read", where) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ConfigError(f"not a bilan dossier (expected \"format\": \"{FORMAT_NAME}\")", where)
     version = document.get("format_version")
-    if version != DOSSIER_FORMAT_VERSION:
+    if version not in (1, DOSSIER_FORMAT_VERSION) or isinstance(version, bool):
         raise ConfigError(
             f"dossier format version {version!r} is not supported by bilan {__version__}"
             f" (expected {DOSSIER_FORMAT_VERSION})",
             where,
         )
+    deep = too_deep(document, MAX_DEPTH)
+    if deep is not None:
+        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep",
+                          Location(file=file, key_path=deep))
+    body = document.get("dossier")
+    if version == 1 and isinstance(body, dict):
+        body = _from_version_1(body)
     try:
-        return converter.structure(document["dossier"], Dossier)
-    except (cattrs.BaseValidationError, KeyError, ValueError, TypeError) as exc:
+        return converter.structure(body, Dossier)
+    except (cattrs.BaseValidationError, KeyError, ValueError, TypeError,
+            AttributeError) as exc:
         detail = "; ".join(cattrs.transform_error(exc)) if isinstance(
             exc, cattrs.BaseValidationError) else str(exc)
         raise ConfigError(f"the dossier is damaged: {detail}", where) from None
 
 
+def _from_version_1(body: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept the branding in ``extra["report"]``."""
+    extra = body.get("extra")
+    if not isinstance(extra, dict) or not isinstance(extra.get("report"), dict):
+        return body
+    report = dict(extra["report"])
+    extra = {k: v for k, v in extra.items() if k != "report"}
+    return {**body, "extra": extra, "branding": report}
+
+
 def read_dossier(path: Path) -> Dossier:
-    """Read ``dossier.json`` from disk; a missing or unreadable file is a ConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("file not found", Location(file=path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the file: {exc}", Location(file=path)) from None
-    return dossier_from_json(text, path)
+    """Read ``dossier.json`` from disk; a missing, unreadable or damaged file is a
+    :class:`ConfigError` naming it."""
+    from bilan_core.files import decode_utf8, read_input
+
+    return dossier_from_json(decode_utf8(read_input(path, "dossier"), path, "dossier"), path)

@@ -1,18 +1,22 @@
 """The synthèse as one self-contained HTML file (Jinja2): inline CSS and SVG, print styles,
 accessible headings, ``lang="fr"``. The PDF renderer (plugin bilan-pdf) prints this HTML.
 
-Branding comes from the pipeline's ``[report]`` table, recorded in the dossier so that
-``bilan report`` renders the same document later: logo (embedded), colour, provider name,
-signature block, and a template of the provider's own that replaces this one.
+Branding comes from the dossier (:class:`~bilan_core.model.Branding`, recorded from the
+pipeline's ``[report]`` table) so that ``bilan report`` renders the same document later: logo
+(embedded), colour, provider name, signature block, and a template of the provider's own that
+replaces the core's. Every template runs in Jinja2's sandbox
+(:mod:`bilan_core.report.templating`), and every page is checked to load nothing and run
+nothing before it is returned (:mod:`bilan_core.report.safety`).
 """
 
 from __future__ import annotations
 
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from bilan_core._version import __version__
 from bilan_core.components import RenderContext
+from bilan_core.errors import ConfigError, Location, RunError
 from bilan_core.model import Audience, Dossier
 from bilan_core.report import charts
 from bilan_core.report.text import to_html
@@ -25,53 +29,67 @@ CONFIDENTIAL = ("Document confidentiel : il appartient au bénéficiaire, seul d
 CONFIDENTIAL_SHORT = "Document confidentiel — propriété du bénéficiaire (art. L6313-4)"
 
 
-def _css_string(text: str) -> str:
-    """Text safe inside a CSS string in a <style> element."""
-    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
-            .replace("\n", " "))
+def template_error(message: str, name: str, line: int | None, builtin: bool) -> Exception:
+    """A template's failure: a located error for a provider's template, a run error for the
+    core's own (which only a bug can make fail)."""
+    if builtin:
+        return RunError(f"{name}:{line or '?'}: {message}")
+    return ConfigError(message, Location(file=Path(name), line=line))
 
 
-def branding(dossier: Dossier) -> dict[str, Any]:
-    """The provider's branding recorded in the dossier, with defaults."""
-    recorded = dossier.extra.get("report", {})
-    return {
-        "colour": recorded.get("colour") or DEFAULT_COLOUR,
-        "logo": recorded.get("logo"),
-        "provider_name": recorded.get("provider_name") or dossier.provider.name,
-        "signature": recorded.get("signature"),
-        "template": recorded.get("template"),
-    }
-
-
-def render_html(dossier: Dossier, context: RenderContext) -> bytes:
-    """The synthèse of one audience as HTML (UTF-8)."""
-    import jinja2
+def render_page(dossier: Dossier, context: RenderContext) -> str:
+    """The synthèse of one audience as checked HTML text."""
     from markupsafe import Markup
 
-    brand = branding(dossier)
+    from bilan_core.report import safety, templating
+
+    brand = dossier.branding
+    colour = brand.colour or DEFAULT_COLOUR
+    builtin = brand.template is None
+    try:
+        template, name, source = templating.get(brand.template, brand.template_name)
+    except templating.TemplateProblem as exc:
+        raise template_error(exc.message, exc.name, exc.line, builtin) from None
     audience = Audience(context.audience)
     sections = dossier.synthesis.for_audience(audience) if dossier.synthesis else ()
     title = ("Document de synthèse" if audience is Audience.BENEFICIARY
              else "Notes de travail du consultant")
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    if brand["template"]:
-        template = environment.from_string(brand["template"])
-    else:
-        source = (resources.files("bilan_core.report") / "templates" / "synthese.html.j2")
-        template = environment.from_string(source.read_text(encoding="utf-8"))
-    shared_with = context.options.get("shared_with")
-    html = template.render(
-        version=__version__, title=title, audience=audience.value,
-        colour=Markup(_css_string(brand["colour"])),
-        provider_name=brand["provider_name"],
-        logo=brand["logo"], signature=brand["signature"],
-        beneficiary=dossier.beneficiary.id, date=french_date(dossier.reference_date),
-        counsellor=dossier.provider.counsellor,
-        confidential=CONFIDENTIAL,
-        confidential_short=Markup(_css_string(CONFIDENTIAL_SHORT)),
-        shared_with=shared_with,
-        sections=[{"id": s.id, "title": s.title, "html": Markup(to_html(s.body)),
-                   "chart": Markup(charts.render(s.chart, brand["colour"])) if s.chart
-                   else None} for s in sections],
-    )
-    return html.encode("utf-8")
+
+    def asset(file_name: str) -> Any:
+        uri = brand.assets.get(file_name)
+        if uri is None:
+            raise ValueError(f"no file {file_name!r} was embedded with this template")
+        return Markup(uri)
+
+    try:
+        html = templating.render(
+            template, name,
+            version=__version__, title=title, audience=audience.value,
+            colour=colour,
+            provider_name=brand.provider_name or dossier.provider.name,
+            logo=brand.logo, signature=brand.signature,
+            beneficiary=dossier.beneficiary.id, date=french_date(dossier.reference_date),
+            counsellor=dossier.provider.counsellor,
+            confidential=CONFIDENTIAL,
+            confidential_short=CONFIDENTIAL_SHORT,
+            shared_with=context.options.get("shared_with"),
+            asset=asset,
+            sections=[{"id": s.id, "title": s.title, "html": Markup(to_html(s.body)),
+                       "chart": Markup(charts.render(s.chart, colour)) if s.chart else None}
+                      for s in sections],
+        )
+    except templating.TemplateProblem as exc:
+        raise template_error(exc.message, exc.name, exc.line, builtin) from None
+    html = safety.with_csp(html)
+    try:
+        safety.check_html(html)
+    except safety.UnsafeContent as exc:
+        line = templating.line_of(source, exc.snippet) if not builtin else None
+        where = "" if line else f" (line {exc.line} of the rendered page)"
+        raise template_error(f"refused: {exc.message}{where}", name, line, builtin) from None
+    return html
+
+
+def render_html(dossier: Dossier, context: RenderContext) -> bytes:
+    """The synthèse of one audience as HTML (UTF-8)."""
+    return render_page(dossier, context).encode("utf-8")

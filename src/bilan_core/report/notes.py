@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, ReportSection
+from bilan_core.report.text import plain
 from bilan_core.steps._text import bullets
 
 
@@ -23,7 +24,8 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         lines.append(f"{result.title or result.instrument} : {norms} ; {flags}")
     if lines:
         sections.append(ReportSection(id="validity", title="Validité des passations",
-                                      body=bullets(lines), order=100))
+                                      body=bullets(lines), order=100,
+                                      audience=Audience.COUNSELLOR))
     for decision in dossier.funding:
         if decision.eligibility.value == "not_eligible":
             continue
@@ -34,15 +36,17 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
             body += f"\n\nSources : {decision.source}"
         sections.append(ReportSection(id=f"funding-{decision.funder}",
                                       title=f"Financement : {decision.name}", body=body,
-                                      order=200))
+                                      order=200, audience=Audience.COUNSELLOR))
     excluded = dossier.extra.get("career_options", {}).get("excluded", [])
     if excluded:
         sections.append(ReportSection(id="excluded-options", title="Pistes écartées",
-                                      body=bullets(excluded), order=300))
+                                      body=bullets(plain(line) for line in excluded),
+                                      order=300, audience=Audience.COUNSELLOR))
     if dossier.warnings:
         sections.append(ReportSection(id="warnings", title="Avertissements du traitement",
-                                      body=bullets(dossier.warnings), order=400))
+                                      body=bullets(plain(w) for w in dossier.warnings),
+                                      order=400, audience=Audience.COUNSELLOR))
     sections.append(ReportSection(
         id="retention", title="Conservation des documents", order=500,
-        body=dossier.retention.basis + "."))
+        body=plain(dossier.retention.basis) + ".", audience=Audience.COUNSELLOR))
     return sections

@@ -11,6 +11,7 @@ from typing import Any
 from bilan_core.components import RenderContext, Renderer
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier
+from bilan_core.report.text import md_escape, to_markdown
 from bilan_core.steps._text import french_date
 
 SYNTHESIS_FORMAT = "bilan-synthese"
@@ -63,27 +64,35 @@ def _chart_table(chart: dict[str, Any]) -> str:
         head = ("Échelle", f"Moyenne ({chart['low']:g} à {chart['high']:g})")
     else:
         return ""
-    lines = [f"| {head[0]} | {head[1]} |", "|---|---|"]
-    lines += [f"| {a} | {b} |" for a, b in rows]
+    lines = [f"| {md_escape(head[0])} | {md_escape(head[1])} |", "|---|---|"]
+    lines += [f"| {md_escape(a)} | {md_escape(b)} |" for a, b in rows]
     return "\n".join(lines)
 
 
 def render_markdown(dossier: Dossier, context: RenderContext) -> bytes:
-    """The synthèse as Markdown, one ``##`` heading per section."""
+    """The synthèse as Markdown, one ``##`` heading per section.
+
+    Every text that is not the renderer's own is escaped (:func:`md_escape`), so names,
+    answers and notes print as typed and make no heading, link, image, HTML or quotation.
+    """
+    audience = Audience(context.audience)
+    title = ("Document de synthèse" if audience is Audience.BENEFICIARY
+             else "Notes de travail du consultant")
+    provider = dossier.branding.provider_name or dossier.provider.name
     lines = [
-        "# Document de synthèse",
+        f"# {title}",
         "",
-        f"*Bilan de compétences — {dossier.provider.name} —"
+        f"*Bilan de compétences — {md_escape(provider)} —"
         f" {french_date(dossier.reference_date)}*",
         "",
     ]
     if context.options.get("shared_with"):
-        lines += [f"> {context.options['shared_with']}", ""]
+        lines += [f"> {md_escape(context.options['shared_with'])}", ""]
     for section in _sections(dossier, context):
-        lines += [f"## {section.title}", ""]
+        lines += [f"## {md_escape(section.title)}", ""]
         if section.chart:
             lines += [_chart_table(section.chart), ""]
-        lines += [section.body.strip(), ""]
+        lines += [to_markdown(section.body), ""]
     lines += ["---", "", f"*{CONFIDENTIAL}*", ""]
     return "\n".join(lines).encode("utf-8")
 

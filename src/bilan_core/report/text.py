@@ -1,7 +1,14 @@
-"""The small Markdown subset section bodies use, turned into safe HTML.
+"""The small markup section bodies use, and its two outputs: HTML and Markdown.
 
-Paragraphs separated by a blank line, ``- `` bullet lists, ``1. `` numbered lists, ``**bold**``.
-Everything else is text: it is escaped, so a section can never inject markup.
+A body is paragraphs separated by a blank line, ``- `` bullet lists, ``1. `` numbered lists
+and ``**bold**``; a backslash makes the next character plain (``\\*``). Everything else is
+text, so a body can never carry markup of its own into a document:
+
+- :func:`to_html` escapes every character of text for HTML;
+- :func:`to_markdown` escapes text for Markdown, so that a name, an answer or a note cannot
+  make a heading, a link, an image, HTML, a quotation (the sharing notice is one) or a table;
+- :func:`plain` writes text typed by a person (a beneficiary's request, a counsellor's note)
+  into a body so that it stays plain text, on one line.
 """
 
 from __future__ import annotations
@@ -9,28 +16,132 @@ from __future__ import annotations
 import re
 from html import escape
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _NUMBERED = re.compile(r"^\d+\.\s+")
+# Breaking whitespace only: no-break spaces (in amounts, before "€") are kept as typed.
+_SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
 
 
-def inline(text: str) -> str:
-    """Escape, then bold."""
-    return _BOLD.sub(r"<strong>\1</strong>", escape(text, quote=False))
+def one_line(text: str) -> str:
+    """``text`` on one line: every run of breaking whitespace becomes one space."""
+    return _SPACES.sub(" ", text).strip()
+#: One run of text: (bold, text).
+Run = tuple[bool, str]
+
+
+def inline_runs(text: str) -> list[Run]:
+    """Split a line into plain and bold runs, honouring backslash escapes."""
+    runs: list[Run] = []
+    current: list[str] = []
+    bold = False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if text.startswith("**", i) and (bold or "**" in text[i + 2:]):
+            if current:
+                runs.append((bold, "".join(current)))
+                current = []
+            bold = not bold
+            i += 2
+            continue
+        current.append(char)
+        i += 1
+    if current:
+        runs.append((bold, "".join(current)))
+    return runs
+
+
+def blocks(body: str) -> list[tuple[str, list[list[Run]]]]:
+    """A body as blocks: ``("ul" | "ol" | "p", lines)``, each line a list of runs."""
+    out: list[tuple[str, list[list[Run]]]] = []
+    for block in re.split(r"\n\s*\n", body.strip()):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") for line in lines):
+            out.append(("ul", [inline_runs(line[2:]) for line in lines]))
+        elif all(_NUMBERED.match(line) for line in lines):
+            out.append(("ol", [inline_runs(_NUMBERED.sub("", line)) for line in lines]))
+        else:
+            out.append(("p", [inline_runs(line) for line in lines]))
+    return out
+
+
+def _html_line(runs: list[Run]) -> str:
+    return "".join(f"<strong>{escape(text, quote=False)}</strong>" if bold
+                   else escape(text, quote=False) for bold, text in runs)
 
 
 def to_html(body: str) -> str:
     """HTML for a section body."""
-    out: list[str] = []
-    for block in re.split(r"\n\s*\n", body.strip()):
-        lines = [line.rstrip() for line in block.splitlines() if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith("- ") for line in lines):
-            out.append("<ul>" + "".join(f"<li>{inline(line[2:])}</li>" for line in lines)
-                       + "</ul>")
-        elif all(_NUMBERED.match(line) for line in lines):
-            out.append("<ol>" + "".join(f"<li>{inline(_NUMBERED.sub('', line))}</li>"
-                                        for line in lines) + "</ol>")
+    out = []
+    for kind, lines in blocks(body):
+        if kind == "p":
+            out.append("<p>" + "<br>".join(_html_line(line) for line in lines) + "</p>")
         else:
-            out.append("<p>" + "<br>".join(inline(line) for line in lines) + "</p>")
+            out.append(f"<{kind}>" + "".join(f"<li>{_html_line(line)}</li>" for line in lines)
+                       + f"</{kind}>")
     return "\n".join(out)
+
+
+# Characters with a meaning in CommonMark or its common extensions (tables, strikethrough,
+# autolinks, math), escaped wherever they stand.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!&$@])")
+# What a linkifier would turn into a link: a scheme before "//", a dot inside a word.
+_MD_SCHEME = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
+_MD_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+# What makes a block when it starts a line: lists, headings, quotes, rules, setext underlines.
+_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:])")
+
+
+def md_escape(text: str, line_start: bool = True) -> str:
+    """Text as Markdown that renders exactly as typed and makes no markup."""
+    text = _SPACES.sub(" ", text).lstrip() if line_start else text
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SCHEME.sub(r"\\:", text)
+    text = _MD_DOT.sub(r"\\.", text)
+    if line_start:
+        text = _MD_LINE_START.sub(
+            lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+    return text
+
+
+def _md_line(runs: list[Run]) -> str:
+    parts = []
+    for position, (bold, text) in enumerate(runs):
+        text = _SPACES.sub(" ", text)
+        if position == 0:
+            text = text.lstrip()
+        if bold and text.strip():
+            lead, core, trail = (text[: len(text) - len(text.lstrip())], text.strip(),
+                                 text[len(text.rstrip()):])
+            parts.append(f"{lead}**{md_escape(core, line_start=False)}**{trail}")
+        else:
+            parts.append(md_escape(text, line_start=position == 0))
+    return "".join(parts).rstrip()
+
+
+def to_markdown(body: str) -> str:
+    """Markdown for a section body: the same structure, every text run escaped."""
+    out = []
+    for kind, lines in blocks(body):
+        if kind == "ul":
+            out.append("\n".join(f"- {_md_line(line)}" for line in lines))
+        elif kind == "ol":
+            out.append("\n".join(f"{n}. {_md_line(line)}"
+                                 for n, line in enumerate(lines, start=1)))
+        else:
+            out.append("  \n".join(_md_line(line) for line in lines))
+    return "\n\n".join(out)
+
+
+def plain(text: str) -> str:
+    """Text typed by a person, for a body: one line, no markup of its own."""
+    flat = one_line(str(text))
+    flat = flat.replace("\\", "\\\\").replace("*", "\\*")
+    if flat.startswith("- ") or _NUMBERED.match(flat):
+        flat = "\\" + flat
+    return flat

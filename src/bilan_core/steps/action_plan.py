@@ -15,6 +15,7 @@ from bilan_core.markers import hookimpl
 from bilan_core.model import Action, ActionKind, Audience, Dossier, Phase, ReportSection
 from bilan_core.orientation.actions import funders_for_training
 from bilan_core.pipeline import StepContext
+from bilan_core.report.text import plain
 from bilan_core.steps._text import add_months, bullets, french_date, slug
 
 STEP_ID = "action_plan"
@@ -100,10 +101,11 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     notes = dossier.extra.get(STEP_ID, {})
     sections = []
     if notes.get("project") or dossier.actions:
-        body = notes.get("project", "")
+        body = plain(notes.get("project", ""))
         if dossier.actions:
             plan = bullets(
-                f"{a.title} — {a.owner}" + (f", d'ici le {french_date(a.due)}" if a.due else "")
+                f"{plain(a.title)} — {plain(a.owner)}"
+                + (f", d'ici le {french_date(a.due)}" if a.due else "")
                 + (f" (financements possibles : {', '.join(a.funding)})" if a.funding else "")
                 for a in dossier.actions)
             body = (body + "\n\n" if body else "") + "Principales étapes prévues :\n\n" + plan
@@ -111,5 +113,5 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
                                       body=body, order=500))
     sections.append(ReportSection(
         id="observations", title="Observations du bénéficiaire", order=900,
-        body=notes.get("observations") or "(espace réservé à vos observations)"))
+        body=plain(notes.get("observations") or "(espace réservé à vos observations)")))
     return sections

@@ -18,6 +18,7 @@ from bilan_core.model import ROME_DOMAINS, Audience, CareerOption, Dossier, Phas
 from bilan_core.model.orientation import ROME_CODE
 from bilan_core.orientation.options import Settings, matched_options, named_option
 from bilan_core.pipeline import StepContext
+from bilan_core.report.text import plain
 from bilan_core.steps._text import slug
 
 STEP_ID = "career_options"
@@ -125,11 +126,11 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         return []
     lines = []
     for rank_number, option in enumerate(dossier.career_options, start=1):
-        line = f"{rank_number}. **{option.title}**"
+        line = f"{rank_number}. **{plain(option.title)}**"
         if option.code:
             line += f" ({option.code})"
         if option.explanation:
-            line += f" : {option.explanation}"
+            line += f" : {plain(option.explanation)}"
         lines.append(line)
     return [ReportSection(id="career_options", title="Pistes d'orientation",
                           body="\n".join(lines), order=400)]

@@ -14,6 +14,7 @@ from bilan_core.config.schema import Field, ListOf, Str, Table
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
+from bilan_core.report.text import plain
 from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
@@ -66,10 +67,10 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         return []
     parts = []
     if needs.get("request"):
-        parts.append(f"Votre demande : « {needs['request']} »")
+        parts.append(f"Votre demande : « {plain(needs['request'])} »")
     for key, title in (("expectations", "Vos attentes"), ("motivations", "Vos motivations"),
                        ("constraints", "Les contraintes à respecter")):
         if needs.get(key):
-            parts.append(f"{title} :\n\n{bullets(needs[key])}")
+            parts.append(f"{title} :\n\n{bullets(plain(t) for t in needs[key])}")
     return [ReportSection(id="needs", title="Votre demande et vos attentes",
                           body="\n\n".join(parts), order=200)]

@@ -1,17 +1,22 @@
-"""The journal plugin: lifecycle hooks write runs and dossier snapshots to SQLite.
+"""The journal plugin: lifecycle hooks write runs, and dossier snapshots when consent allows.
 
+The journal is one SQLite file in bilan's private data folder (``BILAN_DATA_DIR``, by default
+``~/.local/share/bilan``): ``journal/journal.sqlite``, the folder 0700 and the file 0600.
 Schema (created on first use)::
 
     run(id, dossier, beneficiary, pipeline, started, ended, status, keep_until)
     snapshot(run, position, step, dossier_json)   -- dossier after each step
 
 ``status`` is ``running`` until the run ends (``done``) or the process stops (it stays
-``running``: the run was interrupted). Snapshots of a run without retention consent are deleted
-when it ends.
+``running``: the run was interrupted). Snapshots are written only for a dossier with a
+retention consent in force (R6313-7): a dossier without one leaves nothing but its run's
+outline (pseudonymous ids, dates, status), however its run ends. ``secure_delete`` is on, so
+the snapshots ``bilan journal purge`` destroys leave no readable trace in the file.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from datetime import date, datetime, timezone
@@ -21,16 +26,12 @@ from typing import Any
 import click
 
 from bilan_core import hookimpl
-from bilan_core.config.schema import Field, FilePath, Table
+from bilan_core.errors import ConfigError, Location
+from bilan_core.files import private_dir
 from bilan_core.model.serialize import dossier_to_json
 
 PLUGIN_NAME = "journal"
-DEFAULT_FILE = "bilan-journal.sqlite"
-
-SECTION = Table({
-    "path": Field(FilePath(must_exist=False), default=None,
-                  help=f"the SQLite file, relative to the pipeline (default {DEFAULT_FILE})"),
-}, help="the SQLite journal of runs")
+FILE_NAME = "journal.sqlite"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (
@@ -51,79 +52,118 @@ CREATE TABLE IF NOT EXISTS snapshot (
     PRIMARY KEY (run, position)
 );
 """
+COLUMNS = {"run": {"id", "dossier", "beneficiary", "pipeline", "started", "ended", "status",
+                   "keep_until"},
+           "snapshot": {"run", "position", "step", "dossier_json"}}
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create if needed) a journal file."""
-    connection = sqlite3.connect(path)
+def journal_path() -> Path:
+    """The journal of this user, in the private data folder."""
+    return private_dir(PLUGIN_NAME) / FILE_NAME
+
+
+def _configure(connection: sqlite3.Connection) -> sqlite3.Connection:
     connection.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten with zeros, not left in free pages; the rollback journal
+    # is deleted at each commit (never a WAL that keeps old pages after a delete).
+    connection.execute("PRAGMA secure_delete = ON")
+    connection.execute("PRAGMA journal_mode = DELETE")
+    return connection
+
+
+def create(path: Path) -> sqlite3.Connection:
+    """Open the journal, creating it (0600) if needed."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    os.close(fd)
+    connection = _configure(sqlite3.connect(path))
     connection.executescript(SCHEMA)
     return connection
 
 
+def open_existing(path: Path) -> sqlite3.Connection:
+    """Open a journal that must exist and be one; anything else is a located error."""
+    from bilan_core.files import kind_of, path_problem
+
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ConfigError(path_problem(exc, "journal file"), Location(file=path)) from None
+    kind = kind_of(info.st_mode)
+    if kind is not None:
+        raise ConfigError(f"expected a journal file, found {kind}", Location(file=path))
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+        _configure(connection)
+        tables = {name: {row[1] for row in connection.execute(f"PRAGMA table_info({name})")}
+                  for name in COLUMNS}
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"not a bilan journal: {exc}", Location(file=path)) from None
+    if tables != COLUMNS:
+        connection.close()
+        raise ConfigError("not a bilan journal (an SQLite file without the journal's"
+                          " tables)", Location(file=path))
+    return connection
+
+
 class Journal:
-    """The state of one run being journaled: which file, which run row."""
+    """The state of one run being journaled: which file, which run row, whether snapshots
+    may be kept."""
 
     def __init__(self) -> None:
         self.path: Path | None = None
         self.run_id: int | None = None
         self.position = 0
+        self.snapshots = False
 
 
 _current = Journal()
 
 
 @hookimpl
-def register_config_sections(register):  # type: ignore[no-untyped-def]
-    register(SECTION)
-
-
-@hookimpl
 def pipeline_start(pipeline: Any, dossier: Any) -> None:
-    """Open a run row."""
-    configured = pipeline.options(PLUGIN_NAME).get("path")
-    _current.path = configured or pipeline.file.parent / DEFAULT_FILE
+    """Open a run row; snapshots follow only with a retention consent in force."""
+    _current.path = journal_path()
     _current.position = 0
-    with closing(connect(_current.path)) as db, db:
+    keep_until = dossier.retention.keep_until
+    _current.snapshots = keep_until is not None
+    with closing(create(_current.path)) as db, db:
         cursor = db.execute(
-            "INSERT INTO run (dossier, beneficiary, pipeline, started, status)"
-            " VALUES (?, ?, ?, ?, 'running')",
-            (dossier.id, dossier.beneficiary.id, str(pipeline.file), _now()))
+            "INSERT INTO run (dossier, beneficiary, pipeline, started, status, keep_until)"
+            " VALUES (?, ?, ?, ?, 'running', ?)",
+            (dossier.id, dossier.beneficiary.id, str(pipeline.file), _now(),
+             keep_until.isoformat() if keep_until else None))
         _current.run_id = cursor.lastrowid
 
 
 @hookimpl
 def step_end(step: Any, dossier: Any) -> None:
-    """Save the dossier as the step left it."""
-    if _current.path is None or _current.run_id is None:
+    """Save the dossier as the step left it, if the beneficiary agreed to keep documents."""
+    if _current.path is None or _current.run_id is None or not _current.snapshots:
         return
     _current.position += 1
-    with closing(connect(_current.path)) as db, db:
+    with closing(create(_current.path)) as db, db:
         db.execute("INSERT INTO snapshot (run, position, step, dossier_json) VALUES (?, ?, ?, ?)",
                    (_current.run_id, _current.position, step.id, dossier_to_json(dossier)))
 
 
 @hookimpl
 def pipeline_end(pipeline: Any, dossier: Any) -> None:
-    """Close the run; destroy its snapshots unless retention consent is recorded."""
+    """Close the run."""
     if _current.path is None or _current.run_id is None:
         return
-    keep_until = dossier.retention.keep_until
-    with closing(connect(_current.path)) as db, db:
-        db.execute("UPDATE run SET ended = ?, status = 'done', keep_until = ? WHERE id = ?",
-                   (_now(), keep_until.isoformat() if keep_until else None, _current.run_id))
-        if keep_until is None:
-            db.execute("DELETE FROM snapshot WHERE run = ?", (_current.run_id,))
+    with closing(create(_current.path)) as db, db:
+        db.execute("UPDATE run SET ended = ?, status = 'done' WHERE id = ?",
+                   (_now(), _current.run_id))
     _current.run_id = None
 
 
 def purge(path: Path, on: date) -> int:
     """Destroy the snapshots whose retention date has passed on ``on``; return how many runs."""
-    with closing(connect(path)) as db, db:
+    with closing(open_existing(path)) as db, db:
         expired = [row[0] for row in db.execute(
             "SELECT id FROM run WHERE keep_until IS NOT NULL AND keep_until < ?",
             (on.isoformat(),))]
@@ -133,23 +173,25 @@ def purge(path: Path, on: date) -> int:
     return len(expired)
 
 
-def _journal_file(value: str) -> Path:
-    path = Path(value)
-    if not path.is_file():
-        raise click.BadParameter(f"{value}: no such journal file")
-    return path
+def _journal_file(value: str | None) -> Path:
+    if value is None:
+        path = journal_path()
+        if not path.exists():
+            create(path).close()
+        return path
+    return Path(value)
 
 
 @click.group("journal")
 def journal_group() -> None:
-    """Read and purge a journal of runs (plugin bilan-journal)."""
+    """Read and purge the journal of runs (plugin bilan-journal)."""
 
 
 @journal_group.command("list")
-@click.argument("journal_file", metavar="JOURNAL.sqlite")
-def list_runs(journal_file: str) -> None:
-    """List the runs of a journal, newest last."""
-    with closing(connect(_journal_file(journal_file))) as db:
+@click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
+def list_runs(journal_file: str | None) -> None:
+    """List the runs of the journal, newest last."""
+    with closing(open_existing(_journal_file(journal_file))) as db:
         rows = db.execute(
             "SELECT r.id, r.dossier, r.status, r.started, r.keep_until,"
             " (SELECT COUNT(*) FROM snapshot s WHERE s.run = r.id) FROM run r ORDER BY r.id"
@@ -160,10 +202,10 @@ def list_runs(journal_file: str) -> None:
 
 
 @journal_group.command("purge")
-@click.argument("journal_file", metavar="JOURNAL.sqlite")
+@click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
 @click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Purge as of this date (default: today).")
-def purge_runs(journal_file: str, when: datetime | None) -> None:
+def purge_runs(journal_file: str | None, when: datetime | None) -> None:
     """Destroy the snapshots whose retention date has passed."""
     count = purge(_journal_file(journal_file), when.date() if when else date.today())
     click.echo(f"purged the documents of {count} run(s)")
