@@ -83,6 +83,22 @@ def _choices(instrument: Instrument, item: Item) -> str:
     return f"        de {low} à {high}"
 
 
+class _LineReader:
+    """Reads standard input a line at a time as UTF-8, counting lines; an invalid byte raises
+    UnicodeDecodeError for that line only (the next line reads normally)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.binary = getattr(sys.stdin, "buffer", None)
+
+    def __call__(self) -> str:
+        self.count += 1
+        if self.binary is None:  # a text stream given by a caller (tests, embedding)
+            return sys.stdin.readline()
+        raw: bytes = self.binary.readline()
+        return raw.decode("utf-8")
+
+
 def _load(path: Path, instrument: Instrument, beneficiary: str | None) -> Responses:
     from bilan_core.config.responses import read_responses
 
@@ -131,6 +147,7 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
     if answers:
         say(f"Reprise : {len(answers)} réponse(s) déjà enregistrée(s).")
 
+    read_line = _LineReader()
     try:
         index = 0
         while index < total:
@@ -141,7 +158,14 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
             say(f"\n[{index + 1:>{len(str(total))}}/{total}] {item.text}")
             say(_choices(instrument, item))
             started = time.monotonic()
-            line = sys.stdin.readline()
+            try:
+                line = read_line()
+            except UnicodeDecodeError:
+                if not interactive:
+                    raise BilanError(f"standard input, line {read_line.count}: not valid"
+                                     " UTF-8 (answers are read as UTF-8 text)") from None
+                say("  ↳ saisie illisible (caractères non UTF-8) : recommencez")
+                continue
             if not line:  # end of input: keep what was saved
                 break
             text = line.strip()

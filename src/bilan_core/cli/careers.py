@@ -4,10 +4,32 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bilan_core.cli import state
+
+
+def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
+    """The matching settings the run recorded in the dossier, checked again: the file may
+    have been edited, so they go through the schema of ``[plugin.career_options]``."""
+    from bilan_core.config.schema import Context
+    from bilan_core.errors import ConfigError
+    from bilan_core.steps.career_options import SECTION
+
+    notes = dossier.extra.get("career_options")
+    recorded = notes.get("settings") if isinstance(notes, dict) else None
+    if recorded is None:
+        return {}
+    if not isinstance(recorded, dict):
+        raise ConfigError(f"{file}: extra.career_options.settings: expected a table")
+    given = {k: v for k, v in recorded.items() if v is not None}
+    if isinstance(given.get("weights"), dict):
+        given["weights"] = {k: v for k, v in given["weights"].items() if v is not None}
+    where = ("extra", "career_options", "settings")
+    checked: dict[str, Any] = SECTION.check(given, where, Context(file))
+    return checked
 
 
 @click.command("careers")
@@ -28,8 +50,8 @@ def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
     from bilan_core.orientation.options import Settings, matched_options
 
     dossier = read_dossier(dossier_file)
-    recorded = dossier.extra.get("career_options", {}).get("settings") or {}
-    settings = attrs.evolve(Settings.from_options(recorded), max_options=top)
+    settings = attrs.evolve(Settings.from_options(recorded_settings(dossier, dossier_file)),
+                            max_options=top)
     options, excluded = matched_options(dossier, state().host(), settings)
     options.sort(key=lambda o: (-o.score, o.id))
     if as_json:
