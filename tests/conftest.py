@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -61,6 +62,18 @@ request = "Faire le point après dix ans dans le même poste."
 [plugin.career_options]
 proposed = ["Technicienne de maintenance", "Formatrice"]
 """
+
+
+def require(tool: str) -> str:
+    """A system tool the test needs: missing fails in CI, skips on a developer's machine."""
+    path = shutil.which(tool)
+    if path is None:
+        message = (f"{tool} is not installed (Debian: poppler-utils, chromium,"
+                   " chromium-driver)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 @attrs.frozen

@@ -248,7 +248,7 @@ def test_malformed_export_files_are_located(bilan, tmp_path, monkeypatch, name, 
     assert result.code == 2
     assert "Traceback" not in result.err
     assert f"{where}: {message}" in result.err, result.err
-    assert not (tmp_path / "data").exists()  # nothing half-imported
+    assert not (tmp_path / "data" / "rome").exists()  # nothing half-imported
 
 
 def test_import_needs_the_files(bilan, tmp_path, monkeypatch):

@@ -4,30 +4,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import require
 
 from bilan_core.model.serialize import read_dossier
 
 ROOT = Path(__file__).parents[1]
 EXAMPLES = ["reconversion-cpf", "demandeur-emploi", "salarie-rqth"]
 SCHEMA = ROOT / "src" / "bilan_core" / "report" / "synthese.schema.json"
-
-
-def require(tool: str) -> str:
-    """A system tool the test needs: missing fails in CI, skips on a developer's machine."""
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} is not installed (Debian: poppler-utils, chromium, chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from bilan_core.errors import ConfigError, Location, RunError
+from bilan_core.errors import ConfigError, Location, RunError, UsageError
 
 #: The largest file of each kind bilan reads, in bytes. A file is refused before it is read.
 SIZE_LIMITS: dict[str, int] = {
@@ -132,6 +132,20 @@ def decode_utf8(raw: bytes, path: Path | None, what: str) -> str:
         ) from None
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be read as a folder, or ``None``."""
+    if "\x00" in str(folder):
+        return "the path contains a NUL byte"
+    try:
+        info = os.stat(folder)
+        os.listdir(folder)
+    except OSError as exc:
+        return path_problem(exc, "folder").replace("folder not found", "no such folder")
+    if not stat.S_ISDIR(info.st_mode):
+        return "expected a folder, found a file"
+    return None
+
+
 def output_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot be an output folder, or ``None`` when it can (or can be made)."""
     if "\x00" in str(folder):
@@ -199,9 +213,14 @@ def private_dir(*parts: str) -> Path:
             folder = folder / part if part else folder
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             info = folder.stat()
-            if info.st_mode & 0o077 and info.st_uid == os.getuid():
+            if info.st_mode & 0o077 and info.st_uid == os.geteuid():
                 os.chmod(folder, 0o700)
     except OSError as exc:
-        raise RunError(f"{folder}: cannot create the private data folder:"
-                       f" {exc.strerror or exc}") from None
+        raise unusable(folder, exc) from None
     return folder
+
+
+def unusable(folder: Path, exc: OSError) -> UsageError:
+    """The data folder cannot be used: say so, and how to choose another."""
+    return UsageError(f"{folder}: the private data folder cannot be used"
+                      f" ({exc.strerror or exc}); set BILAN_DATA_DIR to a folder of yours")

@@ -35,7 +35,7 @@ from typing import Any
 import attrs
 
 from bilan_core.errors import ConfigError, RunError, UsageError
-from bilan_core.files import output_problem, private_dir
+from bilan_core.files import output_problem, private_dir, unusable
 
 MANIFEST = ".bilan-output.json"
 MANIFEST_FORMAT = "bilan-output"
@@ -43,6 +43,7 @@ MANIFEST_VERSION = 1
 STAGING = ".bilan-staging-"
 OLD = ".bilan-old-"
 PENDING = "pending"
+SCRATCH = "tmp"
 
 # flock: a lock disappears with the process that holds it, however the process ends.
 fcntl: Any
@@ -279,6 +280,8 @@ def _operation(target: Path) -> Iterator[_Operation]:
     )
     held = None
     try:
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise unusable(folder, PermissionError(errno.EACCES, "Permission denied"))
         # The record is locked before it is visible to recover(), and visible before the
         # staging folder exists: a staging folder always has a record to clean it up.
         held = _new_record(record, {"target": str(target), "staging": str(operation.staging),
@@ -366,26 +369,88 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+# ------------------------------------------------------------------------------ scratch
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    """A private temporary folder for this command, its children and the libraries it uses.
+
+    ``tempfile`` and the ``TMPDIR`` of child processes point into the data folder (0700) while
+    the command runs, so a temporary file (WeasyPrint's, a compiler's, ours) holds no dossier
+    byte anywhere else, and one left by a killed command is removed by :func:`recover`.
+    """
+    import tempfile
+
+    folder = private_dir(SCRATCH)
+    token = f"{os.getpid()}-{secrets.token_hex(4)}"
+    own = folder / token
+    try:
+        lock = _new_record(folder / f"{token}.lock", {"pid": os.getpid()})
+        own.mkdir(mode=0o700)
+    except OSError as exc:
+        raise unusable(folder, exc) from None
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir, os.environ["TMPDIR"] = str(own), str(own)
+    try:
+        yield own
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[1]
+        _remove_tree(own)
+        with contextlib.suppress(OSError):
+            os.unlink(folder / f"{token}.lock")
+        if lock is not None:
+            lock.close()
+
+
+def _recover_scratch(folder: Path) -> list[Path]:
+    removed = []
+    _remove_unlocked(folder, "*.new")
+    for lock_file in folder.glob("*.lock"):
+        handle = _lock(lock_file)
+        if handle is None:
+            continue  # its command is running
+        try:
+            own = folder / lock_file.stem
+            if own.exists():
+                _remove_tree(own)
+                removed.append(own)
+            lock_file.unlink(missing_ok=True)
+        finally:
+            handle.close()
+    return removed
+
+
 # ------------------------------------------------------------------------------ recovery
+def _remove_unlocked(folder: Path, pattern: str) -> None:
+    """Delete the files matching ``pattern`` that no running command holds locked."""
+    for path in folder.glob(pattern):
+        handle = _lock(path)
+        if handle is not None:
+            path.unlink(missing_ok=True)
+            handle.close()
+
+
 def recover() -> list[Path]:
     """Complete or undo the writes of commands that ended without cleaning up.
 
     A record whose lock can be taken belongs to a process that is gone. If its target is
     missing while a complete staging folder exists (killed between two renames), the staging
     folder is put in place; if only the old set exists, it is put back. Then the staging and
-    old folders are removed. Returns the folders removed.
+    old folders are removed. Temporary folders of commands that are gone (:func:`scratch`)
+    are removed too. Returns the folders removed.
     """
     from bilan_core.files import data_dir
 
+    removed: list[Path] = []
+    if (data_dir() / SCRATCH).is_dir():
+        removed += _recover_scratch(data_dir() / SCRATCH)
     folder = data_dir() / PENDING
     if not folder.is_dir():
-        return []
-    removed: list[Path] = []
-    for hidden in folder.glob("*.new"):  # killed before its record was shown: nothing staged
-        handle = _lock(hidden)
-        if handle is not None:
-            hidden.unlink(missing_ok=True)
-            handle.close()
+        return removed
+    _remove_unlocked(folder, "*.new")  # killed before its record was shown: nothing staged
     for record in sorted(folder.glob("*.json")):
         handle = _lock(record)
         if handle is None:

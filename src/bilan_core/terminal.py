@@ -16,17 +16,17 @@ from typing import Any, TextIO
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
 # reorder or hide text (bidirectional embeddings, overrides and isolates; line and paragraph
 # separators).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e"
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
                        "\u2028\u2029\u2066-\u2069]")
-# An escape sequence as a whole (CSI ... final byte, OSC ... BEL or ST), so its parameters do
-# not stay behind as text once the ESC is gone.
-_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
-                        r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*[\x07\x9c]?")
 
 
 def strip_controls(text: str) -> str:
-    """``text`` without escape sequences and control characters (tab and newline kept)."""
-    return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+    """``text`` without its control characters (tab and newline kept).
+
+    Without ESC, BEL and CSI, what was an escape sequence is inert text (``]0;title``): it
+    shows that something was there, and can no longer drive the terminal.
+    """
+    return _CONTROLS.sub("", text)
 
 
 def visible(text: str) -> str:
@@ -36,7 +36,7 @@ def visible(text: str) -> str:
         code = ord(char)
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return re.sub("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]",
+    return re.sub("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]",
                   escape, text)
 
 

@@ -38,6 +38,23 @@ BUILTIN_COMMANDS = {
 }
 
 
+class PathArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A path argument taken as typed: the command's reader checks it (NUL bytes, loops,
+    folders, devices...) and says what is wrong in one located line, which click's own
+    ``Path`` checks cannot do for every case."""
+
+    name = "path"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from pathlib import Path
+
+        return value if isinstance(value, Path) else Path(value)
+
+
+PATH = PathArg()
+
+
 class State:
     """The group's options, shared by every subcommand, and the plugin host they decide."""
 
@@ -165,11 +182,11 @@ def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceba
     _TRACEBACK["on"] = show_traceback
     if not isinstance(ctx.obj, State):  # plugin commands may have created it already
         ctx.obj = State(plugins, strict, trace_hooks, slow_hook)
-    if ctx.invoked_subcommand != "purge":  # purge does it, and says what it did
-        # Complete or undo what a command killed earlier left half done.
-        from bilan_core.outputs import recover
+    from bilan_core.outputs import recover, scratch
 
-        recover()
+    if ctx.invoked_subcommand != "purge":  # purge does it, and says what it did
+        recover()  # complete or undo what a command killed earlier left half done
+    ctx.with_resource(scratch())  # temporary files in the private data folder only
 
 
 class Terminated(KeyboardInterrupt):

@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 import click
 
+from bilan_core.cli import PATH
 from bilan_core.cli.assess import resolve_instrument
 from bilan_core.errors import BilanError
 from bilan_core.model import Answer, Instrument, Item, ResponseFormat, Responses
@@ -101,8 +102,10 @@ class _LineReader:
 
 def _load(path: Path, instrument: Instrument, beneficiary: str | None) -> Responses:
     from bilan_core.config.responses import read_responses
+    from bilan_core.files import check_path_text
 
-    if path.exists():
+    check_path_text(path, "responses file")
+    if path.exists() or path.is_symlink():
         saved = read_responses(path, instrument, expected_id=instrument.id)
         if beneficiary and saved.beneficiary and saved.beneficiary != beneficiary:
             raise BilanError(f"{path}: these answers belong to beneficiary"
@@ -125,7 +128,7 @@ def _save(path: Path, responses: Responses, instrument: Instrument) -> None:
 
 @click.command("administer")
 @click.argument("instrument_name", metavar="INSTRUMENT")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", type=PATH,
               required=True, help="The responses file to write (resumed if it exists).")
 @click.option("--beneficiary", metavar="ID", help="The beneficiary's pseudonymous id.")
 def administer_command(instrument_name: str, output: Path, beneficiary: str | None) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bilan_core.cli import state
+from bilan_core.cli import PATH, state
 from bilan_core.errors import BilanError, did_you_mean
 from bilan_core.model import Instrument, InstrumentResult, NormTable
 
@@ -78,7 +78,7 @@ def list_command(as_json: bool) -> None:
 @click.command("score")
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.argument("responses_file", metavar="RESPONSES.toml",
-                type=click.Path(path_type=Path, dir_okay=False))
+                type=PATH)
 @click.option("--norms", "group", metavar="GROUP", help="The norm group to compare with.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def score_command(instrument_name: str, responses_file: Path, group: str | None,
@@ -143,15 +143,19 @@ def _table(instrument: Instrument, result: InstrumentResult) -> str:
 @instruments_group.command("stats")
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.argument("folder", metavar="RESPONSES_DIR",
-                type=click.Path(path_type=Path, file_okay=False, exists=True))
+                type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--norms-toml", "group", metavar="GROUP",
               help="Also print the means and SDs as a [[norms]] table for this group.")
 def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str | None) -> None:
     """Item statistics and Cronbach's alpha over every responses file of a folder."""
     from bilan_core.config.responses import read_responses
+    from bilan_core.files import folder_problem
     from bilan_core.scoring.stats import scale_statistics
 
+    problem = folder_problem(folder)
+    if problem:
+        raise BilanError(f"{folder}: {problem}")
     instrument = resolve_instrument(instrument_name)
     files = sorted(folder.glob("*.toml"))
     if not files:

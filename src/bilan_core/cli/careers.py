@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bilan_core.cli import state
+from bilan_core.cli import PATH, state
 
 
 def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
 
 @click.command("careers")
 @click.argument("dossier_file", metavar="DOSSIER.json",
-                type=click.Path(path_type=Path, dir_okay=False))
+                type=PATH)
 @click.option("--top", type=click.IntRange(1, 500), default=10, show_default=True,
               help="How many options to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from bilan_core.cli import state
+from bilan_core.cli import PATH, state
 
 MAX_PRICE = Decimal(100_000)
 
@@ -62,7 +62,7 @@ def _decision_json(decision: Any) -> dict[str, Any]:
 
 @funding_group.command("quote")
 @click.argument("beneficiary_file", metavar="BENEFICIARY.toml",
-                type=click.Path(path_type=Path, dir_okay=False))
+                type=PATH)
 @click.option("--price", "price_text", required=True, metavar="EUROS",
               help="The quote's price in euros.")
 @click.option("--hours", "hours_text", required=True, metavar="HOURS",

@@ -7,15 +7,15 @@ from typing import Any
 
 import click
 
-from bilan_core.cli import state
+from bilan_core.cli import PATH, state
 
 
 @click.command("report")
 @click.argument("dossier_file", metavar="DOSSIER.json",
-                type=click.Path(path_type=Path, dir_okay=False))
+                type=PATH)
 @click.option("--format", "formats", metavar="FMT[,FMT...]", default="html",
               show_default=True, help="Formats to write, e.g. html,pdf,md,json.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+@click.option("-o", "--output", type=PATH,
               help="Output folder (default: the dossier's folder).")
 @click.option("--audience", type=click.Choice(["beneficiary", "counsellor"]),
               default="beneficiary", show_default=True,

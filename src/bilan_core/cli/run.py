@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bilan_core.cli import State, state
+from bilan_core.cli import PATH, State, state
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -43,7 +43,7 @@ def _warn(lines: tuple[str, ...]) -> None:
 
 @click.command("validate")
 @click.argument("pipeline_file", metavar="PIPELINE.toml",
-                type=click.Path(path_type=Path, dir_okay=False))
+                type=PATH)
 @click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
 def validate_command(pipeline_file: Path, when: datetime | None) -> None:
     """Check a pipeline file and every file it references, contents included."""
@@ -58,8 +58,8 @@ def validate_command(pipeline_file: Path, when: datetime | None) -> None:
 
 @click.command("run")
 @click.argument("pipeline_file", metavar="PIPELINE.toml",
-                type=click.Path(path_type=Path, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(path_type=Path, file_okay=False),
+                type=PATH)
+@click.option("-o", "--output", type=PATH,
               required=True, help="Folder to write dossier.json and the synthèse into.")
 @click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
 @click.option("--format", "formats", metavar="FMT[,FMT...]",

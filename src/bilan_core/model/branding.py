@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from bilan_core.model.common import as_tuple, non_empty
+from bilan_core.model.common import FieldValueError, as_tuple, non_empty
 from bilan_core.model.outcomes import Audience
 
 COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
@@ -91,38 +91,45 @@ def decode_data_uri(uri: str, limit: int) -> tuple[str, bytes]:
 def _logo(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None:
         return
-    media_type, _ = decode_data_uri(value, LOGO_LIMIT)
+    try:
+        media_type, _ = decode_data_uri(value, LOGO_LIMIT)
+    except ValueError as exc:
+        raise FieldValueError("logo", f"logo: {exc}") from None
     if media_type not in LOGO_TYPES:
-        raise ValueError("the logo must be a PNG, JPEG or SVG image")
+        raise FieldValueError("logo", "the logo must be a PNG, JPEG or SVG image")
 
 
 def _colour(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and not (isinstance(value, str) and COLOUR.fullmatch(value)):
-        raise ValueError(f"colour must be written #rgb or #rrggbb, got {value!r}")
+        raise FieldValueError("colour", "colour must be written #rgb or #rrggbb, got"
+                                        f" {value!r:.60}")
 
 
 def _template(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or len(value) > TEMPLATE_LIMIT):
-        raise ValueError(f"the template must be text of at most {TEMPLATE_LIMIT:,} characters")
+        raise FieldValueError("template", "the template must be text of at most"
+                                          f" {TEMPLATE_LIMIT:,} characters")
 
 
 def _file_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or not value or len(value) > 255
                               or any(c in value for c in "/\\\x00")
                               or not value.isprintable()):
-        raise ValueError(f"{attribute.name} must be a file name, got {value!r}")
+        raise FieldValueError(attribute.name, f"{attribute.name} must be a file name, got"
+                                              f" {value!r:.60}")
 
 
 def _assets(instance: Any, attribute: attrs.Attribute[Any], value: dict[str, str]) -> None:
     if len(value) > MAX_ASSETS:
-        raise ValueError(f"a template may embed {MAX_ASSETS} files at most")
+        raise FieldValueError("assets", f"a template may embed {MAX_ASSETS} files at most")
     for name, uri in value.items():
         if not isinstance(name, str) or not 0 < len(name) <= 255 or not name.isprintable():
-            raise ValueError(f"asset names must be printable file names, got {name!r}")
+            raise FieldValueError("assets", "asset names must be printable file names, got"
+                                            f" {name!r:.60}")
         try:
             decode_data_uri(uri, ASSET_LIMIT)
         except ValueError as exc:
-            raise ValueError(f"asset {name!r}: {exc}") from None
+            raise FieldValueError("assets", f"asset {name!r}: {exc}") from None
 
 
 @attrs.frozen

@@ -52,8 +52,9 @@ def to_euros(value: Any) -> Decimal:
         amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
         raise ValueError(f"expected an amount in euros, got {value!r}") from None
-    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
-        raise ValueError(f"expected an amount in euros, got {value!r}")
+    # adjusted() first: abs() of 1e999999999 overflows the decimal context.
+    if not amount.is_finite() or amount.adjusted() >= 12:
+        raise ValueError(f"expected an amount in euros, got {_short(value)}")
     return amount.quantize(CENT)
 
 
@@ -65,27 +66,42 @@ def to_hours(value: Any) -> Decimal:
         hours = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
         raise ValueError(f"expected a number of hours, got {value!r}") from None
-    if not hours.is_finite() or abs(hours) > MAX_HOURS:
-        raise ValueError(f"expected a number of hours up to {MAX_HOURS}, got {value!r}")
+    if not hours.is_finite() or hours.adjusted() > 6 or abs(hours) > MAX_HOURS:
+        raise ValueError(f"expected a number of hours up to {MAX_HOURS}, got {_short(value)}")
     return hours
+
+
+class FieldValueError(ValueError):
+    """A value refused by a model validator, naming the field (``attribute.name``), so that
+    an error in a dossier read back from disk can point at its key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def non_empty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     """attrs validator: a string with visible characters."""
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{attribute.name} must be a non-empty text")
+        raise FieldValueError(attribute.name, f"{attribute.name} must be a non-empty text")
 
 
 def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     """attrs validator: zero or more."""
     if value < 0:
-        raise ValueError(f"{attribute.name} must be zero or more, got {value}")
+        raise FieldValueError(attribute.name, f"{attribute.name} must be zero or more, got {value}")
 
 
 def is_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: a calendar date (not a datetime)."""
     if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
-        raise ValueError(f"{attribute.name} must be a date (YYYY-MM-DD), got {value!r}")
+        raise FieldValueError(attribute.name,
+                              f"{attribute.name} must be a date (YYYY-MM-DD), got {value!r}")
 
 
 def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -93,10 +109,10 @@ def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
     if not isinstance(value, str) or not value or not all(
         c.isalnum() or c in "_-." for c in value
     ):
-        raise ValueError(
+        raise FieldValueError(
+            attribute.name,
             f"{attribute.name} must be an identifier (letters, digits, '_', '-', '.'),"
-            f" got {value!r}"
-        )
+            f" got {_short(value)}")
 
 
 def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:

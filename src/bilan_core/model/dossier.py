@@ -74,7 +74,9 @@ class Dossier:
     funding_plan: FundingPlan | None = None
     synthesis: Synthesis | None = None
     retention: Retention = Retention()
-    recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple)
+    recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple,
+                                              validator=attrs.validators.deep_iterable(
+                                                  identifier))
     warnings: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     branding: Branding = attrs.field(factory=Branding)
     extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name

@@ -143,7 +143,8 @@ class Consent:
 
     kind: ConsentKind = attrs.field(converter=ConsentKind)
     given_on: date = attrs.field(validator=is_date)
-    recipient: str | None = None
+    recipient: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(identifier))
     until: date | None = attrs.field(default=None, validator=[is_date, _check_consent])
 
     def in_force(self, on: date) -> bool:

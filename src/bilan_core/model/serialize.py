@@ -15,6 +15,7 @@ from bilan_core._version import __version__
 from bilan_core.config.toml import too_deep
 from bilan_core.errors import ConfigError, Location
 from bilan_core.model.assessment import Answer
+from bilan_core.model.common import FieldValueError
 from bilan_core.model.dossier import DOSSIER_FORMAT_VERSION, Dossier
 
 FORMAT_NAME = "bilan-dossier"
@@ -134,9 +135,36 @@ def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
         return converter.structure(body, Dossier)
     except (cattrs.BaseValidationError, KeyError, ValueError, TypeError,
             AttributeError) as exc:
-        detail = "; ".join(cattrs.transform_error(exc)) if isinstance(
+        detail = "; ".join(_located(line) for line in cattrs.transform_error(
+            exc, format_exception=_reason)) if isinstance(
             exc, cattrs.BaseValidationError) else str(exc)
         raise ConfigError(f"the dossier is damaged: {detail}", where) from None
+
+
+_FIELD = "\x00"
+
+
+def _reason(exc: BaseException, kind: Any) -> str:
+    """What a validator said, rather than cattrs's generic "invalid value"; a model
+    validator's field is kept for :func:`_located`."""
+    if isinstance(exc, FieldValueError):
+        return f"{_FIELD}{exc.field}{_FIELD}{exc}"
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, (ValueError, TypeError)) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, kind)
+
+
+def _located(line: str) -> str:
+    """``$.branding.colour: message`` from cattrs's ``message @ $.branding``."""
+    message, _, path = line.rpartition(" @ ")
+    if not message:
+        return line
+    if message.startswith(_FIELD):
+        _, field, message = message.split(_FIELD, 2)
+        path = f"{path}.{field}"
+    return f"{path}: {message}"
 
 
 def _from_version_1(body: dict[str, Any]) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def occupations(host: PluginHost) -> list[tuple[str, Occupation]]:
     seen: dict[str, tuple[str, Occupation]] = {}
     for source_id, source in host.registry.occupation_sources.items():
         loaded = host.call_component("register_occupation_sources", source_id,
-                                     f"occupation source {source_id}", source.load)
+                                     f"occupation source {source_id}", _read, source.load)
         owner = host.registry.owners[("register_occupation_sources", source_id)]
         for occupation in loaded:
             if not isinstance(occupation, Occupation):
@@ -78,6 +78,18 @@ def occupations(host: PluginHost) -> list[tuple[str, Occupation]]:
                                           " expected Occupation"))
             seen.setdefault(occupation.code, (owner, occupation))
     return list(seen.values())
+
+
+def _read(load: Any) -> list[Any]:
+    """All a source's ``load`` gives, read while the host still knows whose it is."""
+    loaded = load()
+    try:
+        return list(loaded)
+    except TypeError:
+        if not hasattr(loaded, "__iter__"):
+            raise TypeError(f"returned {type(loaded).__name__}, expected an iterable of"
+                            " Occupation") from None
+        raise
 
 
 def names(host: PluginHost, *instrument_ids: str) -> dict[str, str]:

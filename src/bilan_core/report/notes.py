@@ -40,11 +40,11 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     excluded = dossier.extra.get("career_options", {}).get("excluded", [])
     if excluded:
         sections.append(ReportSection(id="excluded-options", title="Pistes écartées",
-                                      body=bullets(plain(line) for line in excluded),
+                                      body=bullets(excluded),
                                       order=300, audience=Audience.COUNSELLOR))
     if dossier.warnings:
         sections.append(ReportSection(id="warnings", title="Avertissements du traitement",
-                                      body=bullets(plain(w) for w in dossier.warnings),
+                                      body=bullets(dossier.warnings),
                                       order=400, audience=Audience.COUNSELLOR))
     sections.append(ReportSection(
         id="retention", title="Conservation des documents", order=500,

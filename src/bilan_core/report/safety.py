@@ -90,7 +90,8 @@ def css_problems(css: str, declarations: bool = False) -> Iterator[tuple[str, st
     import tinycss2
 
     if "<" in css:
-        yield "contains '<' (write \\3c in a CSS string)", "<"
+        at = css.index("<")
+        yield "contains '<' (write \\3c in a CSS string)", css[at:].split("\n")[0][:60]
         return
     if declarations:
         nodes: list[Any] = tinycss2.parse_blocks_contents(css)

@@ -52,8 +52,9 @@ def css_string(value: Any) -> Any:
     from markupsafe import Markup
 
     from bilan_core.report.text import one_line
+    from bilan_core.terminal import strip_controls
 
-    text = one_line(str(value))
+    text = one_line(strip_controls(str(value)))
     return Markup("".join(c if _CSS_PLAIN.fullmatch(c) and c != "'" else f"\\{ord(c):x} "
                           for c in text))
 
@@ -70,9 +71,24 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FunctionLoader(_load),
         auto_reload=False,
         cache_size=64,
+        finalize=_finalize,
     )
     env.filters["css_string"] = css_string
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every value a template prints, without control characters or bidirectional marks
+    (a name cannot hide or reorder the text around it); markup stays markup."""
+    from markupsafe import Markup
+
+    from bilan_core.terminal import strip_controls
+
+    if isinstance(value, Markup):
+        return Markup(strip_controls(str(value)))
+    if isinstance(value, str):
+        return strip_controls(value)
+    return value
 
 
 def _load(key: str) -> tuple[str, str, Callable[[], bool]] | None:
@@ -145,10 +161,13 @@ def render(template: jinja2.Template, name: str, **context: Any) -> str:
     except TemplateProblem:
         raise
     except Exception as exc:  # the template is data: whatever it raises is its author's error
-        from jinja2.exceptions import SecurityError
+        from jinja2.exceptions import SecurityError, TemplateNotFound
 
         if isinstance(exc, SecurityError):
             message = f"the sandbox refused an operation: {exc}"
+        elif isinstance(exc, TemplateNotFound):
+            message = (f"template {exc.name!r} not found: a template cannot include, import"
+                       " or extend another file")
         else:
             message = f"{type(exc).__name__}: {exc}"
         raise TemplateProblem(message, name, _template_line(exc.__traceback__, name)) from None

@@ -9,12 +9,17 @@ text, so a body can never carry markup of its own into a document:
   make a heading, a link, an image, HTML, a quotation (the sharing notice is one) or a table;
 - :func:`plain` writes text typed by a person (a beneficiary's request, a counsellor's note)
   into a body so that it stays plain text, on one line.
+
+Control characters and the invisible marks that reorder text (bidirectional overrides) are
+removed from documents as from the terminal: typed text cannot rewrite the words around it.
 """
 
 from __future__ import annotations
 
 import re
 from html import escape
+
+from bilan_core.terminal import strip_controls
 
 _NUMBERED = re.compile(r"^\d+\.\s+")
 # Breaking whitespace only: no-break spaces (in amounts, before "€") are kept as typed.
@@ -57,7 +62,7 @@ def inline_runs(text: str) -> list[Run]:
 def blocks(body: str) -> list[tuple[str, list[list[Run]]]]:
     """A body as blocks: ``("ul" | "ol" | "p", lines)``, each line a list of runs."""
     out: list[tuple[str, list[list[Run]]]] = []
-    for block in re.split(r"\n\s*\n", body.strip()):
+    for block in re.split(r"\n\s*\n", strip_controls(body).strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if not lines:
             continue
@@ -99,6 +104,7 @@ _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:])")
 
 def md_escape(text: str, line_start: bool = True) -> str:
     """Text as Markdown that renders exactly as typed and makes no markup."""
+    text = strip_controls(text)
     text = _SPACES.sub(" ", text).lstrip() if line_start else text
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_SCHEME.sub(r"\\:", text)

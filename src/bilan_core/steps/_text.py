@@ -34,8 +34,11 @@ def euros(value: Decimal) -> str:
 
 
 def bullets(lines: Iterable[str]) -> str:
-    """A Markdown bullet list."""
-    return "\n".join(f"- {line}" for line in lines)
+    """A bullet list for a section body, each line plain text (no markup of its own: names
+    and notes in it print as typed)."""
+    from bilan_core.report.text import plain
+
+    return "\n".join(f"- {plain(line)}" for line in lines)
 
 
 def slug(text: str) -> str:

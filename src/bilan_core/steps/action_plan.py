@@ -104,8 +104,7 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         body = plain(notes.get("project", ""))
         if dossier.actions:
             plan = bullets(
-                f"{plain(a.title)} — {plain(a.owner)}"
-                + (f", d'ici le {french_date(a.due)}" if a.due else "")
+                f"{a.title} — {a.owner}" + (f", d'ici le {french_date(a.due)}" if a.due else "")
                 + (f" (financements possibles : {', '.join(a.funding)})" if a.funding else "")
                 for a in dossier.actions)
             body = (body + "\n\n" if body else "") + "Principales étapes prévues :\n\n" + plan

@@ -71,6 +71,6 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     for key, title in (("expectations", "Vos attentes"), ("motivations", "Vos motivations"),
                        ("constraints", "Les contraintes à respecter")):
         if needs.get(key):
-            parts.append(f"{title} :\n\n{bullets(plain(t) for t in needs[key])}")
+            parts.append(f"{title} :\n\n{bullets(needs[key])}")
     return [ReportSection(id="needs", title="Votre demande et vos attentes",
                           body="\n\n".join(parts), order=200)]

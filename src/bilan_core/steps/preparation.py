@@ -15,7 +15,6 @@ from bilan_core.model import (
     ReportSection,
 )
 from bilan_core.pipeline import StepContext
-from bilan_core.report.text import plain
 from bilan_core.steps._text import bullets, euros, french_date, hours
 
 STEP_ID = "preparation"
@@ -60,18 +59,17 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     b = dossier.beneficiary
     lines = [
         f"Bénéficiaire : {b.id} ({b.status.label})",
-        f"Prestataire : {plain(dossier.provider.name)}"
+        f"Prestataire : {dossier.provider.name}"
         + (" (certifié Qualiopi)" if dossier.provider.qualiopi else ""),
         f"Date de référence : {french_date(dossier.reference_date)}",
         f"Durée prévue : {hours(dossier.planned_hours)} d'accompagnement",
     ]
     if dossier.provider.counsellor:
-        lines.insert(2, f"Consultant·e : {plain(dossier.provider.counsellor)}")
+        lines.insert(2, f"Consultant·e : {dossier.provider.counsellor}")
     consent = [c for c in dossier.consents if c.kind is ConsentKind.BILAN]
     if consent:
         lines.append(f"Consentement recueilli le {french_date(consent[0].given_on)}")
-    plan = bullets(f"{plain(s.title)} ({s.phase.label}, {hours(s.hours)})"
-                   for s in dossier.plan)
+    plan = bullets(f"{s.title} ({s.phase.label}, {hours(s.hours)})" for s in dossier.plan)
     body = bullets(lines) + "\n\nDéroulement prévu :\n\n" + plan
     if dossier.funding:
         lines = []

@@ -15,7 +15,6 @@ from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
 from bilan_core.report.results import result_section
-from bilan_core.report.text import plain
 from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
@@ -64,7 +63,7 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
     for key, title in (("experience", "Votre parcours"), ("strengths", "Vos points forts"),
                        ("weaknesses", "Vos points de vigilance")):
         if notes.get(key):
-            parts.append(f"{title} :\n\n{bullets(plain(t) for t in notes[key])}")
+            parts.append(f"{title} :\n\n{bullets(notes[key])}")
     sections = []
     if parts:
         sections.append(ReportSection(id="skills", title="Vos compétences et aptitudes",
