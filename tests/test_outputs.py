@@ -94,8 +94,8 @@ def test_copies_for_recipients_without_consent_are_deleted_with_a_line(bilan, pi
                               name="withdrawn.toml")
     rerun = bilan("-p", "no:journal", "run", withdrawn, "--output", out)
     assert rerun.code == 0, rerun.err
-    assert "synthese-employeur.md: supprimé" in rerun.err
-    assert "consentement au partage avec « employeur »" in rerun.err
+    assert "synthese-employeur.md: deleted, the sharing consent for 'employeur' is no longer" \
+        " recorded" in rerun.err
     assert not any("employeur" in name for name in _files(out))
 
     # bilan report drops a copy whose consent the dossier no longer records.
@@ -106,7 +106,8 @@ def test_copies_for_recipients_without_consent_are_deleted_with_a_line(bilan, pi
     (out / "dossier.json").write_text(json.dumps(dossier, ensure_ascii=False), "utf-8")
     report = bilan("-p", "no:journal", "report", out / "dossier.json", "--format", "md")
     assert report.code == 0, report.err
-    assert "synthese-employeur.json: supprimé" in report.err
+    assert ("synthese-employeur.json: deleted, the dossier no longer records a sharing consent"
+            " for 'employeur'") in report.err
     assert not any("employeur" in name for name in _files(out))
 
 

@@ -148,12 +148,12 @@ def write_folder(
                     continue
                 if keep is None:
                     if entry.get("recipient"):
-                        say(f"{target / name}: supprimé, le consentement au partage avec"
-                            f" « {entry['recipient']} » n'est plus enregistré")
+                        say(f"{target / name}: deleted, the sharing consent for"
+                            f" {entry['recipient']!r} is no longer recorded")
                     continue
                 reason = keep(entry)
                 if reason is not None:
-                    say(f"{target / name}: supprimé, {reason}")
+                    say(f"{target / name}: deleted, {reason}")
                     continue
                 if (target / name).is_file():
                     _link_or_copy(target / name, staging / name)

@@ -54,8 +54,7 @@ def report_command(dossier_file: Path, formats: str, output: Path | None, audien
     def keep(entry: dict[str, Any]) -> str | None:
         shared = entry.get("recipient")
         if shared and not dossier.has_consent(ConsentKind.SHARING, str(shared)):
-            return (f"le consentement au partage avec « {shared} » n'est plus enregistré"
-                    " dans le dossier")
+            return f"the dossier no longer records a sharing consent for {shared!r}"
         return None
 
     folder = output or dossier_file.parent
