@@ -101,8 +101,12 @@ def _scores(result: InstrumentResult | None) -> dict[str, float]:
 
 
 def profile_from(dossier: Dossier, interests: str = "riasec", skills: str = "competences",
-                 values: str = "valeurs", names: Mapping[str, str] | None = None) -> Profile:
-    """The matching profile from the dossier's instrument results (any may be missing)."""
+                 values: str = "valeurs", *, skill_names: Mapping[str, str] | None = None,
+                 value_names: Mapping[str, str] | None = None) -> Profile:
+    """The matching profile from the dossier's instrument results (any may be missing).
+
+    An occupation's ``skills`` are scales of the ``skills`` instrument and its ``values``
+    scales of the ``values`` instrument; each is named through its own instrument."""
     codes: tuple[str, ...] = ()
     interest = dossier.results.get(interests)
     if interest is not None:
@@ -119,7 +123,7 @@ def profile_from(dossier: Dossier, interests: str = "riasec", skills: str = "com
         codes=codes,
         strengths=frozenset(s for s, mean in skill_means.items() if mean >= STRENGTH),
         values=frozenset(important | set(top_values)),
-        skill_names=dict(names or {}), value_names=dict(names or {}))
+        skill_names=dict(skill_names or {}), value_names=dict(value_names or {}))
 
 
 def _excluded(occupation: Occupation, constraints: Constraints) -> str | None:

@@ -92,14 +92,18 @@ def _read(load: Any) -> list[Any]:
         raise
 
 
-def names(host: PluginHost, *instrument_ids: str) -> dict[str, str]:
-    """Scale id -> French name, from the instruments that give skills and values."""
-    out: dict[str, str] = {}
-    for instrument_id in instrument_ids:
-        instrument = host.registry.instruments.get(instrument_id)
-        if instrument is not None:
-            out.update({s.id: s.name for s in instrument.scales})
-    return out
+def scale_names(host: PluginHost, instrument_id: str) -> dict[str, str]:
+    """Scale id -> French name, of one instrument: two instruments may use the same scale
+    id for different things (``apprentissage``: a skill, a value), so names are never
+    merged across instruments."""
+    instrument = host.registry.instruments.get(instrument_id)
+    return {s.id: s.name for s in instrument.scales} if instrument is not None else {}
+
+
+def _profile(dossier: Dossier, host: PluginHost, settings: Settings) -> Profile:
+    return profile_from(dossier, settings.interests, settings.skills, settings.values,
+                        skill_names=scale_names(host, settings.skills),
+                        value_names=scale_names(host, settings.values))
 
 
 def _option(match: Match, profile: Profile, owner: str) -> CareerOption:
@@ -128,8 +132,7 @@ def named_option(dossier: Dossier, host: PluginHost, settings: Settings,
     if code not in found:
         return None
     owner, occupation = found[code]
-    profile = profile_from(dossier, settings.interests, settings.skills, settings.values,
-                           names(host, settings.skills, settings.values))
+    profile = _profile(dossier, host, settings)
     match = match_one(profile, occupation, settings.constraints, settings.weights)
     return _option(match, profile, owner)
 
@@ -137,8 +140,7 @@ def named_option(dossier: Dossier, host: PluginHost, settings: Settings,
 def matched_options(dossier: Dossier, host: PluginHost,
                     settings: Settings) -> tuple[list[CareerOption], list[str]]:
     """The best matched occupations (and business creation), and the best ones excluded."""
-    profile = profile_from(dossier, settings.interests, settings.skills, settings.values,
-                           names(host, settings.skills, settings.values))
+    profile = _profile(dossier, host, settings)
     if not (profile.codes or profile.strengths or profile.values):
         return [], []
     found = occupations(host)
