@@ -6,6 +6,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bilan_core.instruments import load_instrument
 from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
 from bilan_core.model import (
@@ -99,3 +101,102 @@ def test_the_example_names_a_skill_as_a_skill(bilan, tmp_path):
     skills = trainer.split("compétences transférables : ")[1].split(" (")[0]
     assert "Apprendre à apprendre" in skills
     assert "Apprendre et progresser" not in skills
+
+
+def _example(bilan, tmp_path, name: str):
+    from bilan_core.model.serialize import read_dossier
+
+    shutil.copytree(ROOT / "examples" / name, tmp_path / name)
+    result = bilan("-p", "no:journal", "run", tmp_path / name / "pipeline.toml", "--output",
+                   tmp_path / f"{name}-out", "--format", "json,md")
+    assert result.code == 0, result.err
+    return read_dossier(tmp_path / f"{name}-out" / "dossier.json"), tmp_path / f"{name}-out"
+
+
+# ------------------------------------------------------------------------------ 2. funders
+@pytest.mark.parametrize("example", ["demandeur-emploi", "reconversion-cpf", "salarie-rqth"])
+def test_a_funder_is_named_once_in_every_list(bilan, tmp_path, example):
+    dossier, out = _example(bilan, tmp_path, example)
+    for action in dossier.actions:
+        assert len(action.funding) == len(set(action.funding)), action.funding
+        bodies = {name.split(" (")[0] for name in action.funding}
+        assert len(bodies) == len(action.funding), action.funding
+    if example == "demandeur-emploi":
+        text = (out / "synthese.md").read_text("utf-8")
+        assert "France Travail, France Travail" not in text
+        training = next(a for a in dossier.actions if a.kind.value == "training")
+        assert [f for f in training.funding if f.startswith("France Travail")] == [
+            "France Travail"]
+
+
+# ------------------------------------------------------------------------------ 4. price
+def _quote(bilan, tmp_path, price: str, date_: str = "2026-03-01", status: str =
+           "private_employee") -> str:
+    beneficiary = tmp_path / "b.toml"
+    beneficiary.write_text(f'id = "B-7"\nstatus = "{status}"\ncpf_balance = 3000\n',
+                           encoding="utf-8")
+    result = bilan("funding", "quote", beneficiary, "--price", price, "--hours", "20",
+                   "--date", date_, "--json")
+    assert result.code == 0, result.err
+    return result.out
+
+
+@pytest.mark.parametrize("price,out_of_pocket,cpf", [
+    ("50", "50.00", "0.00"),          # under the flat participation: the price, no more
+    ("103.20", "103.20", "0.00"),     # at it
+    ("103.21", "103.20", "0.01"),     # one cent above: the CPF pays the cent
+    ("1950", "103.20", "1600.00"),    # the usual case, capped at 1,600 EUR from 2026-02-26
+])
+def test_the_beneficiary_never_pays_more_than_the_price(bilan, tmp_path, price, out_of_pocket,
+                                                        cpf):
+    import json
+    from decimal import Decimal
+
+    document = json.loads(_quote(bilan, tmp_path, price))
+    decision = next(d for d in document["decisions"] if d["funder"] == "cpf")
+    assert (decision["out_of_pocket"], decision["covered"]) == (out_of_pocket, cpf)
+    plan = document["plan"]
+    assert Decimal(plan["remaining"]) <= Decimal(price)
+    assert all(Decimal(line["amount"]) > 0 for line in plan["lines"])
+    assert Decimal(decision["remaining"]) == Decimal(price) - Decimal(cpf)
+
+
+# ------------------------------------------------------------------------------ 9. rules
+def test_a_rule_can_be_a_rate_with_a_cap():
+    from decimal import Decimal
+
+    from bilan_core.model import FundingRule
+
+    rule = FundingRule(id="aide", funder="region", text="50 % du prix, au plus 800 €",
+                       rate="0.5", cap="800")
+    assert rule.limit(Decimal("1950")) == Decimal("800.00")
+    assert rule.limit(Decimal("1000")) == Decimal("500.00")
+    assert rule.amount_text == "50 % du prix, au plus 800,00\u00a0€"
+    assert FundingRule(id="a", funder="r", text="t", amount="300").limit(Decimal("200")) == (
+        Decimal("200"))
+    for bad in ({"rate": "1.5"}, {"rate": "0"}, {"cap": "800"},
+                {"amount": "300", "rate": "0.5"}):
+        with pytest.raises(ValueError):
+            FundingRule(id="a", funder="r", text="t", **bad)
+
+
+def test_an_aid_for_the_bilan_only_is_never_offered_for_a_training(bilan, tmp_path):
+    dossier, _ = _example(bilan, tmp_path, "salarie-rqth")
+    agefiph = next(d for d in dossier.funding if d.funder == "agefiph")
+    assert agefiph.funds == ("bilan",) and agefiph.eligibility.value != "not_eligible"
+    assert agefiph.tops_up  # it only adds to another route
+    funded = [a for a in dossier.actions if a.kind.value in ("training", "vae")]
+    assert funded
+    for action in funded:
+        assert "Agefiph" not in action.funding, action
+        assert action.funding[0] == "Compte personnel de formation (CPF)"
+
+
+def test_every_funder_says_what_it_funds():
+    from bilan_core.model.outcomes import FUNDABLE
+    from bilan_core.plugins import PluginHost
+
+    funders = PluginHost().load().registry.funders
+    assert funders and all(set(f.funds) <= set(FUNDABLE) and "bilan" in f.funds
+                           for f in funders.values())
+    assert funders["cpf"].funds == ("bilan", "training", "vae", "business_creation")

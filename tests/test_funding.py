@@ -224,7 +224,7 @@ RULES = (FundingRule(id="region_aid", funder="region_hdf",
 def decide(request):
     d = Decision("region_hdf", "Aide régionale Hauts-de-France", request)
     d.check(request.beneficiary.status.value == "private_employee", "salarié·e du privé")
-    return d.decide(Decimal("300"), complements=True)
+    return d.decide(Decimal("300"), tops_up=True)
 
 
 @hookimpl

@@ -100,6 +100,14 @@ class Funder:
         validator=attrs.validators.is_callable())
     description: str = ""
     rules: tuple[FundingRule, ...] = attrs.field(default=(), converter=as_tuple)
+    #: What the funder pays for, among ``FUNDABLE``: its decisions carry it, so the action
+    #: plan offers a funder only for the actions it funds.
+    funds: tuple[str, ...] = attrs.field(default=("bilan",), converter=as_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        from bilan_core.model.outcomes import _fundable
+
+        _fundable("funds", self.funds)
 
 
 @attrs.frozen

@@ -72,20 +72,27 @@ class Decision:
         return self._build(Eligibility.NOT_ELIGIBLE, Decimal(0), self.request.price)
 
     def decide(self, covered: Decimal, out_of_pocket: Decimal = Decimal(0),
-               complements: bool = False) -> FundingDecision:
-        """The decision from the conditions recorded: covered amount and what remains."""
+               tops_up: bool = False) -> FundingDecision:
+        """The decision from the conditions recorded: covered amount and what remains.
+
+        Neither the amount covered nor what the beneficiary pays out of pocket can exceed the
+        price: when a flat participation is more than the price, the beneficiary pays the
+        price and the route covers nothing. ``tops_up`` marks a route that only adds to
+        another one (see :attr:`FundingDecision.tops_up`).
+        """
         if self.failed:
             return self.not_eligible()
-        covered = max(Decimal(0), min(covered, self.request.price - out_of_pocket))
-        remaining = self.request.price - covered
+        price = self.request.price
+        out_of_pocket = max(Decimal(0), min(out_of_pocket, price))
+        covered = max(Decimal(0), min(covered, price - out_of_pocket))
+        remaining = price - covered
         status = Eligibility.TO_CHECK if self.unknown else Eligibility.ELIGIBLE
-        return self._build(status, covered, remaining, out_of_pocket, complements)
+        return self._build(status, covered, remaining, out_of_pocket, tops_up)
 
     def _build(self, status: Eligibility, covered: Decimal, remaining: Decimal,
                out_of_pocket: Decimal = Decimal(0),
-               complements: bool = False) -> FundingDecision:
+               tops_up: bool = False) -> FundingDecision:
         return FundingDecision(
             funder=self.funder, name=self.name, eligibility=status, covered=covered,
             remaining=remaining, paperwork=tuple(self.paperwork), trace=tuple(self.trace),
-            source="; ".join(self.sources), out_of_pocket=out_of_pocket,
-            complements=complements)
+            source="; ".join(self.sources), out_of_pocket=out_of_pocket, tops_up=tops_up)

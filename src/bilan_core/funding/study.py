@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import attrs
+
 from bilan_core.components import FundingRequest
 from bilan_core.funding.plan import combine
 from bilan_core.model import FundingDecision, FundingPlan
@@ -20,8 +22,9 @@ def study(request: FundingRequest,
     command naming the plugin that registered it.
     """
     decisions = [
-        host.call_component("register_funders", funder_id, f"funder {funder_id}",
-                            funder.decide, request, expect=FundingDecision)
+        attrs.evolve(host.call_component("register_funders", funder_id, f"funder {funder_id}",
+                                         funder.decide, request, expect=FundingDecision),
+                     funds=funder.funds)
         for funder_id, funder in sorted(host.registry.funders.items())]
     decisions += [d for _, d in host.call_list("funding_options", FundingDecision,
                                                request=request)]

@@ -9,7 +9,15 @@ from typing import Any
 
 import attrs
 
-from bilan_core.model.common import as_tuple, identifier, is_date, non_empty, non_negative, to_euros
+from bilan_core.model.common import (
+    FieldValueError,
+    as_tuple,
+    identifier,
+    is_date,
+    non_empty,
+    non_negative,
+    to_euros,
+)
 
 
 class OptionKind(enum.Enum):
@@ -74,6 +82,25 @@ class Eligibility(enum.Enum):
     TO_CHECK = "to_check"
 
 
+#: What a funder may pay for: the bilan itself, a training, a VAE, a business creation.
+FUNDABLE = ("bilan", "training", "vae", "business_creation")
+
+
+def _fundable(name: str, kinds: tuple[str, ...]) -> None:
+    unknown = [k for k in kinds if k not in FUNDABLE]
+    if unknown or not kinds:
+        raise FieldValueError(name, f"{name} must name kinds among {', '.join(FUNDABLE)},"
+                                    f" got {list(kinds)!r}")
+
+
+def _rate(value: Any) -> Decimal:
+    rate = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not rate.is_finite() or not 0 < rate <= 1:
+        raise ValueError(f"a rate is a share of the price from 0 to 1 (0.5 for 50 %),"
+                         f" got {value!r}")
+    return rate
+
+
 @attrs.frozen
 class FundingRule:
     """A funding rule as data: what it says, its amount if any, when it is in force, its source.
@@ -90,11 +117,45 @@ class FundingRule:
                                          converter=attrs.converters.optional(to_euros))
     source: str = ""
     sureness: str = "law"  # "law", "official" (an official fiche), "3rd-party", "unsure"
+    rate: Decimal | None = attrs.field(  # a share of the price, 0 to 1 (0.5: 50 %)
+        default=None, converter=attrs.converters.optional(_rate))
+    cap: Decimal | None = attrs.field(  # the most a rate may give
+        default=None, converter=attrs.converters.optional(to_euros))
+
+    def __attrs_post_init__(self) -> None:
+        if self.amount is not None and (self.rate is not None or self.cap is not None):
+            raise ValueError(f"rule {self.id!r}: give an amount, or a rate with or without a"
+                             " cap, not both")
+        if self.cap is not None and self.rate is None:
+            raise ValueError(f"rule {self.id!r}: a cap limits a rate; give the rate")
 
     def applies_on(self, day: date) -> bool:
         """Whether the rule is in force on that day."""
         return ((self.in_force_from is None or self.in_force_from <= day)
                 and (self.in_force_until is None or day <= self.in_force_until))
+
+    def limit(self, price: Decimal) -> Decimal | None:
+        """The most the rule gives for a price: its amount, or its rate of the price up to
+        its cap (rounded to the cent); ``None`` when it states no sum."""
+        if self.amount is not None:
+            return min(self.amount, price)
+        if self.rate is not None:
+            share = to_euros(price * self.rate)
+            return min(share, self.cap) if self.cap is not None else share
+        return None
+
+    @property
+    def amount_text(self) -> str:
+        """The sum in French: ``300,00 €`` or ``50 % du prix, au plus 800,00 €``."""
+        from bilan_core.steps._text import euros
+
+        if self.amount is not None:
+            return euros(self.amount)
+        if self.rate is not None:
+            percent = f"{(self.rate * 100).normalize():f}".replace(".", ",")
+            return f"{percent} % du prix" + (f", au plus {euros(self.cap)}"
+                                             if self.cap is not None else "")
+        return ""
 
 
 @attrs.frozen
@@ -113,7 +174,13 @@ class FundingDecision:
     source: str = ""
     out_of_pocket: Decimal = attrs.field(  # paid by the beneficiary whatever else pays
         default=Decimal("0.00"), converter=to_euros, validator=non_negative)
-    complements: bool = False  # tops up another route rather than replacing it
+    # True for a route that only adds to another one (an Agefiph or a regional aid on top of
+    # the CPF): the plan never takes it as the route paying for the bilan.
+    tops_up: bool = False
+    # The kinds of action the funder pays for (FUNDABLE): an aid for the bilan only is never
+    # offered for a training of the action plan.
+    funds: tuple[str, ...] = attrs.field(default=("bilan",), converter=as_tuple,
+                                         validator=lambda i, a, v: _fundable(a.name, v))
 
 
 @attrs.frozen

@@ -168,7 +168,13 @@ def _located(line: str) -> str:
 
 
 def _from_version_1(body: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 kept the branding in ``extra["report"]``."""
+    """Version 1 kept the branding in ``extra["report"]`` and called ``tops_up`` of a
+    funding decision ``complements``."""
+    funding = body.get("funding")
+    if isinstance(funding, list):
+        body = {**body, "funding": [
+            {("tops_up" if k == "complements" else k): v for k, v in d.items()}
+            if isinstance(d, dict) else d for d in funding]}
     extra = body.get("extra")
     if not isinstance(extra, dict) or not isinstance(extra.get("report"), dict):
         return body

@@ -24,23 +24,31 @@ from bilan_core.model import (
 )
 from bilan_core.steps._text import add_months, slug
 
-TRAINING_ROUTES = {
-    Status.PRIVATE_EMPLOYEE: ("Transitions Pro (projet de transition professionnelle)",),
-    Status.JOB_SEEKER: ("France Travail (aide individuelle à la formation)", "Région"),
-    Status.PUBLIC_AGENT: ("Employeur public (congé de formation professionnelle)",),
-    Status.SELF_EMPLOYED: ("Fonds d'assurance formation des indépendants (FAF)",),
+#: Routes that pay for trainings and are not funders of the bilan, by status: (funder id,
+#: name). A route whose funder already answered for the bilan is named once, by its decision.
+TRAINING_ROUTES: dict[Status, tuple[tuple[str, str], ...]] = {
+    Status.PRIVATE_EMPLOYEE: (("transitions_pro",
+                               "Transitions Pro (projet de transition professionnelle)"),),
+    Status.JOB_SEEKER: (("france_travail", "France Travail (aide individuelle à la formation)"),
+                        ("region", "Région")),
+    Status.PUBLIC_AGENT: (("public_employer",
+                           "Employeur public (congé de formation professionnelle)"),),
+    Status.SELF_EMPLOYED: (("faf", "Fonds d'assurance formation des indépendants (FAF)"),),
 }
 
 
-def funders_for_training(dossier: Dossier) -> tuple[str, ...]:
-    """Who may pay for a training: the CPF and the routes open to the beneficiary."""
-    found = ["Compte personnel de formation (CPF)"]
+def funders_for_training(dossier: Dossier, kind: str = "training") -> tuple[str, ...]:
+    """Who may pay for an action of ``kind`` (``training``, ``vae``...): the CPF, the funders
+    the preparation step found open that fund that kind, and the routes open to the
+    beneficiary's status. Each funder is named once."""
+    found: dict[str, str] = {"cpf": "Compte personnel de formation (CPF)"}
     for decision in dossier.funding:
-        if decision.eligibility is not Eligibility.NOT_ELIGIBLE and decision.funder not in (
-                "cpf", "fongecif", "agefiph", "fiphfp"):
-            found.append(decision.name)
-    found += TRAINING_ROUTES.get(dossier.beneficiary.status, ())
-    return tuple(dict.fromkeys(found))
+        if (decision.eligibility is not Eligibility.NOT_ELIGIBLE and kind in decision.funds
+                and decision.funder != "cpf"):
+            found.setdefault(decision.funder, decision.name)
+    for funder, name in TRAINING_ROUTES.get(dossier.beneficiary.status, ()):
+        found.setdefault(funder, name)
+    return tuple(dict.fromkeys(found.values()))
 
 
 def _action(option: CareerOption, title: str, kind: ActionKind, due: date, owner: str,
@@ -73,7 +81,7 @@ def occupation_actions(dossier: Dossier, option: CareerOption) -> list[Action]:
                 option, f"Étudier une validation des acquis de l'expérience (VAE) : {access}",
                 ActionKind.VAE, add_months(day, 2), "bénéficiaire, avec un point relais VAE",
                 "Votre expérience montre déjà plusieurs compétences du métier.",
-                ("Compte personnel de formation (CPF)",)))
+                funders_for_training(dossier, "vae")))
     else:
         actions.append(_action(
             option, f"Recherche d'emploi ciblée : {option.title}", ActionKind.JOB_SEARCH,

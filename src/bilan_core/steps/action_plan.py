@@ -58,9 +58,9 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     actions += [a for _, a in step.host.call_list("plan_actions", Action, dossier=dossier,
                                                   options=kept)]
     # Actions that cost money name who may pay, the counsellor's own ones too.
-    funders = funders_for_training(dossier)
-    actions = [attrs.evolve(a, funding=funders)
-               if a.kind in (ActionKind.TRAINING, ActionKind.VAE) and not a.funding else a
+    kinds = {ActionKind.TRAINING: "training", ActionKind.VAE: "vae"}
+    actions = [attrs.evolve(a, funding=funders_for_training(dossier, kinds[a.kind]))
+               if a.kind in kinds and not a.funding else a
                for a in actions]
     months = options.get("follow_up_months", 6)
     if months:

@@ -12,6 +12,8 @@ from bilan_core.model import FundingDecision, FundingRule, Status
 from bilan_funders._common import check_qualiopi
 
 FUNDER = "agefiph"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan",)
 NAME = "Agefiph"
 
 RULES = (
@@ -47,9 +49,9 @@ def decide(request: FundingRequest) -> FundingDecision:
         d.cite(rule.source)
     d.need("Demande d'aide à l'Agefiph, avec la reconnaissance RQTH ou BOETH")
     d.note("l'Agefiph peut aussi financer l'adaptation du bilan au handicap (compensation)")
-    return d.decide(ceiling, complements=True)
+    return d.decide(ceiling, tops_up=True)
 
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

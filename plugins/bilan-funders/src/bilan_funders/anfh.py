@@ -12,6 +12,8 @@ from bilan_core.model import FundingDecision, FundingRule, PublicBranch, Status
 from bilan_funders._common import check_gap, check_in_force
 
 FUNDER = "anfh"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training", "vae")
 NAME = "ANFH (fonction publique hospitalière)"
 MIN_SERVICE = Decimal(2)
 
@@ -49,4 +51,4 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

@@ -23,6 +23,8 @@ from bilan_funders._common import (
 )
 
 FUNDER = "cpf"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training", "vae", "business_creation")
 NAME = "Compte personnel de formation (CPF)"
 PARTICIPATION_SOURCE = ("Code du travail L6323-4 II ; décret 2024-394 (participation forfaitaire"
                         " à la charge du titulaire), montant revalorisé chaque année")
@@ -113,6 +115,11 @@ def decide(request: FundingRequest) -> FundingDecision:
     if d.failed:
         return d.not_eligible()
     paid_by_holder = participation(request, d)
+    if paid_by_holder >= request.price:
+        # The participation is what the holder pays towards the price, never more than it.
+        d.note(f"le prix ({money(request.price)}) ne dépasse pas la participation"
+               f" forfaitaire : vous payez le prix, vos droits CPF ne sont pas utilisés")
+        paid_by_holder = request.price
     net = request.price - paid_by_holder
     cap_rule = rule_on(RULES, "cpf_cap", request.on)
     from_rights = min(net, b.cpf_balance)
@@ -138,6 +145,6 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES,
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS,
                     description="Mon Compte Formation : droits du titulaire, participation"
                                 " forfaitaire, plafond par bilan"))

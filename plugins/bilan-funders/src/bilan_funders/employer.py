@@ -11,6 +11,8 @@ from bilan_core.model import FundingDecision, FundingRule
 from bilan_funders._common import check_in_force, check_private_employee
 
 FUNDER = "employer"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training", "vae")
 NAME = "Employeur (plan de développement des compétences)"
 TRIPARTITE = ("Convention tripartite écrite employeur, salarié·e et prestataire (R6313-8) : le"
               " ou la salarié·e dispose de 10 jours pour la signer, son silence vaut refus")
@@ -54,4 +56,4 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

@@ -11,6 +11,8 @@ from bilan_core.model import FundingDecision, FundingRule, Status
 from bilan_funders._common import check_in_force, check_qualiopi
 
 FUNDER = "faf"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training")
 NAME = "Fonds d'assurance formation des indépendants (FAF)"
 
 RULES = (
@@ -44,4 +46,4 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

@@ -12,6 +12,8 @@ from bilan_core.model import FundingDecision, FundingRule, Status
 from bilan_funders._common import check_in_force
 
 FUNDER = "fiphfp"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan",)
 NAME = "FIPHFP"
 
 RULES = (
@@ -36,9 +38,9 @@ def decide(request: FundingRequest) -> FundingDecision:
     d.check(None, "aucune aide spécifique au bilan n'est connue : interrogez le ou la"
                   " référente handicap de votre employeur public")
     d.cite(RULES[0].source)
-    return d.decide(Decimal(0), complements=True)
+    return d.decide(Decimal(0), tops_up=True)
 
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

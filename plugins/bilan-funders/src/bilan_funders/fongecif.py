@@ -15,6 +15,8 @@ from bilan_core.model import FundingDecision, FundingRule
 from bilan_funders._common import check_private_employee
 
 FUNDER = "fongecif"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan",)
 NAME = "Fongecif (congé de bilan de compétences)"
 SENIORITY = Decimal(5)
 
@@ -70,4 +72,4 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))

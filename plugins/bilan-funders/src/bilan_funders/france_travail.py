@@ -12,6 +12,8 @@ from bilan_core.model import FundingDecision, FundingRule, Status
 from bilan_funders._common import check_qualiopi
 
 FUNDER = "france_travail"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training")
 
 RULES = (
     FundingRule(id="france_travail_name", funder=FUNDER, text="Pôle emploi",
@@ -51,10 +53,10 @@ def decide(request: FundingRequest) -> FundingDecision:
     d.need(f"Demande d'aide individuelle à la formation (AIF) validée par votre conseiller"
            f" {name} avant le début du bilan")
     d.cite("rapporté par des prestataires ; à confirmer auprès de " + name)
-    return d.decide(Decimal(0), complements=True)
+    return d.decide(Decimal(0), tops_up=True)
 
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
     register(Funder(id=FUNDER, name="France Travail (Pôle emploi avant 2024)", decide=decide,
-                    rules=RULES))
+                    rules=RULES, funds=FUNDS))

@@ -12,6 +12,8 @@ from bilan_funders._common import check_in_force, check_private_employee, check_
 from bilan_funders.employer import TRIPARTITE
 
 FUNDER = "opco"
+#: What it pays for (bilan_core.model.outcomes.FUNDABLE).
+FUNDS = ("bilan", "training", "vae")
 NAME = "OPCO de la branche (entreprises de moins de 50 salariés)"
 STAFF_LIMIT = 50
 
@@ -50,4 +52,4 @@ def decide(request: FundingRequest) -> FundingDecision:
 
 @hookimpl
 def register_funders(register):  # type: ignore[no-untyped-def]
-    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES))
+    register(Funder(id=FUNDER, name=NAME, decide=decide, rules=RULES, funds=FUNDS))
