@@ -200,3 +200,36 @@ def test_every_funder_says_what_it_funds():
     assert funders and all(set(f.funds) <= set(FUNDABLE) and "bilan" in f.funds
                            for f in funders.values())
     assert funders["cpf"].funds == ("bilan", "training", "vae", "business_creation")
+
+
+# ------------------------------------------------------------------------------ 3. dates
+@pytest.mark.parametrize("written", ["2026-3-1", "20260301", "2026-03-01T00:00", "1/3/2026",
+                                     "2026-02-30"])
+def test_every_date_option_is_written_yyyy_mm_dd(bilan, pipeline_file, tmp_path, written):
+    from conftest import PIPELINE
+
+    beneficiary = tmp_path / "b.toml"
+    beneficiary.write_text('id = "B-7"\nstatus = "job_seeker"\n', encoding="utf-8")
+    pipeline = pipeline_file(PIPELINE)
+    for args in (("validate", pipeline), ("run", pipeline, "--output", tmp_path / "o"),
+                 ("funding", "quote", beneficiary, "--price", "900", "--hours", "20"),
+                 ("journal", "purge")):
+        result = bilan(*args, "--date", written)
+        assert result.code == 2, (args, result)
+        assert result.err.count("\n") == 1 and "'--date'" in result.err, result.err
+        assert written in result.err
+    assert bilan("validate", pipeline, "--date", "2026-11-03").code == 0
+
+
+@pytest.mark.parametrize("written", ['"2026-3-1"', '"20261102"', '"2026-11-02"'])
+def test_a_date_in_a_file_is_a_toml_date(bilan, pipeline_file, written):
+    from conftest import PIPELINE
+
+    path = pipeline_file(PIPELINE.replace("reference_date = 2026-11-02",
+                                          f"reference_date = {written}"))
+    result = bilan("validate", path)
+    assert result.code == 2
+    assert "pipeline.toml:1:1: reference_date:" in result.err
+    expected = ("write the date without quotes" if written == '"2026-11-02"'
+                else "expected a date such as 2026-11-02")
+    assert expected in result.err

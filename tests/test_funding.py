@@ -288,7 +288,7 @@ BAD = [
     ("hours over 24", ["--price", "1950", "--hours", "30", "--date", "2026-01-01"],
      "24 heures au plus"),
     ("date in the wrong format", ["--price", "1950", "--hours", "20", "--date", "26/11/2026"],
-     "does not match the format '%Y-%m-%d'"),
+     "expected a date written YYYY-MM-DD"),
 ]
 
 

@@ -55,6 +55,31 @@ class PathArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 
 PATH = PathArg()
 
 
+class DateArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
+    """A date written exactly ``YYYY-MM-DD`` (``2026-3-1`` is refused, not guessed)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        import datetime
+        import re
+
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return datetime.date.fromisoformat(text)
+            except ValueError:
+                self.fail(f"{text!r} is not a date of the calendar", param, ctx)
+        self.fail(f"expected a date written YYYY-MM-DD, such as 2026-03-01, got {text!r}",
+                  param, ctx)
+
+
+DATE = DateArg()
+
+
 class State:
     """The group's options, shared by every subcommand, and the plugin host they decide."""
 
@@ -236,6 +261,12 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         result = cli.main(args=list(argv) if argv is not None else None, prog_name="bilan",
                           standalone_mode=False)
+    except click.UsageError as exc:
+        # One line, like every other error: the option and what it expects, then where the
+        # help is (click's own form prints the usage and a blank line first).
+        where = exc.ctx.command_path if exc.ctx is not None else "bilan"
+        click.echo(f"bilan: error: {exc.format_message()} (see '{where} --help')", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

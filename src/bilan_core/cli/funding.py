@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from bilan_core.cli import PATH, state
+from bilan_core.cli import DATE, PATH, state
 
 MAX_PRICE = Decimal(100_000)
 
@@ -67,13 +67,13 @@ def _decision_json(decision: Any) -> dict[str, Any]:
               help="The quote's price in euros.")
 @click.option("--hours", "hours_text", required=True, metavar="HOURS",
               help="The quote's hours.")
-@click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--date", "when", type=DATE,
               help="The date the rules are evaluated for (default: today).")
 @click.option("--qualiopi/--not-qualiopi", default=True,
               help="Whether the provider is Qualiopi-certified (default: yes).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
-                  when: datetime | None, qualiopi: bool, as_json: bool) -> None:
+                  when: date | None, qualiopi: bool, as_json: bool) -> None:
     """Every funder's decision for a quote, and the combined funding plan."""
     price, hours = parse_price(price_text), parse_hours(hours_text)
     from bilan_core import rules
@@ -83,7 +83,7 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     from bilan_core.funding.study import study
     from bilan_core.steps._text import euros, french_date
 
-    on = when.date() if when else date.today()
+    on = when or date.today()
     maximum = rules.maximum_hours(on)
     if maximum is not None and hours > maximum:
         raise UsageError(f"--hours {hours}: {rules.MAXIMUM_HOURS.description}"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from bilan_core.cli import PATH, State, state
-
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+from bilan_core.cli import DATE, PATH, State, state
 
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
@@ -18,7 +16,7 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(f.strip() for f in value.split(",") if f.strip()))
 
 
-def load(path: Path, when: datetime | None, formats: str | None = None):  # type: ignore[no-untyped-def]
+def load(path: Path, when: date | None, formats: str | None = None):  # type: ignore[no-untyped-def]
     """Load the host the pipeline asks for (the command line winning) and the pipeline."""
     from bilan_core.config.pipeline import Overrides, load_pipeline, plugin_settings
 
@@ -31,7 +29,7 @@ def load(path: Path, when: datetime | None, formats: str | None = None):  # type
         objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
     host = current.host(explicit=settings.plugins, blocked=settings.disabled,
                         search_path=[path.resolve().parent], objects=objects)
-    overrides = Overrides(reference_date=when.date() if when else None,
+    overrides = Overrides(reference_date=when,
                           formats=_formats(formats))
     return host, load_pipeline(path, host, overrides)
 
@@ -45,7 +43,7 @@ def _warn(lines: tuple[str, ...]) -> None:
 @click.argument("pipeline_file", metavar="PIPELINE.toml",
                 type=PATH)
 @click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
-def validate_command(pipeline_file: Path, when: datetime | None) -> None:
+def validate_command(pipeline_file: Path, when: date | None) -> None:
     """Check a pipeline file and every file it references, contents included."""
     _host, pipeline = load(pipeline_file, when)
     _warn(pipeline.warnings)
@@ -66,7 +64,7 @@ def validate_command(pipeline_file: Path, when: datetime | None) -> None:
               help="Formats of the synthèse (overrides [report] formats), e.g. json,md.")
 @click.option("--replace", is_flag=True,
               help="Write into an output folder that holds another dossier, deleting it.")
-def run_command(pipeline_file: Path, output: Path, when: datetime | None,
+def run_command(pipeline_file: Path, output: Path, when: date | None,
                 formats: str | None, replace: bool) -> None:
     """Run every step of a pipeline and write the dossier and the synthèse.
 

@@ -231,7 +231,11 @@ class Date(Kind):
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if isinstance(value, str):
+            import re
+
             try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError(value)
                 date.fromisoformat(value)
             except ValueError:
                 raise self.wrong_type(value, path, ctx) from None

@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from bilan_core import hookimpl
+from bilan_core.cli import DATE
 from bilan_core.errors import ConfigError, Location
 from bilan_core.files import private_dir
 from bilan_core.model.serialize import dossier_to_json
@@ -203,11 +204,11 @@ def list_runs(journal_file: str | None) -> None:
 
 @journal_group.command("purge")
 @click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
-@click.option("--date", "when", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--date", "when", type=DATE,
               help="Purge as of this date (default: today).")
-def purge_runs(journal_file: str | None, when: datetime | None) -> None:
+def purge_runs(journal_file: str | None, when: date | None) -> None:
     """Destroy the snapshots whose retention date has passed."""
-    count = purge(_journal_file(journal_file), when.date() if when else date.today())
+    count = purge(_journal_file(journal_file), when or date.today())
     click.echo(f"purged the documents of {count} run(s)")
 
 
