@@ -233,3 +233,32 @@ def test_a_date_in_a_file_is_a_toml_date(bilan, pipeline_file, written):
     expected = ("write the date without quotes" if written == '"2026-11-02"'
                 else "expected a date such as 2026-11-02")
     assert expected in result.err
+
+
+# ------------------------------------------------------------------------------ 5. exact
+def test_raw_scores_are_exact_before_any_band(tmp_path):
+    """Forty answers of 1 weighted 0.8 score 32, as 39 answers prorated to 40 items do."""
+    from bilan_core.model import Responses
+    from bilan_core.scoring import score
+
+    items = "".join(f'[[items]]\nid = "i{n:02}"\ntext = "Affirmation {n}."\n'
+                    f'keys = [{{ scale = "s", weight = 0.8 }}]\n' for n in range(40))
+    path = tmp_path / "poids.toml"
+    path.write_text(
+        'id = "poids"\nversion = "1.0"\ntitle = "Poids"\nlicence = "interne"\n'
+        'copyright = "Cabinet"\n[response_scale]\nformat = "likert"\nmin = 1\nmax = 5\n'
+        '[[scales]]\nid = "s"\nname = "Échelle"\n'
+        '[[bands]]\nscale = "s"\nby = "raw"\nto = 32\nlabel = "moins de 32"\n'
+        '[[bands]]\nscale = "s"\nby = "raw"\nfrom = 32\nlabel = "32 ou plus"\n' + items,
+        encoding="utf-8")
+    instrument = load_instrument(path)
+    complete = score(instrument, Responses(instrument="poids", version="1.0",
+                                           answers={f"i{n:02}": 1 for n in range(40)}))
+    prorated = score(instrument, Responses(instrument="poids", version="1.0",
+                                           answers={f"i{n:02}": 1 for n in range(39)}))
+    assert complete.scale("s").raw == 32.0
+    assert prorated.scale("s").prorated == 32.0
+    assert complete.scale("s").band == prorated.scale("s").band == "32 ou plus"
+    three = score(instrument, Responses(instrument="poids", version="1.0",
+                                        answers={f"i{n:02}": 3 for n in range(40)}))
+    assert three.scale("s").raw == 96.0 and three.scale("s").mean == 2.4

@@ -4,11 +4,18 @@ The responses are expected to have been checked against the instrument
 (:func:`bilan_core.config.responses.check_against`): unknown items and out-of-range values are
 errors there; here every remaining problem (missing answers, suspicious patterns) is a flag or
 a "not scorable" reason, never a silent zero.
+
+Raw scores are computed in decimal arithmetic: an answer times a weight as written (0.8 is
+0.8, not 0.8000000000000000444) and their sum are exact, so forty answers of 1 weighted 0.8
+score 32 and fall in the band of 32, as a prorated 32 does. Means and prorated scores are exact
+to 28 significant digits. Values become floats only once computed, before any band or cut
+point is applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 
@@ -32,12 +39,24 @@ from bilan_core.scoring.validity import validity_flags
 def item_contributions(instrument: Instrument, item: Item,
                        answer: Answer | None) -> dict[str, float | None]:
     """What one item adds to each scale it counts towards (None: not answered)."""
+    return {scale: None if value is None else float(value)
+            for scale, value in exact_contributions(instrument, item, answer).items()}
+
+
+def _decimal(value: float) -> Decimal:
+    """A number as written: repr gives the shortest decimal that reads back as the float."""
+    return Decimal(value) if isinstance(value, int) else Decimal(repr(value))
+
+
+def exact_contributions(instrument: Instrument, item: Item,
+                        answer: Answer | None) -> dict[str, Decimal | None]:
+    """What one item adds to each scale it counts towards, exactly (None: not answered)."""
     fmt = item.format or instrument.response_scale.format
     scale = instrument.response_scale
     if fmt is ResponseFormat.FREE_TEXT:
         return {}
     if fmt in (ResponseFormat.FORCED_CHOICE, ResponseFormat.RANKING):
-        out: dict[str, float | None] = {}
+        out: dict[str, Decimal | None] = {}
         n = len(item.options)
         for option in item.options:
             if option.scale is None:
@@ -46,23 +65,23 @@ def item_contributions(instrument: Instrument, item: Item,
                 out.setdefault(option.scale, None)
                 continue
             if fmt is ResponseFormat.FORCED_CHOICE:
-                points = 1.0 if answer == option.id else 0.0
+                points = Decimal(1 if answer == option.id else 0)
             else:  # ranking: first place n points, last place 1
                 assert isinstance(answer, tuple)
-                points = float(n - answer.index(option.id))
-            out[option.scale] = (out.get(option.scale) or 0.0) + points
+                points = Decimal(n - answer.index(option.id))
+            out[option.scale] = (out.get(option.scale) or Decimal(0)) + points
         return out
     low, high = scale.bounds(fmt)
-    contributions: dict[str, float | None] = {}
+    contributions: dict[str, Decimal | None] = {}
     for key in item.keys:
         if answer is None:
             contributions[key.scale] = None
             continue
         assert isinstance(answer, (int, float))  # checked against the instrument (bool is 1/0)
-        value = float(answer)
+        value = _decimal(int(answer) if isinstance(answer, bool) else answer)
         if key.reverse:
             value = low + high - value
-        contributions[key.scale] = value * key.weight
+        contributions[key.scale] = value if key.weight == 1 else value * _decimal(key.weight)
     return contributions
 
 
@@ -70,7 +89,7 @@ def score(instrument: Instrument, responses: Responses,
           norms: Sequence[NormTable] = ()) -> InstrumentResult:
     """Score responses: every scale, norm scores from the first table that has them, flags."""
     table = norms[0] if norms else None
-    per_scale: dict[str, list[float | None]] = {s.id: [] for s in instrument.scales}
+    per_scale: dict[str, list[Decimal | None]] = {s.id: [] for s in instrument.scales}
     free_text: dict[str, str] = {}
     for item in instrument.items:
         answer = responses.answers.get(item.id)
@@ -78,7 +97,7 @@ def score(instrument: Instrument, responses: Responses,
             if isinstance(answer, str) and answer.strip():
                 free_text[item.id] = answer
             continue
-        for scale_id, value in item_contributions(instrument, item, answer).items():
+        for scale_id, value in exact_contributions(instrument, item, answer).items():
             per_scale[scale_id].append(value)
 
     scales = [_scale_score(instrument, scale_id, values, table)
@@ -100,7 +119,7 @@ def score(instrument: Instrument, responses: Responses,
             instrument.scales) else "sum")
 
 
-def _scale_score(instrument: Instrument, scale_id: str, values: list[float | None],
+def _scale_score(instrument: Instrument, scale_id: str, values: list[Decimal | None],
                  table: NormTable | None) -> ScaleScore:
     method = instrument.scale(scale_id).method
     answered = [v for v in values if v is not None]
@@ -111,11 +130,13 @@ def _scale_score(instrument: Instrument, scale_id: str, values: list[float | Non
             not_scorable=f"{len(answered)} réponse(s) sur {items} : il en faut au moins"
                          f" {round(instrument.validity.min_answered * 100)}\u00a0% pour"
                          " calculer ce score")
-    mean = sum(answered) / len(answered)
-    raw = sum(answered) if method is Method.SUM else mean
+    total = sum(answered, Decimal(0))
+    exact_mean = total / len(answered)
+    mean = float(exact_mean)
+    raw = float(total) if method is Method.SUM else mean
     prorated = None
     if len(answered) < items:
-        prorated = round(mean * items, 6) if method is Method.SUM else mean
+        prorated = round(float(exact_mean * items), 6) if method is Method.SUM else mean
     result = ScaleScore(scale=scale_id, raw=raw, answered=len(answered), items=items,
                         prorated=prorated, mean=round(mean, 6))
     norm = table.for_scale(scale_id) if table else None
