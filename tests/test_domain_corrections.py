@@ -262,3 +262,87 @@ def test_raw_scores_are_exact_before_any_band(tmp_path):
     three = score(instrument, Responses(instrument="poids", version="1.0",
                                         answers={f"i{n:02}": 3 for n in range(40)}))
     assert three.scale("s").raw == 96.0 and three.scale("s").mean == 2.4
+
+
+# ------------------------------------------------------------------------------ 6. 24 hours
+def _hours_pipeline(pipeline_file, day: str, working_time: bool, hours: int = 25):
+    from conftest import PIPELINE
+
+    text = PIPELINE.replace("reference_date = 2026-11-02", f"reference_date = {day}")
+    text = text.replace('employer = "Entreprise Exemple"',
+                        f'employer = "Entreprise Exemple"\nworking_time = '
+                        f'{"true" if working_time else "false"}')
+    text = text.replace("given_on = 2026-10-01", f"given_on = {day}")
+    return pipeline_file(text.replace("id = \"action_plan\"\nhours = 3",
+                                      f"id = \"action_plan\"\nhours = {3 + hours - 17}"))
+
+
+@pytest.mark.parametrize("day,working_time,refused,source", [
+    ("2018-06-01", True, True, "loi 91-1405"),     # the congé de bilan: 24 h of working time
+    ("2018-06-01", False, False, None),            # outside working time, no ceiling then
+    ("2019-01-01", False, True, "R6313-4"),        # every bilan from 2019
+    ("2026-11-02", True, True, "R6313-4"),
+])
+def test_the_24_hour_ceiling_as_it_applied_on_each_date(bilan, pipeline_file, day,
+                                                        working_time, refused, source):
+    result = bilan("validate", _hours_pipeline(pipeline_file, day, working_time))
+    if refused:
+        assert result.code == 2, result
+        assert "the steps plan 25 hours" in result.err and source in result.err
+    else:
+        assert result.code == 0, result.err
+        assert "allowed outside working time only" in result.err
+
+
+def test_the_quote_applies_the_same_ceiling(bilan, tmp_path):
+    beneficiary = tmp_path / "b.toml"
+    for working_time, code in (("true", 2), ("false", 0)):
+        beneficiary.write_text(f'id = "B-7"\nstatus = "private_employee"\n'
+                               f'working_time = {working_time}\n', encoding="utf-8")
+        result = bilan("funding", "quote", beneficiary, "--price", "1950", "--hours", "26",
+                       "--date", "2018-05-01")
+        assert result.code == code, result
+
+
+# ------------------------------------------------------------------------------ 12. retention
+def _retention(pipeline_file, until: str, lowered: str = ""):
+    from conftest import PIPELINE
+
+    return pipeline_file(PIPELINE + lowered + "\n[[consent]]\nkind = \"retention\"\n"
+                         f"given_on = 2026-10-01\nuntil = {until}\n")
+
+
+def test_documents_are_kept_one_year_at_most_after_the_end_of_the_bilan(bilan, pipeline_file):
+    assert bilan("validate", _retention(pipeline_file, "2027-11-02")).code == 0
+    refused = bilan("validate", _retention(pipeline_file, "2027-11-03"))
+    assert refused.code == 2
+    assert "consent[retention].until: documents may be kept until 2027-11-02 at most" in (
+        refused.err)
+    assert "R6313-7" in refused.err
+
+
+def test_a_pipeline_may_lower_the_retention_ceiling_never_raise_it(bilan, pipeline_file):
+    lowered = "\n[rules]\nretention_months = 6\n"
+    assert bilan("validate", _retention(pipeline_file, "2027-05-02", lowered)).code == 0
+    refused = bilan("validate", _retention(pipeline_file, "2027-05-03", lowered))
+    assert refused.code == 2 and "[rules] retention_months = 6" in refused.err
+    raised = bilan("validate", _retention(pipeline_file, "2027-05-02",
+                                          "\n[rules]\nretention_months = 24\n"))
+    assert raised.code == 2
+    assert "rules.retention_months: retention_months = 24 is more than the legal ceiling of" \
+        " 12 months" in raised.err
+
+
+def test_a_stored_dossier_keeping_documents_too_long_is_refused(bilan, pipeline_file,
+                                                                tmp_path):
+    import json
+
+    path = _retention(pipeline_file, "2027-11-02")
+    assert bilan("-p", "no:journal", "run", path, "--output", tmp_path / "out").code == 0
+    dossier = tmp_path / "out" / "dossier.json"
+    document = json.loads(dossier.read_text("utf-8"))
+    document["dossier"]["retention"]["keep_until"] = "2029-11-02"
+    dossier.write_text(json.dumps(document), "utf-8")
+    result = bilan("-p", "no:journal", "report", dossier, "--format", "md")
+    assert result.code == 2
+    assert "$.retention: documents may be kept until 2027-11-02 at most" in result.err

@@ -61,10 +61,10 @@ def test_sharing_consent_needs_a_recipient():
         Consent(kind="sharing", given_on=date(2026, 1, 1))
 
 
-def test_retention_consent_is_capped_at_three_years():
-    Consent(kind="retention", given_on=date(2026, 1, 1), until=date(2029, 1, 1))
-    with pytest.raises(ValueError, match="3 years at most"):
-        Consent(kind="retention", given_on=date(2026, 1, 1), until=date(2029, 1, 2))
+def test_retention_consent_ends_after_it_is_given():
+    Consent(kind="retention", given_on=date(2026, 1, 1), until=date(2026, 1, 2))
+    with pytest.raises(ValueError, match="'until' must come after 'given_on'"):
+        Consent(kind="retention", given_on=date(2026, 1, 1), until=date(2026, 1, 1))
 
 
 def test_consent_in_force_between_its_dates():

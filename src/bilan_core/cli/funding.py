@@ -84,11 +84,10 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     from bilan_core.steps._text import euros, french_date
 
     on = when or date.today()
-    maximum = rules.maximum_hours(on)
-    if maximum is not None and hours > maximum:
-        raise UsageError(f"--hours {hours}: {rules.MAXIMUM_HOURS.description}"
-                         f" ({rules.MAXIMUM_HOURS.source})")
     beneficiary = read_beneficiary_file(beneficiary_file)
+    ceiling = rules.maximum_hours_rule(on, beneficiary.working_time)
+    if ceiling is not None and hours > ceiling.value:
+        raise UsageError(f"--hours {hours}: {ceiling.description} ({ceiling.source})")
     if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > on:
         raise UsageError(f"{beneficiary_file}: the previous bilan"
                          f" ({beneficiary.previous_bilan.isoformat()}) comes after the date of"

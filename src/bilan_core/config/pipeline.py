@@ -127,6 +127,9 @@ REPORT = Table({
 RULES = Table({
     "minimum_hours": Field(Hours(maximum=24),
                            help="overrides the dated minimum of hours (13 h from 2026)"),
+    "retention_months": Field(Number(minimum=1, integer=True),
+                              help="lowers how long documents kept with consent may be kept"
+                                   " after the end of the bilan (12 months at most)"),
 })
 
 #: The top level of the pipeline file, without plugin sections.
@@ -174,6 +177,7 @@ class Pipeline:
     norms: dict[str, str] = attrs.field(factory=dict)
     branding: Branding = attrs.field(factory=Branding)  # recorded in the dossier
     minimum_hours: Decimal | None = None
+    retention_months: int | None = None
     plugin_config: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -332,6 +336,7 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         branding=_branding(report, ctx),
         norms=values["norms"] or {},
         minimum_hours=(values["rules"] or {}).get("minimum_hours"),
+        retention_months=(values["rules"] or {}).get("retention_months"),
         plugin_config=_plugin_config(values["plugin"] or {}, host, ctx),
     )
     warnings = check_law(pipeline, ctx)
@@ -429,6 +434,32 @@ def _plugin_config(given: dict[str, Any], host: PluginHost, ctx: Context) -> dic
     return out
 
 
+def _check_retention(pipeline: Pipeline, ctx: Context) -> None:
+    """A retention consent keeps documents one year at most after the end of the bilan (its
+    reference date); ``[rules] retention_months`` may lower that, never raise it."""
+    from bilan_core.model.common import add_months
+
+    on = pipeline.reference_date
+    rule = rules.RETENTION_CEILING
+    lowered = pipeline.retention_months
+    if lowered is not None and rule.applies_on(on) and lowered > rule.value:
+        raise ctx.error(f"retention_months = {lowered} is more than the legal ceiling of"
+                        f" {rule.value} months: {rule.description} ({rule.source});"
+                        " a pipeline may lower it, not raise it", ("rules", "retention_months"))
+    months = rules.retention_months(on, Decimal(lowered) if lowered is not None else None)
+    if months is None:
+        return
+    last = add_months(on, int(months))
+    for i, consent in enumerate(pipeline.consents):
+        if consent.kind is ConsentKind.RETENTION and consent.until and consent.until > last:
+            basis = (f"[rules] retention_months = {lowered}" if lowered is not None
+                     and lowered < rule.value else f"{rule.description} ({rule.source})")
+            raise ctx.error(f"documents may be kept until {last.isoformat()} at most"
+                            f" ({int(months)} months after the end of the bilan on"
+                            f" {on.isoformat()}), not {consent.until.isoformat()}: {basis}",
+                            ("consent", (i, "retention"), "until"))
+
+
 def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
     """Apply the rules of the law to a pipeline: errors raise, warnings are returned."""
     warnings = []
@@ -450,11 +481,19 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
                 f" on or before {on.isoformat()} (Code du travail L6313-4)",
                 ("steps", (i, step.id)))
     total = sum((s.hours for s in steps), Decimal(0))
-    maximum = rules.maximum_hours(on)
-    if maximum is not None and total > maximum:
+    working_time = pipeline.beneficiary.working_time
+    ceiling = rules.maximum_hours_rule(on, working_time)
+    if ceiling is not None and total > ceiling.value:
         raise ctx.error(
-            f"the steps plan {total} hours; {rules.MAXIMUM_HOURS.description}"
-            f" ({rules.MAXIMUM_HOURS.source})", ("steps",))
+            f"the steps plan {total} hours; {ceiling.description} ({ceiling.source})",
+            ("steps",))
+    if (ceiling is None and total > rules.MAXIMUM_LEAVE_HOURS.value
+            and rules.MAXIMUM_LEAVE_HOURS.applies_on(on)):
+        warnings.append(
+            f"{pipeline.file.name}: the steps plan {total} hours, which {on.year} allowed"
+            f" outside working time only: {rules.MAXIMUM_LEAVE_HOURS.description}"
+            f" ({rules.MAXIMUM_LEAVE_HOURS.source}); working_time = true would refuse it")
+    _check_retention(pipeline, ctx)
     minimum = rules.minimum_hours(on, pipeline.minimum_hours)
     if minimum is not None and total < minimum:
         source = ("[rules] minimum_hours" if pipeline.minimum_hours is not None

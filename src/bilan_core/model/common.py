@@ -118,3 +118,13 @@ def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
 def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """attrs converter: any iterable to a tuple, so frozen values hold no mutable list."""
     return tuple(value)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clipped to the end of a shorter month."""
+    import calendar
+
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))

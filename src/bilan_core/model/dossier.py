@@ -48,7 +48,9 @@ class StepRecord:
 
 @attrs.frozen
 class Retention:
-    """What happens to the bilan's documents at its end (R6313-7, décret 2023-1350)."""
+    """What happens to the bilan's documents at its end (R6313-7): destroyed, unless the
+    beneficiary agreed in writing to keep them until ``keep_until`` (one year at most after
+    the end of the bilan, :data:`bilan_core.rules.RETENTION_CEILING`)."""
 
     keep_until: date | None = attrs.field(default=None, validator=is_date)
     basis: str = "destruction à la fin du bilan (aucun consentement de conservation)"
@@ -80,6 +82,21 @@ class Dossier:
     warnings: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     branding: Branding = attrs.field(factory=Branding)
     extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name
+
+    def __attrs_post_init__(self) -> None:
+        from bilan_core import rules
+        from bilan_core.model.common import FieldValueError, add_months
+
+        keep_until = self.retention.keep_until
+        months = rules.retention_months(self.reference_date)
+        if keep_until is not None and months is not None:
+            ceiling = add_months(self.reference_date, int(months))
+            if keep_until > ceiling:
+                raise FieldValueError(
+                    "retention", f"documents may be kept until {ceiling.isoformat()} at most,"
+                                 f" not {keep_until.isoformat()}:"
+                                 f" {rules.RETENTION_CEILING.description}"
+                                 f" ({rules.RETENTION_CEILING.source})")
 
     def has_consent(self, kind: ConsentKind, recipient: str | None = None) -> bool:
         """Whether a consent of this kind (and for this recipient) holds on the reference date."""

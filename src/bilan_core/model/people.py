@@ -17,9 +17,6 @@ from bilan_core.model.common import (
     to_hours,
 )
 
-#: The retention ceiling for documents kept with consent (décret 2023-1350, in force 2023-12-31).
-RETENTION_CEILING_YEARS = 3
-
 
 class Status(enum.Enum):
     """The beneficiary's situation, which decides who may fund the bilan."""
@@ -120,21 +117,10 @@ def _check_consent(instance: Consent, attribute: attrs.Attribute[object], value:
             raise ValueError("a 'retention' consent needs an 'until' date")
         if instance.until <= instance.given_on:
             raise ValueError("'until' must come after 'given_on'")
-        ceiling = _add_years(instance.given_on, RETENTION_CEILING_YEARS)
-        if instance.until > ceiling:
-            raise ValueError(
-                f"documents may be kept {RETENTION_CEILING_YEARS} years at most:"
-                f" 'until' must be on or before {ceiling.isoformat()}"
-            )
+        # The ceiling (one year after the end of the bilan) is a dated rule that depends on
+        # the bilan's dates: check_law and the dossier apply it (bilan_core.rules).
     elif instance.until is not None:
         raise ValueError(f"a {kind.value!r} consent takes no 'until' date")
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 @attrs.frozen

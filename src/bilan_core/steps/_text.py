@@ -6,6 +6,10 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from bilan_core.model.common import add_months
+
+__all__ = ["add_months", "bullets", "euros", "french_date", "hours", "slug"]
+
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
 
@@ -48,13 +52,3 @@ def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     out = "".join(c.lower() if c.isalnum() else "-" for c in ascii_text)
     return "-".join(part for part in out.split("-") if part) or "option"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clipped to the end of a shorter month."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month,
-                       day=min(day.day, calendar.monthrange(year, month)[1]))
