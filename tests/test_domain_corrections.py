@@ -346,3 +346,49 @@ def test_a_stored_dossier_keeping_documents_too_long_is_refused(bilan, pipeline_
     result = bilan("-p", "no:journal", "report", dossier, "--format", "md")
     assert result.code == 2
     assert "$.retention: documents may be kept until 2027-11-02 at most" in result.err
+
+
+# ------------------------------------------------------------------------------ 7. public CPF
+def test_a_public_agents_cpf_is_in_hours_through_the_employer(bilan, tmp_path):
+    import json
+
+    beneficiary = tmp_path / "agent.toml"
+    beneficiary.write_text('id = "A-1"\nstatus = "public_agent"\npublic_branch = "FPE"\n'
+                           'cpf_hours = 120\ncpf_balance = 0\n', encoding="utf-8")
+    result = bilan("funding", "quote", beneficiary, "--price", "1800", "--hours", "20",
+                   "--date", "2026-03-01", "--json")
+    assert result.code == 0, result.err
+    cpf = next(d for d in json.loads(result.out)["decisions"] if d["funder"] == "cpf")
+    assert cpf["eligibility"] == "to_check"
+    assert cpf["out_of_pocket"] == "0.00"  # no flat participation
+    trace = " ".join(cpf["trace"])
+    assert "120 heures inscrites" in trace and "auprès de votre employeur" in trace
+    assert "Mon Compte Formation" not in " ".join(cpf["paperwork"])
+    assert "décret 2017-928" in cpf["source"]
+    before = bilan("funding", "quote", beneficiary, "--price", "1800", "--hours", "20",
+                   "--date", "2016-06-01", "--json")
+    cpf = next(d for d in json.loads(before.out)["decisions"] if d["funder"] == "cpf")
+    assert cpf["eligibility"] == "not_eligible"
+
+
+def test_the_public_agents_rule_is_dated_and_sourced(bilan):
+    import json
+
+    rules = {r["id"]: r for r in json.loads(bilan("funding", "rules", "--json").out)}
+    rule = rules["cpf_public_agents"]
+    assert (rule["in_force_from"], rule["sureness"]) == ("2017-01-01", "likely")
+    assert "ordonnance 2017-53" in rule["source"]
+
+
+# ------------------------------------------------------------------------------ 8. OPCO
+def test_opco_dates_cite_the_provisional_and_final_approvals(bilan):
+    import json
+
+    rules = [r for r in json.loads(bilan("funding", "rules", "--json").out)
+             if r["funder"] == "opco"]
+    small = next(r for r in rules if r["id"] == "opco_small_companies")
+    assert small["in_force_from"] == "2019-01-01"
+    approvals = sorted((r["in_force_from"], r["in_force_until"]) for r in rules
+                       if r["id"] == "opco_approval")
+    assert approvals == [("2019-01-01", "2019-03-31"), ("2019-04-01", None)]
+    assert any("art. 39" in r["source"] for r in rules)

@@ -20,6 +20,7 @@ import attrs
 from bilan_core.config.toml import KeyLocator
 from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean, format_key_path
 from bilan_core.model.common import to_euros, to_hours
+from bilan_core.terminal import visible
 
 
 @attrs.define
@@ -154,6 +155,11 @@ class Bool(Kind):
         return {"type": "boolean"}
 
 
+#: No number in a pipeline, an instrument or a responses file comes near this; a larger one
+#: cannot become a float without losing its meaning (or at all).
+MAX_NUMBER = 1e15
+
+
 @attrs.frozen
 class Number(Kind):
     """An integer or decimal number within bounds; ``integer=True`` refuses fractions."""
@@ -172,6 +178,9 @@ class Number(Kind):
             raise self.wrong_type(value, path, ctx)
         if value != value or value in (float("inf"), float("-inf")):
             raise ctx.error(f"expected a finite number, got {value}", path)
+        if abs(value) >= MAX_NUMBER:
+            raise ctx.error(f"expected a number of reasonable size (under {MAX_NUMBER:.0e}),"
+                            f" got one of {len(str(abs(int(value))))} digits", path)
         self._check_range(value, path, ctx)
         return value
 
@@ -281,12 +290,13 @@ class FilePath(Kind):
         root = ctx.root
         if root is not None and not _inside(resolved, root):
             raise ctx.error(
-                f"file {value!r} resolves to {resolved}, outside the pipeline's folder {root}:"
-                " files named in a pipeline must be inside its folder (symbolic links"
-                " included)", path)
+                f"file {value!r} resolves to {visible(str(resolved))}, outside the pipeline's"
+                f" folder {visible(str(root))}: files named in a pipeline must be inside its"
+                " folder (symbolic links included)", path)
         if info is None:
             if self.must_exist:
-                raise ctx.error(f"file {value!r} does not exist (looked for {resolved})", path)
+                raise ctx.error(f"file {value!r} does not exist (looked for"
+                                f" {visible(str(resolved))})", path)
             return resolved
         kind = kind_of(info.st_mode)
         if kind is not None:

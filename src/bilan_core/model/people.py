@@ -68,6 +68,8 @@ class Beneficiary:
     rqth: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     cpf_balance: Decimal = attrs.field(default=Decimal("0.00"), converter=to_euros,
                                        validator=non_negative)
+    cpf_hours: Decimal | None = attrs.field(  # a public agent's CPF rights, counted in hours
+        default=None, converter=attrs.converters.optional(to_hours))
     employer: str | None = None
     previous_bilan: date | None = attrs.field(default=None, validator=is_date)
     public_branch: PublicBranch | None = attrs.field(

@@ -61,7 +61,19 @@ RULES = (
     FundingRule(id="cpf_qualiopi", funder=FUNDER,
                 text="prestataire certifié Qualiopi", in_force_from=date(2022, 1, 1),
                 source="Code du travail L6316-1", sureness="law"),
+    FundingRule(id="cpf_public_agents", funder=FUNDER,
+                text="agents publics : droits CPF comptés en heures (24 h par an jusqu'à 120 h,"
+                     " puis 12 h par an jusqu'à 150 h ; davantage pour les agents de catégorie"
+                     " C peu diplômés), mobilisés par une demande écrite à l'employeur public,"
+                     " qui l'accorde et prend en charge les frais ; ni commande sur Mon Compte"
+                     " Formation ni participation forfaitaire",
+                in_force_from=date(2017, 1, 1),
+                source="ordonnance 2017-53 du 19 janvier 2017 (art. 22 ter de la loi 83-634) ;"
+                       " décret 2017-928 du 6 mai 2017 ; guide DGAFP du CPF des agents publics",
+                sureness="likely"),
 )
+
+PUBLIC_SOURCE = RULES[-1].source
 
 
 def participation(request: FundingRequest, decision: Decision) -> Decimal:
@@ -90,11 +102,37 @@ def participation(request: FundingRequest, decision: Decision) -> Decimal:
     return rule.amount
 
 
+def public_agent(request: FundingRequest, d: Decision) -> FundingDecision:
+    """A public agent's CPF: hours, through the employer, who decides and pays."""
+    b = request.beneficiary
+    rule = rule_on(RULES, "cpf_public_agents", request.on)
+    if rule is None:
+        d.check(False, "le CPF des agents publics existe depuis le 1er janvier 2017 (avant :"
+                       " droit individuel à la formation)")
+        return d.not_eligible()
+    d.cite(rule.source)
+    rights = (f" ({b.cpf_hours.normalize():f} heures inscrites)" if b.cpf_hours is not None
+              else "")
+    d.note(f"agent public : vos droits CPF se comptent en heures{rights} et se mobilisent"
+           " auprès de votre employeur, qui prend en charge les frais ; pas de commande sur"
+           " Mon Compte Formation ni de participation forfaitaire")
+    if b.cpf_hours is not None:
+        d.check(b.cpf_hours > 0, "droits CPF disponibles")
+    d.check(None, "accord écrit de l'employeur sur le projet, le calendrier et le financement")
+    d.need("Demande écrite de mobilisation du CPF à votre employeur, avec le projet"
+           " d'évolution professionnelle qui la fonde")
+    if d.failed:
+        return d.not_eligible()
+    return d.decide(Decimal(0))
+
+
 def decide(request: FundingRequest) -> FundingDecision:
     """The CPF's answer: eligibility, CPF share, top-up share, flat participation."""
     d = Decision(FUNDER, NAME, request)
     b = request.beneficiary
     check_qualiopi(d, request.provider_qualiopi)
+    if b.status is Status.PUBLIC_AGENT:
+        return public_agent(request, d)
     rights = b.cpf_balance + b.employer_top_up
     d.check(rights > 0, f"droits disponibles : solde CPF {money(b.cpf_balance)}"
                         + (f" + abondement {money(b.employer_top_up)}" if b.employer_top_up

@@ -6,7 +6,7 @@ from datetime import date
 
 from bilan_core import hookimpl
 from bilan_core.components import Funder, FundingRequest
-from bilan_core.funding import Decision
+from bilan_core.funding import Decision, rule_on
 from bilan_core.model import FundingDecision, FundingRule
 from bilan_funders._common import check_in_force, check_private_employee, check_qualiopi
 from bilan_funders.employer import TRIPARTITE
@@ -17,13 +17,27 @@ FUNDS = ("bilan", "training", "vae")
 NAME = "OPCO de la branche (entreprises de moins de 50 salariés)"
 STAFF_LIMIT = 50
 
+#: The start date is kept at 2019-01-01 (checked against the texts): the law creating the
+#: OPCOs approved the former OPCAs as OPCOs provisionally from that day; their final
+#: approvals took effect on 2019-04-01. Both periods fund the plan of small companies.
 RULES = (
     FundingRule(id="opco_small_companies", funder=FUNDER,
                 text="les OPCO financent le plan de développement des compétences des"
                      " entreprises de moins de 50 salariés, selon les règles de la branche",
                 in_force_from=date(2019, 1, 1),
-                source="Code du travail L6332-1-3 ; règles de prise en charge des branches",
+                source="Code du travail L6332-1-3 (loi 2018-771 du 5 septembre 2018) ; règles"
+                       " de prise en charge des branches",
                 sureness="3rd-party"),
+    FundingRule(id="opco_approval", funder=FUNDER,
+                text="les anciens OPCA sont agréés à titre provisoire comme OPCO jusqu'au"
+                     " 31 mars 2019",
+                in_force_from=date(2019, 1, 1), in_force_until=date(2019, 3, 31),
+                source="loi 2018-771 du 5 septembre 2018, art. 39", sureness="likely"),
+    FundingRule(id="opco_approval", funder=FUNDER,
+                text="les OPCO disposent de leur agrément définitif",
+                in_force_from=date(2019, 4, 1),
+                source="arrêtés d'agrément du 29 mars 2019, en vigueur le 1er avril 2019",
+                sureness="likely"),
 )
 
 
@@ -42,6 +56,10 @@ def decide(request: FundingRequest) -> FundingDecision:
     check_qualiopi(d, request.provider_qualiopi)
     if d.failed:
         return d.not_eligible()
+    approval = rule_on(RULES, "opco_approval", request.on)
+    if approval is not None:
+        d.note(approval.text)
+        d.cite(approval.source)
     d.check(None, "prise en charge selon les règles et plafonds de la branche professionnelle")
     d.need("Demande de prise en charge déposée par l'employeur auprès de son OPCO avant le"
            " début du bilan")
