@@ -392,3 +392,148 @@ def test_opco_dates_cite_the_provisional_and_final_approvals(bilan):
                        if r["id"] == "opco_approval")
     assert approvals == [("2019-01-01", "2019-03-31"), ("2019-04-01", None)]
     assert any("art. 39" in r["source"] for r in rules)
+
+
+# ------------------------------------------------------------------------------ 10. options
+def _occupation(code: str = "N2101", **kw) -> Occupation:
+    from bilan_core.model import Prerequisite
+
+    base = dict(title="Métier", riasec="SEC", skills=("communication_orale",),
+                values=("aide",), training_months=6, access=("Formation maison",))
+    base.update(kw)
+    if "prerequisites" in base:
+        base["prerequisites"] = tuple(Prerequisite(**p) for p in base["prerequisites"])
+    return Occupation(code=code, **base)
+
+
+def _match(occupation: Occupation, **constraints):
+    from bilan_core.orientation.matching import Profile
+
+    profile = Profile(codes=("SEC",), strengths=frozenset({"communication_orale"}),
+                      values=frozenset({"aide"}),
+                      skill_names={"communication_orale": "Communication orale"},
+                      value_names={"aide": "Aide aux autres"})
+    match = match_one(profile, occupation, Constraints(**{
+        k: frozenset(v) if isinstance(v, (set, list, tuple)) else v
+        for k, v in constraints.items()}), Weights())
+    return match, explain(match, profile)
+
+
+def test_a_condition_to_avoid_rules_the_option_out_naming_it():
+    flight = _occupation(conditions=("mobilité géographique", "travail le week-end"))
+    match, text = _match(flight, avoid={"mobilité géographique"})
+    assert match.excluded == "conditions de travail à éviter : mobilité géographique"
+    assert text.startswith("Écarté (conditions de travail à éviter : mobilité géographique)")
+
+
+def test_a_condition_to_discuss_keeps_the_option_and_names_it():
+    shop = _occupation(conditions=("travail le week-end", "contact avec le public"))
+    match, text = _match(shop, discuss={"travail le week-end", "travail de nuit"})
+    assert match.excluded is None and match.score > 0
+    assert text.endswith("; à discuter : travail le week-end.")
+
+
+CARE_MANAGER = dict(code="J1502", title="Cadre de santé", training_months=12,
+                    access=("Diplôme de cadre de santé (IFCS, niveau 6)",),
+                    prerequisites=[{"id": "de_paramedical", "kind": "diploma", "months": 36,
+                                    "text": "un diplôme d'État paramédical"},
+                                   {"id": "experience_paramedicale", "kind": "experience",
+                                    "months": 48,
+                                    "text": "quatre ans d'exercice paramédical"}])
+
+
+def test_missing_prerequisites_make_a_longer_route_never_a_short_training():
+    care = _occupation(**CARE_MANAGER)
+    match, text = _match(care)
+    assert [p.id for p in match.missing] == ["de_paramedical", "experience_paramedicale"]
+    assert match.total_months == 12 + 36 + 48
+    assert ("voie longue : il faut d'abord un diplôme d'État paramédical (environ 36 mois);"
+            " quatre ans d'exercice paramédical (environ 48 mois), puis Diplôme de cadre de"
+            " santé (IFCS, niveau 6), soit environ 96 mois en tout") in text
+    assert "12 mois de formation" not in text
+    limited, text = _match(care, max_training_months=12)
+    assert limited.excluded.startswith("voie longue d'environ 96 mois, au-delà des 12 mois"
+                                       " retenus : il faut d'abord un diplôme d'État")
+    held, text = _match(care, holds={"de_paramedical", "experience_paramedicale"},
+                        max_training_months=12)
+    assert held.excluded is None and held.missing == ()
+    assert "environ 12 mois de formation" in text
+
+
+def test_the_action_plan_puts_the_prerequisite_first():
+    from bilan_core.model import CareerOption
+    from bilan_core.orientation.actions import occupation_actions
+
+    option = CareerOption(id="J1502", title="Cadre de santé", code="J1502", score=0.5,
+                          details={"Formation (mois)": "12", "Accès": "IFCS",
+                                   "Prérequis à obtenir": "un diplôme d'État paramédical",
+                                   "Durée totale estimée (mois)": "96",
+                                   "Compétences transférables": "4"})
+    dossier = Dossier(id="D-1", reference_date=date(2026, 11, 2),
+                      beneficiary=Beneficiary(id="B-1", status="job_seeker"),
+                      provider=Provider(name="Centre", qualiopi=True))
+    titles = [a.title for a in occupation_actions(dossier, option)]
+    assert titles.index("Obtenir d'abord : un diplôme d'État paramédical") < titles.index(
+        "S'inscrire en formation : IFCS")
+    assert not any("VAE" in t for t in titles)  # no VAE shortcut past a prerequisite
+
+
+def test_the_counsellors_order_is_kept(bilan, pipeline_file, tmp_path):
+    from conftest import PIPELINE
+
+    from bilan_core.model.serialize import read_dossier
+
+    proposed = '["K2111", "Écrivaine publique", "K1801", "N2101", "Médiatrice culturelle"]'
+    path = pipeline_file(PIPELINE.replace(
+        'proposed = ["Technicienne de maintenance", "Formatrice"]',
+        f'proposed = {proposed}\navoid = ["mobilité géographique"]'))
+    result = bilan("-p", "no:journal", "run", path, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    options = read_dossier(tmp_path / "out" / "dossier.json").career_options
+    assert [o.id for o in options[:5]] == ["K2111", "ecrivaine-publique", "K1801", "N2101",
+                                           "mediatrice-culturelle"]
+    flight = options[3]  # proposed, kept at its place, what conflicts named
+    assert flight.explanation.startswith("À examiner avec vous (conditions de travail à"
+                                         " éviter : mobilité géographique")
+
+
+def test_constraints_written_as_notes_say_that_matching_does_not_read_them(bilan,
+                                                                         pipeline_file):
+    from conftest import PIPELINE
+
+    path = pipeline_file(PIPELINE.replace(
+        'request = "Faire le point après dix ans dans le même poste."',
+        'request = "Faire le point."\nconstraints = ["Pas de travail de nuit"]'))
+    result = bilan("-p", "no:journal", "run", path, "--output", path.parent / "out")
+    assert result.code == 0
+    assert ("[plugin.needs_analysis] constraints are notes for the synthèse: career matching"
+            " reads [plugin.career_options]") in result.err
+
+
+def test_every_occupation_of_the_sample_says_its_working_conditions():
+    from bilan_core.model import CONDITIONS
+    from bilan_rome.sample import load_occupations_file, sample_path
+
+    text = sample_path().read_text("utf-8")
+    _, occupations = load_occupations_file(sample_path())
+    assert len(occupations) == text.count("[[occupations]]") == 314
+    assert text.count("\nconditions = ") == 314  # every entry reviewed, even when empty
+    assert all(set(o.conditions) <= set(CONDITIONS) for o in occupations)
+    by_code = {o.code: o for o in occupations}
+    assert "mobilité géographique" in by_code["N2101"].conditions  # flight crews
+    assert {"travail de nuit", "travail le week-end"} <= set(by_code["N2201"].conditions)
+    assert [p.id for p in by_code["J1502"].prerequisites] == ["de_paramedical",
+                                                             "experience_paramedicale"]
+    for condition in ("travail de nuit", "horaires décalés", "travail le week-end",
+                      "déplacements fréquents", "mobilité géographique"):
+        assert any(condition in o.conditions for o in occupations), condition
+
+
+def test_the_reviewed_example_offers_what_a_counsellor_would_accept(bilan, tmp_path):
+    dossier, _ = _example(bilan, tmp_path, "reconversion-cpf")
+    codes = [o.code for o in dossier.career_options if o.code]
+    for code in ("N2101", "N2201", "J1502"):  # flight crew, airport agent, cadre de santé
+        assert code not in codes, code
+    assert codes[:2] == ["K2111", "K1801"]  # the counsellor's own, in her order
+    excluded = " ".join(dossier.extra["career_options"]["excluded"])
+    assert "conditions de travail à éviter" in excluded

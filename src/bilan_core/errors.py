@@ -100,6 +100,17 @@ class PluginError(BilanError):
     """A plugin could not be loaded or registered (fatal only with ``--strict``)."""
 
 
+def describe(error: BaseException) -> str:
+    """``Kind: message`` of an exception a plugin raised, whatever its ``__str__`` does (a
+    plugin's exception is plugin code: printing it may itself raise)."""
+    try:
+        name = type(error).__name__
+        text = str(error)
+    except BaseException:
+        return "an exception whose message cannot be printed"
+    return f"{name}: {text}" if text else name
+
+
 class HookError(BilanError):
     """An exception raised inside a plugin's hook implementation; the run fails (exit 1)."""
 
@@ -109,9 +120,8 @@ class HookError(BilanError):
         self.plugin = plugin
         self.hook = hook
         self.error = error
-        super().__init__(
-            f"plugin {plugin!r} ({origin}) raised {type(error).__name__} in hook {hook!r}: {error}"
-        )
+        kind, _, text = describe(error).partition(": ")
+        super().__init__(f"plugin {plugin!r} ({origin}) raised {kind} in hook {hook!r}: {text}")
 
 
 class RunError(BilanError):

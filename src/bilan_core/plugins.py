@@ -34,7 +34,7 @@ from bilan_core import hookspecs
 from bilan_core._version import __version__
 from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
 from bilan_core.config.schema import Table
-from bilan_core.errors import BilanError, HookError, PluginError, did_you_mean
+from bilan_core.errors import BilanError, HookError, PluginError, describe, did_you_mean
 from bilan_core.markers import PROJECT_NAME
 from bilan_core.model import (
     Action,
@@ -45,6 +45,7 @@ from bilan_core.model import (
     NormTable,
     ReportSection,
 )
+from bilan_core.signals import is_interrupt
 
 ENTRY_POINT_GROUP = "bilan"
 CORE_DISTRIBUTION = "bilan-core"
@@ -87,9 +88,6 @@ RESULTS: dict[str, tuple[str, type | None]] = {
     "report_sections": ("list", ReportSection),
 }
 
-#: A plugin's import or hook that raises one of these fails, named; KeyboardInterrupt (Ctrl-C,
-#: or SIGTERM as the CLI turns it) stops the command as the user asked.
-PLUGIN_FAILURES = (Exception, SystemExit)
 
 #: A hook call slower than this many seconds is named in a warning (``BILAN_SLOW_HOOK``).
 SLOW_HOOK_SECONDS = 10.0
@@ -246,16 +244,23 @@ class PluginHost:
                 self.plugins[info.name] = info
                 continue
             self._load(info, ep.load)
-        # The pipeline's folder is searched last: a file there can add a plugin module, never
-        # shadow an installed module or the standard library.
-        sys.path.extend(str(p) for p in self.search_path if str(p) not in sys.path)
-        for module in self.explicit:
-            if module in self.plugins and self.plugins[module].status != "failed":
-                continue  # already loaded under that name
-            info = PluginInfo(module, "explicit", module)
-            self._load(info, functools.partial(importlib.import_module, module))
-            if info.distribution is None:
-                info.distribution, info.version = _distribution_of(module)
+        # The pipeline's folder is searched last, and only while its modules are imported: a
+        # file there can add a plugin module, never shadow an installed module or the
+        # standard library, nor be imported later by a library looking for an optional one.
+        added = [str(p) for p in self.search_path if str(p) not in sys.path]
+        sys.path.extend(added)
+        try:
+            for module in self.explicit:
+                if module in self.plugins and self.plugins[module].status != "failed":
+                    continue  # already loaded under that name
+                info = PluginInfo(module, "explicit", module)
+                self._load(info, functools.partial(importlib.import_module, module))
+                if info.distribution is None:
+                    info.distribution, info.version = _distribution_of(module)
+        finally:
+            for entry in added:
+                if entry in sys.path:
+                    sys.path.remove(entry)
         for name, obj in self.objects:
             info = PluginInfo(name, "explicit", getattr(obj, "__name__", type(obj).__name__))
             self._load(info, functools.partial(_identity, obj))
@@ -276,8 +281,10 @@ class PluginHost:
         started = time.perf_counter()
         try:
             plugin = importer()
-        except PLUGIN_FAILURES as exc:  # a plugin's import may raise anything: isolate it
-            self._fail(info, f"failed to import: {type(exc).__name__}: {exc}")
+        except BaseException as exc:  # a plugin's import may raise anything: isolate it
+            if is_interrupt(exc):
+                raise
+            self._fail(info, f"failed to import: {describe(exc)}")
             return
         finally:
             info.load_time = time.perf_counter() - started
@@ -361,9 +368,11 @@ class PluginHost:
                     if (hook, key) in seen:
                         raise ValueError(f"{hook}: {key!r} is registered twice")
                     seen.add((hook, key))
-            except PLUGIN_FAILURES as exc:
+            except BaseException as exc:
+                if is_interrupt(exc):
+                    raise
                 self.pm.unregister(plugin)
-                self._fail(info, f"failed to register: {type(exc).__name__}: {exc}")
+                self._fail(info, f"failed to register: {describe(exc)}")
                 continue
             for hook, obj in staged:
                 key = _key_of(hook, obj, info.name)
@@ -426,9 +435,9 @@ class PluginHost:
         """Call every implementation of ``hook``, newest plugin first.
 
         Returns ``(plugin name, result)`` for each non-None result; with ``firstresult``, stops
-        at the first. An exception inside an implementation (``SystemExit`` included), or a
-        result of the wrong type (:data:`RESULTS`), becomes a :class:`HookError` naming the
-        plugin.
+        at the first. Anything an implementation raises (``SystemExit`` and every other
+        exception but a real interrupt), or a result of the wrong type (:data:`RESULTS`),
+        becomes a :class:`HookError` naming the plugin.
         """
         caller = getattr(self.pm.hook, hook)
         shape, kind = RESULTS.get(hook, ("any", None))
@@ -438,18 +447,10 @@ class PluginHost:
             self._trace(hook, None, kwargs)
         for impl in reversed(impls):
             self._trace(hook, impl.plugin_name, kwargs)
-            try:
-                result = self._timed(impl.plugin_name, hook, impl.function,
-                                     *[kwargs[a] for a in impl.argnames])
-            except PLUGIN_FAILURES as exc:
-                raise HookError(impl.plugin_name, self.origin_of(impl.plugin_name), hook,
-                                exc) from exc
+            result = self._guarded(impl.plugin_name, hook, impl.function,
+                                   [kwargs[a] for a in impl.argnames], shape, kind)
             if result is None:
                 continue
-            problem = _result_problem(result, shape, kind)
-            if problem:
-                raise HookError(impl.plugin_name, self.origin_of(impl.plugin_name), hook,
-                                TypeError(problem))
             results.append((impl.plugin_name, result))
             if firstresult:
                 break
@@ -469,20 +470,42 @@ class PluginHost:
                        *args: Any, expect: type | None = None) -> T:
         """Call a registered component's callable (a step, a funder, a renderer).
 
-        An exception (``SystemExit`` included), or a result that is not an instance of
+        Anything it raises (``SystemExit`` included), or a result that is not exactly of type
         ``expect``, becomes a :class:`HookError` naming the plugin that registered the
-        component.
+        component; a located error in the plugin's data (a :class:`BilanError`) is kept.
         """
         owner = self.registry.owners[(hook, key)]
-        try:
-            result = self._timed(owner, what, function, *args)
-        except BilanError:  # a located error in a plugin's data, or a plugin's HookError
-            raise
-        except PLUGIN_FAILURES as exc:
-            raise HookError(owner, self.origin_of(owner), what, exc) from exc
-        if expect is not None and not isinstance(result, expect):
+        result: T = self._guarded(owner, what, function, list(args),
+                                  "one" if expect is not None else "any", expect,
+                                  keep_located=True)
+        if expect is not None and result is None:
             raise HookError(owner, self.origin_of(owner), what, TypeError(
-                f"returned {type(result).__name__}, expected {expect.__name__}"))
+                f"returned None, expected {expect.__name__}"))
+        return result
+
+    def _guarded(self, plugin: str, what: str, function: Callable[..., Any], args: list[Any],
+                 shape: str, kind: type | None, keep_located: bool = False) -> Any:
+        """Run plugin code and check what it returns, both inside the guard.
+
+        A plugin's result is plugin code too (a list subclass may raise while iterated), so
+        it is checked and copied to plain values here: nothing a plugin gave is used after
+        this line unchecked.
+        """
+        try:
+            result = self._timed(plugin, what, function, *args)
+            problem = _result_problem(result, shape, kind)
+            if problem is None and shape == "list" and result is not None:
+                result = list(result)
+        except BilanError as exc:
+            if keep_located:
+                raise
+            raise HookError(plugin, self.origin_of(plugin), what, exc) from None
+        except BaseException as exc:
+            if is_interrupt(exc):
+                raise
+            raise HookError(plugin, self.origin_of(plugin), what, exc) from None
+        if problem:
+            raise HookError(plugin, self.origin_of(plugin), what, TypeError(problem))
         return result
 
     def origin_of(self, plugin: str) -> str:
@@ -503,14 +526,17 @@ def _identity(value: object) -> object:
 
 
 def _result_problem(result: Any, shape: str, kind: type | None) -> str | None:
-    """Why a hook's result does not have the documented type, or ``None``."""
+    """Why a hook's result does not have the documented type, or ``None``.
+
+    Types are checked exactly (a subclass could change how the host reads the value)."""
+    if result is None or shape == "any":
+        return None
     if shape == "none":
         return f"returned {type(result).__name__}, expected nothing (None)"
-    if shape == "one" and kind is not None and not isinstance(result, kind):
+    if shape == "one" and kind is not None and type(result) is not kind:
         return f"returned {type(result).__name__}, expected {kind.__name__}"
     if shape == "list" and kind is not None and (
-            not isinstance(result, (list, tuple)) or not all(isinstance(x, kind)
-                                                             for x in result)):
+            type(result) not in (list, tuple) or not all(type(x) is kind for x in result)):
         return f"returned {type(result).__name__}, expected a list of {kind.__name__}"
     return None
 

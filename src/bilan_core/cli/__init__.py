@@ -219,7 +219,17 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminate(signum: int, frame: Any) -> None:
+    from bilan_core import signals
+
+    signals.received = True
     raise Terminated()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    from bilan_core import signals
+
+    signals.received = True
+    raise KeyboardInterrupt()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,13 +246,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = SafeStream(sys.stdout)
     if not isinstance(sys.stderr, SafeStream):
         sys.stderr = SafeStream(sys.stderr)
-    previous = _install(signal.SIGTERM, _terminate)
+    from bilan_core import signals
+
+    handlers = {signum: _install(signum, handler) for signum, handler in (
+        (signal.SIGTERM, _terminate), (signal.SIGINT, _interrupt))}
+    # With both handlers ours, a KeyboardInterrupt without a signal is a plugin's own.
+    signals.armed = all(previous is not None for previous in handlers.values())
+    signals.received = False
     try:
         return _main(argv)
     finally:
         sys.stdout, sys.stderr = streams
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        signals.armed = False
+        for signum, previous in handlers.items():
+            if previous is not None:
+                signal.signal(signum, previous)
 
 
 def _install(signum: int, handler: Any) -> Any:
@@ -250,7 +268,7 @@ def _install(signum: int, handler: Any) -> Any:
     if threading.current_thread() is not threading.main_thread():
         return None
     previous = signal.getsignal(signum)
-    if previous not in (signal.SIG_DFL, None):
+    if previous not in (signal.SIG_DFL, signal.default_int_handler, None):
         return None  # an embedding program handles it
     signal.signal(signum, handler)
     return previous

@@ -27,8 +27,10 @@ def load(path: Path, when: date | None, formats: str | None = None):  # type: ig
         from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
 
         objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
+    # The pipeline's folder is on the import path only for the modules it names.
+    folder = [path.resolve().parent] if settings.plugins else []
     host = current.host(explicit=settings.plugins, blocked=settings.disabled,
-                        search_path=[path.resolve().parent], objects=objects)
+                        search_path=folder, objects=objects)
     overrides = Overrides(reference_date=when,
                           formats=_formats(formats))
     return host, load_pipeline(path, host, overrides)

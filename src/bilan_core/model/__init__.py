@@ -33,7 +33,7 @@ from bilan_core.model.dossier import (
     Retention,
     StepRecord,
 )
-from bilan_core.model.orientation import ROME_DOMAINS, Occupation
+from bilan_core.model.orientation import CONDITIONS, ROME_DOMAINS, Occupation, Prerequisite
 from bilan_core.model.outcomes import (
     Action,
     ActionKind,
@@ -58,6 +58,7 @@ from bilan_core.model.people import (
 )
 
 __all__ = [
+    "CONDITIONS",
     "DOSSIER_FORMAT_VERSION",
     "ROME_DOMAINS",
     "Action",
@@ -90,6 +91,7 @@ __all__ = [
     "Phase",
     "PlanLine",
     "PlannedStep",
+    "Prerequisite",
     "Provider",
     "PublicBranch",
     "ReportSection",

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from bilan_core.model.common import as_tuple, non_empty
+from bilan_core.model.common import as_tuple, identifier, non_empty
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 RIASEC_LETTERS = "RIASEC"
@@ -43,14 +43,39 @@ def _riasec(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
                          f" got {value!r}")
 
 
+#: Working conditions an occupation may carry, and a beneficiary may need to avoid (health,
+#: family, mobility): the one vocabulary of occupations' ``conditions`` and of the
+#: ``avoid`` and ``discuss`` settings of career matching.
+CONDITIONS = ("port de charges", "station debout prolongée", "gestes répétitifs",
+              "travail en hauteur", "travail en extérieur", "environnement bruyant",
+              "contact avec le public", "conduite", "horaires décalés", "travail de nuit",
+              "travail le week-end", "déplacements fréquents", "mobilité géographique")
+
+PREREQUISITE_KINDS = ("diploma", "experience", "licence", "other")
+
+
+@attrs.frozen
+class Prerequisite:
+    """What an occupation asks before its own training: a prior diploma, experience in a
+    named field, a licence. ``months`` is the usual time an adult needs to obtain it."""
+
+    id: str = attrs.field(validator=identifier)
+    kind: str = attrs.field(validator=attrs.validators.in_(PREREQUISITE_KINDS))
+    text: str = attrs.field(validator=non_empty)  # French
+    months: int = attrs.field(default=0, validator=[attrs.validators.instance_of(int),
+                                                      attrs.validators.ge(0),
+                                                      attrs.validators.le(240)])
+
+
 @attrs.frozen
 class Occupation:
     """A métier: its ROME code and title, its RIASEC letters and what it asks and offers.
 
     ``riasec`` holds the major letter first (two letters when the source gives a major and a
-    minor, as the official ROME file does). ``skills`` and ``values`` are ids of the project's
-    transversal-skills referential and work-values inventory; ``conditions`` are working
-    conditions that health restrictions may rule out.
+    minor, as the official ROME file does). ``skills`` and ``values`` are scale ids of the
+    skills and values instruments matching uses; ``conditions`` (from :data:`CONDITIONS`) are
+    working conditions a beneficiary may have to avoid; ``prerequisites`` what the occupation
+    asks before its own training (``training_months``).
     """
 
     code: str = attrs.field(validator=_rome_code)
@@ -62,6 +87,7 @@ class Occupation:
     level: int | None = None  # qualification level to enter, 3 (CAP) to 8 (doctorat)
     training_months: int | None = None  # typical training for an adult changing career
     access: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    prerequisites: tuple[Prerequisite, ...] = attrs.field(default=(), converter=as_tuple)
     conditions: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     nearby: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
     estimated: bool = True  # RIASEC letters estimated by the project, not official

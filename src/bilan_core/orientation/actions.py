@@ -71,12 +71,22 @@ def occupation_actions(dossier: Dossier, option: CareerOption) -> list[Action]:
     ]
     months = int(option.details.get("Formation (mois)", "0") or 0)
     access = option.details.get("Accès", "")
+    first = option.details.get("Prérequis à obtenir")
+    if first:
+        # A longer route: what the occupation asks before its own training comes first.
+        total = option.details.get("Durée totale estimée (mois)", "")
+        actions.append(_action(
+            option, f"Obtenir d'abord : {first}", ActionKind.TRAINING, add_months(day, 3),
+            "bénéficiaire, avec le conseiller", f"Voie longue : environ {total} mois en tout"
+            " avant d'exercer le métier.", funders_for_training(dossier)))
     if months:
         actions.append(_action(
             option, f"S'inscrire en formation : {access or option.title}",
             ActionKind.TRAINING, add_months(day, 3), "bénéficiaire",
-            f"Environ {months} mois de formation.", funders_for_training(dossier)))
-        if int(option.details.get("Compétences transférables", "0") or 0) >= 3:
+            f"Environ {months} mois de formation"
+            + (", une fois les prérequis obtenus." if first else "."),
+            funders_for_training(dossier)))
+        if not first and int(option.details.get("Compétences transférables", "0") or 0) >= 3:
             actions.append(_action(
                 option, f"Étudier une validation des acquis de l'expérience (VAE) : {access}",
                 ActionKind.VAE, add_months(day, 2), "bénéficiaire, avec un point relais VAE",

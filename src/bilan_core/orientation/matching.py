@@ -14,8 +14,12 @@ For each occupation:
   4 or more on the values inventory, or the top three);
 - the **score** is the weighted mean of the parts known (default weights 0.5, 0.3, 0.2);
 - **constraints** the counsellor enters rule an occupation out, with the reason: training
-  longer than allowed, a qualification level above the maximum, an excluded domain, a working
-  condition the beneficiary must avoid (health, RQTH restrictions).
+  longer than allowed (counting the time to obtain its missing prerequisites), a
+  qualification level above the maximum, an excluded domain, a working condition the
+  beneficiary must avoid (health, family, mobility: ``avoid``); a condition to ``discuss``
+  keeps the occupation and names the condition in its explanation;
+- **prerequisites** the beneficiary does not hold (``holds``) make the occupation a longer
+  route: the explanation names them, and it is never shown as a short training.
 
 Ranking is deterministic: score descending, then congruence descending, then code ascending.
 """
@@ -27,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from bilan_core import riasec
-from bilan_core.model import Dossier, InstrumentResult, Occupation
+from bilan_core.model import Dossier, InstrumentResult, Occupation, Prerequisite
 
 STRENGTH = 3.5
 IMPORTANT_VALUE = 4.0
@@ -51,7 +55,9 @@ class Constraints:
     max_training_months: int | None = None
     max_level: int | None = None
     exclude_domains: frozenset[str] = frozenset()
-    avoid: frozenset[str] = frozenset()  # working conditions to avoid
+    avoid: frozenset[str] = frozenset()  # working conditions to avoid: the option is ruled out
+    discuss: frozenset[str] = frozenset()  # conditions to discuss: the option is marked
+    holds: frozenset[str] = frozenset()  # prerequisites (ids) the beneficiary already has
 
 
 @attrs.frozen
@@ -75,6 +81,17 @@ class Match:
     shared_skills: tuple[str, ...] = ()
     shared_values: tuple[str, ...] = ()
     excluded: str | None = None
+    missing: tuple[Prerequisite, ...] = ()  # prerequisites the beneficiary lacks
+    to_discuss: tuple[str, ...] = ()  # conditions of the occupation to discuss
+
+    @property
+    def total_months(self) -> int | None:
+        """The occupation's training plus the time to obtain what is missing."""
+        own = self.occupation.training_months
+        extra = sum(p.months for p in self.missing)
+        if own is None and not extra:
+            return None
+        return (own or 0) + extra
 
 
 def congruence(codes: Sequence[str], letters: str) -> tuple[float, float, float]:
@@ -126,13 +143,25 @@ def profile_from(dossier: Dossier, interests: str = "riasec", skills: str = "com
         skill_names=dict(skill_names or {}), value_names=dict(value_names or {}))
 
 
-def _excluded(occupation: Occupation, constraints: Constraints) -> str | None:
+def missing_prerequisites(occupation: Occupation,
+                          constraints: Constraints) -> tuple[Prerequisite, ...]:
+    """The occupation's prerequisites the beneficiary does not hold."""
+    return tuple(p for p in occupation.prerequisites if p.id not in constraints.holds)
+
+
+def _excluded(occupation: Occupation, constraints: Constraints,
+              missing: tuple[Prerequisite, ...]) -> str | None:
     if occupation.domain in constraints.exclude_domains:
         return f"domaine {occupation.domain} écarté"
-    if (constraints.max_training_months is not None and occupation.training_months is not None
-            and occupation.training_months > constraints.max_training_months):
+    limit = constraints.max_training_months
+    total = (occupation.training_months or 0) + sum(p.months for p in missing)
+    if limit is not None and missing and total > limit:
+        return (f"voie longue d'environ {total} mois, au-delà des {limit} mois retenus : il"
+                f" faut d'abord {_and(p.text for p in missing)}")
+    if (limit is not None and occupation.training_months is not None
+            and occupation.training_months > limit):
         return (f"formation d'environ {occupation.training_months} mois, au-delà des"
-                f" {constraints.max_training_months} mois retenus")
+                f" {limit} mois retenus")
     if (constraints.max_level is not None and occupation.level is not None
             and occupation.level > constraints.max_level):
         return f"niveau {occupation.level} demandé, au-delà du niveau {constraints.max_level}"
@@ -158,10 +187,13 @@ def match_one(profile: Profile, occupation: Occupation, constraints: Constraints
         parts.append((weights.values, len(shared_values) / len(occupation.values)))
     total = sum(w for w, _ in parts)
     score = round(sum(w * v for w, v in parts) / total, 9) if total else 0.0
-    excluded = _excluded(occupation, constraints)
+    missing = missing_prerequisites(occupation, constraints)
+    excluded = _excluded(occupation, constraints, missing)
+    to_discuss = tuple(c for c in occupation.conditions if c in constraints.discuss)
     return Match(occupation=occupation, score=0.0 if excluded else score, congruence=fit,
                  iachan=m, brown_gore=c, shared_skills=shared_skills,
-                 shared_values=shared_values, excluded=excluded)
+                 shared_values=shared_values, excluded=excluded, missing=missing,
+                 to_discuss=to_discuss)
 
 
 def rank(profile: Profile, occupations: Iterable[Occupation],
@@ -196,14 +228,28 @@ def explain(match: Match, profile: Profile) -> str:
         names = [profile.value_names.get(v, v) for v in match.shared_values]
         parts.append(f"valeurs satisfaites : {', '.join(names)}" if names
                      else "peu de vos valeurs principales y sont satisfaites")
-    if o.access:
+    if match.missing:
+        first = "; ".join(f"{p.text} (environ {p.months} mois)" if p.months else p.text
+                          for p in match.missing)
+        total = match.total_months
+        parts.append(f"voie longue : il faut d'abord {first}"
+                     + (f", puis {o.access[0]}" if o.access else "")
+                     + (f", soit environ {total} mois en tout" if total else ""))
+    elif o.access:
         training = (f", environ {o.training_months} mois de formation"
                     if o.training_months else "")
         parts.append(f"accès : {o.access[0]}{training}")
+    if match.to_discuss:
+        parts.append("à discuter : " + ", ".join(match.to_discuss))
     if match.excluded:
         parts.insert(0, f"écarté ({match.excluded})")
     text = " ; ".join(parts)
     return text[:1].upper() + text[1:] + "." if text else ""
+
+
+def _and(texts: Iterable[str]) -> str:
+    items = list(texts)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
 
 
 def _fr(value: float | None) -> str:

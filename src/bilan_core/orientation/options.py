@@ -46,7 +46,9 @@ class Settings:
                 max_training_months=options.get("max_training_months"),
                 max_level=options.get("max_level"),
                 exclude_domains=frozenset(options.get("exclude_domains") or ()),
-                avoid=frozenset(options.get("avoid") or ())),
+                avoid=frozenset(options.get("avoid") or ()),
+                discuss=frozenset(options.get("discuss") or ()),
+                holds=frozenset(options.get("holds") or ())),
             weights=Weights(**{k: v for k, v in weights.items() if v is not None}),
             business_creation=options.get("business_creation", True),
             interests=options.get("interests") or "riasec",
@@ -59,6 +61,7 @@ class Settings:
         c = self.constraints
         return {"max_training_months": c.max_training_months, "max_level": c.max_level,
                 "exclude_domains": sorted(c.exclude_domains), "avoid": sorted(c.avoid),
+                "discuss": sorted(c.discuss), "holds": sorted(c.holds),
                 "weights": attrs.asdict(self.weights),
                 "business_creation": self.business_creation, "interests": self.interests,
                 "skills": self.skills, "values": self.values, "max_options": self.max_options}
@@ -115,6 +118,11 @@ def _option(match: Match, profile: Profile, owner: str) -> CareerOption:
         details["Formation (mois)"] = str(o.training_months)
     if o.access:
         details["Accès"] = o.access[0]
+    if match.missing:
+        details["Prérequis à obtenir"] = " ; ".join(p.text for p in match.missing)
+        details["Durée totale estimée (mois)"] = str(match.total_months or 0)
+    if match.to_discuss:
+        details["À discuter"] = ", ".join(match.to_discuss)
     details["Compétences transférables"] = str(len(match.shared_skills))
     if o.nearby:
         details["Métiers proches"] = ", ".join(o.nearby)

@@ -12,9 +12,17 @@ from __future__ import annotations
 import attrs
 
 from bilan_core.components import StepDefinition
-from bilan_core.config.schema import Bool, Field, ListOf, Number, Str, Table
+from bilan_core.config.schema import Bool, Field, Identifier, ListOf, Number, Str, Table
 from bilan_core.markers import hookimpl
-from bilan_core.model import ROME_DOMAINS, Audience, CareerOption, Dossier, Phase, ReportSection
+from bilan_core.model import (
+    CONDITIONS,
+    ROME_DOMAINS,
+    Audience,
+    CareerOption,
+    Dossier,
+    Phase,
+    ReportSection,
+)
 from bilan_core.model.orientation import ROME_CODE
 from bilan_core.orientation.options import Settings, matched_options, named_option
 from bilan_core.pipeline import StepContext
@@ -22,12 +30,9 @@ from bilan_core.report.text import plain
 from bilan_core.steps._text import slug
 
 STEP_ID = "career_options"
+EXCLUDED = "Écarté ("
+TO_EXAMINE = "À examiner avec vous ("
 
-#: Working conditions occupations may carry, that health restrictions may rule out.
-CONDITIONS = ("port de charges", "station debout prolongée", "horaires décalés",
-              "travail de nuit", "déplacements fréquents", "conduite", "travail en extérieur",
-              "travail en hauteur", "environnement bruyant", "contact avec le public",
-              "gestes répétitifs")
 
 SECTION = Table({
     "proposed": Field(ListOf(Str(min_length=1), unique=True), default=(),
@@ -42,7 +47,14 @@ SECTION = Table({
     "exclude_domains": Field(ListOf(Str(choices=tuple(ROME_DOMAINS)), unique=True), default=(),
                              help="ROME large domains to leave out (letters A to N)"),
     "avoid": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=(),
-                   help="working conditions to avoid (health, RQTH restrictions)"),
+                   help="working conditions the beneficiary cannot accept (health, family,"
+                        " mobility): occupations with one are ruled out, the reason named"),
+    "discuss": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=(),
+                     help="working conditions to talk over: occupations with one are kept and"
+                          " the condition is named in their explanation"),
+    "holds": Field(ListOf(Identifier(), unique=True), default=(),
+                   help="prerequisites the beneficiary already has (ids such as permis_b,"
+                        " de_aide_soignant; see bilan occupations list --prerequisites)"),
     "business_creation": Field(Bool(), default=True,
                                help="consider creating or taking over a business"),
     "weights": Field(Table({
@@ -70,30 +82,36 @@ def rank(options: list[CareerOption]) -> list[CareerOption]:
 
 
 def run(dossier: Dossier, step: StepContext) -> Dossier:
-    """Gather, merge and rank the career options."""
+    """The counsellor's options first, in the order written, then the others ranked.
+
+    A ROME code the counsellor proposes is matched and explained like the others, and stays
+    at its place even when a constraint rules it out (the explanation then says why): the
+    order of the interviews is the counsellor's, not the score's.
+    """
     settings = Settings.from_options(step.options)
     options, excluded = matched_options(dossier, step.host, settings)
     for plugin, option in step.host.call_list("career_options", CareerOption, dossier=dossier):
         options.append(option if option.source else attrs.evolve(option, source=plugin))
-    proposed = []
+    proposed: list[CareerOption] = []
     for entry in step.options.get("proposed", ()):
         if ROME_CODE.match(entry):
             named = named_option(dossier, step.host, settings, entry)
             if named is None:
                 dossier = dossier.warn(f"career options: no occupation source has the ROME"
                                        f" code {entry}")
-            else:
-                options.append(attrs.evolve(named, score=max(named.score, 1.0),
-                                            source="entretiens"))
+                continue
+            if named.explanation.startswith(EXCLUDED):
+                # The counsellor's own option stays: what conflicts is to be examined together.
+                named = attrs.evolve(named, explanation=TO_EXAMINE
+                                     + named.explanation[len(EXCLUDED):])
+            proposed.append(attrs.evolve(named, source="entretiens"))
         else:
-            proposed.append(entry)
-    for position, title in enumerate(proposed):
-        # The counsellor's order is kept: 1.0, 0.99, 0.98... rank them in the order written.
-        options.append(CareerOption(
-            id=slug(title), title=title, score=round(1.0 - position / 100, 2),
-            source="entretiens",
-            explanation="Piste évoquée par le bénéficiaire lors des entretiens."))
-    ranked = rank(options)[: settings.max_options + len(step.options.get("proposed", ()))]
+            proposed.append(CareerOption(
+                id=slug(entry), title=entry, score=0.0, source="entretiens",
+                explanation="Piste évoquée par le bénéficiaire lors des entretiens."))
+    first = list({o.id: o for o in reversed(proposed)}.values())[::-1]  # once, first place
+    taken = {o.id for o in first}
+    ranked = first + [o for o in rank(options) if o.id not in taken][: settings.max_options]
     if not ranked:
         dossier = dossier.warn("career options: no option was proposed")
     notes = {"settings": settings.as_json(), "excluded": excluded}

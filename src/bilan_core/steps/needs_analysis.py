@@ -19,6 +19,9 @@ from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
 
 STEP_ID = "needs_analysis"
+#: The keys of [plugin.career_options] that constrain matching.
+STRUCTURED = ("avoid", "discuss", "max_training_months", "max_level", "exclude_domains",
+              "holds")
 TEXTS = ListOf(Str(min_length=1))
 
 SECTION = Table({
@@ -26,7 +29,9 @@ SECTION = Table({
     "expectations": Field(TEXTS, default=(), help="what the beneficiary expects of the bilan"),
     "motivations": Field(TEXTS, default=(), help="what drives the beneficiary's project"),
     "constraints": Field(TEXTS, default=(),
-                         help="constraints to respect (mobility, health, income...)"),
+                         help="constraints to respect (mobility, health, income...), in words:"
+                              " notes for the synthèse; career matching reads"
+                              " [plugin.career_options] avoid, discuss, max_training_months"),
 }, help="what the needs analysis interviews brought out")
 
 
@@ -39,6 +44,12 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     if not needs:
         dossier = dossier.warn("needs analysis: no request or expectation is written"
                                " in [plugin.needs_analysis]")
+    matching = step.pipeline.options("career_options")
+    if needs.get("constraints") and not any(matching.get(key) for key in STRUCTURED):
+        dossier = dossier.warn(
+            "[plugin.needs_analysis] constraints are notes for the synthèse: career matching"
+            " reads [plugin.career_options] (" + ", ".join(STRUCTURED) + "); write there the"
+            " constraints matching must respect")
     return attrs.evolve(dossier, needs={**dossier.needs, **needs})
 
 

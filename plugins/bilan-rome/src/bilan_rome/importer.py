@@ -33,7 +33,8 @@ from typing import Any
 import attrs
 
 from bilan_core.errors import ConfigError, Location
-from bilan_core.model import Occupation
+from bilan_core.files import read_input, size_limit
+from bilan_core.model import Occupation, Prerequisite
 from bilan_core.model.orientation import RIASEC_LETTERS, ROME_CODE
 
 CODES = "referentiel_code_rome"
@@ -56,13 +57,19 @@ def _files(path: Path) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     if path.is_dir():
         for file in sorted(path.rglob("*.csv")):
-            found[file.name] = (str(file), _decode(file.read_bytes(), str(file)))
+            found[file.name] = (str(file), _decode(read_input(file, "CSV file"), str(file)))
     elif path.is_file() and zipfile.is_zipfile(path):
+        limit = size_limit("CSV file")
         with zipfile.ZipFile(path) as archive:
-            for name in sorted(archive.namelist()):
-                if name.endswith(".csv"):
-                    shown = f"{path}!{name}"
-                    found[Path(name).name] = (shown, _decode(archive.read(name), shown))
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                if info.filename.endswith(".csv"):
+                    shown = f"{path}!{info.filename}"
+                    if info.file_size > limit:  # checked before inflating: no zip bomb
+                        raise ConfigError(f"the file is {info.file_size:,} bytes once"
+                                          f" unpacked, over the limit of {limit:,}",
+                                          Location(file=Path(shown)))
+                    found[Path(info.filename).name] = (shown, _decode(
+                        archive.read(info)[: limit + 1], shown))
     elif path.exists():
         raise ConfigError("expected a folder or a zip file of the ROME export",
                           Location(file=path))
@@ -193,7 +200,8 @@ def read_export(path: Path) -> dict[str, Any]:
 def import_export(path: Path, target: Path, extras: dict[str, Occupation]) -> dict[str, Any]:
     """Read the export and write the referential the plugin loads instead of the sample.
 
-    What the export lacks (skills, values, level, training, access routes, conditions) is kept
+    What the export lacks (skills, values, level, training, access routes, prerequisites,
+    conditions) is kept
     from the sample for the codes it has; the official RIASEC letters replace the estimates.
     """
     read = read_export(path)
@@ -208,6 +216,7 @@ def import_export(path: Path, target: Path, extras: dict[str, Occupation]) -> di
             "level": extra.level if extra else None,
             "training_months": extra.training_months if extra else None,
             "access": list(extra.access) if extra else [],
+            "prerequisites": [attrs.asdict(p) for p in extra.prerequisites] if extra else [],
             "conditions": list(extra.conditions) if extra else [],
         })
     document = {"format": FORMAT, "format_version": FORMAT_VERSION,
@@ -235,9 +244,18 @@ def load_imported(target: Path) -> tuple[str, list[Occupation]]:
         raise ConfigError("not an imported ROME referential of this version; import it again",
                           Location(file=target))
     source = document["source"]
-    return source, [Occupation(
+    try:
+        return source, _occupations(document, source)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ConfigError(f"the imported referential is damaged ({exc}); import it again",
+                          Location(file=target)) from None
+
+
+def _occupations(document: dict[str, Any], source: str) -> list[Occupation]:
+    return [Occupation(
         code=r["code"], title=r["title"], riasec=r["riasec"], skills=r["skills"],
         values=r["values"], level=r["level"], training_months=r["training_months"],
         access=r["access"], conditions=r["conditions"],
+        prerequisites=tuple(Prerequisite(**p) for p in r.get("prerequisites", ())),
         nearby=[n for n in r["nearby"] if n != r["code"]], estimated=False, source=source)
         for r in document["occupations"]]

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from bilan_core import hookimpl
+from bilan_core.cli import PATH
 from bilan_core.components import OccupationSource
 from bilan_core.files import data_dir
 from bilan_core.model import ROME_DOMAINS, Occupation
@@ -50,7 +51,7 @@ def occupations_group() -> None:
 
 
 @occupations_group.command("import")
-@click.argument("path", metavar="PATH", type=click.Path(path_type=Path))
+@click.argument("path", metavar="PATH", type=PATH)
 def import_command(path: Path) -> None:
     """Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces
     the sample for career matching."""
@@ -63,12 +64,19 @@ def import_command(path: Path) -> None:
 @occupations_group.command("list")
 @click.option("--domain", type=click.Choice(sorted(ROME_DOMAINS)), help="One large domain.")
 @click.option("--search", metavar="TEXT", help="Words to find in the title.")
+@click.option("--prerequisites", is_flag=True,
+              help="List the prerequisites occupations ask (the ids [plugin.career_options]"
+                   " holds takes) instead.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def list_command(domain: str | None, search: str | None, as_json: bool) -> None:
+def list_command(domain: str | None, search: str | None, prerequisites: bool,
+                 as_json: bool) -> None:
     """List the occupations matching uses, and where they come from."""
     source, found = current()
     chosen = [o for o in found if (domain is None or o.domain == domain)
               and (search is None or search.lower() in o.title.lower())]
+    if prerequisites:
+        _list_prerequisites(chosen, as_json)
+        return
     if as_json:
         click.echo(json.dumps({"source": source, "occupations": [
             {"code": o.code, "title": o.title, "riasec": o.riasec, "estimated": o.estimated,
@@ -78,6 +86,21 @@ def list_command(domain: str | None, search: str | None, as_json: bool) -> None:
     click.echo(f"{source}\n{len(chosen)} métiers")
     for o in chosen:
         click.echo(f"{o.code}  {(o.riasec or '-'):<3}  {o.title}")
+
+
+def _list_prerequisites(occupations: list[Occupation], as_json: bool) -> None:
+    by_id: dict[str, tuple[str, str, list[str]]] = {}
+    for o in occupations:
+        for p in o.prerequisites:
+            by_id.setdefault(p.id, (p.kind, p.text, []))[2].append(o.code)
+    if as_json:
+        click.echo(json.dumps([{"id": key, "kind": kind, "text": text, "occupations": codes}
+                               for key, (kind, text, codes) in sorted(by_id.items())],
+                              indent=2, ensure_ascii=False))
+        return
+    for key, (kind, text, codes) in sorted(by_id.items()):
+        click.echo(f"{key:<26} {kind:<10} {text} ({len(codes)} : {', '.join(codes[:6])}"
+                   f"{'...' if len(codes) > 6 else ''})")
 
 
 @hookimpl

@@ -10,9 +10,28 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bilan_core.config.schema import ArrayOf, Bool, Context, Field, ListOf, Number, Str, Table
+from bilan_core.config.schema import (
+    ArrayOf,
+    Bool,
+    Context,
+    Field,
+    Identifier,
+    ListOf,
+    Number,
+    Str,
+    Table,
+)
 from bilan_core.config.toml import KeyLocator, read_toml
-from bilan_core.model import Occupation
+from bilan_core.model import CONDITIONS, Occupation, Prerequisite
+from bilan_core.model.orientation import PREREQUISITE_KINDS
+
+PREREQUISITE = Table({
+    "id": Field(Identifier(), required=True, help="the same id for the same prerequisite"),
+    "kind": Field(Str(choices=PREREQUISITE_KINDS), required=True),
+    "text": Field(Str(min_length=1), required=True, help="what it is, in French"),
+    "months": Field(Number(minimum=0, maximum=240, integer=True), default=0,
+                    help="the usual time an adult needs to obtain it"),
+})
 
 OCCUPATION = Table({
     "code": Field(Str(min_length=5), required=True, help="ROME code, e.g. M1607"),
@@ -23,7 +42,9 @@ OCCUPATION = Table({
     "level": Field(Number(minimum=3, maximum=8, integer=True)),
     "training_months": Field(Number(minimum=0, maximum=60, integer=True)),
     "access": Field(ListOf(Str(min_length=1)), default=()),
-    "conditions": Field(ListOf(Str(min_length=1), unique=True), default=()),
+    "prerequisites": Field(ArrayOf(PREREQUISITE, id_key="id"), default=(),
+                           help="what the occupation asks before its own training"),
+    "conditions": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=()),
     "nearby": Field(ListOf(Str(min_length=5), unique=True), default=()),
 })
 
@@ -58,6 +79,7 @@ def load_occupations_file(path: Path) -> tuple[str, list[Occupation]]:
                 code=entry["code"], title=entry["title"], riasec=entry["riasec"],
                 skills=entry["skills"], values=entry["values"], level=entry["level"],
                 training_months=entry["training_months"], access=entry["access"],
+                prerequisites=tuple(Prerequisite(**p) for p in entry["prerequisites"]),
                 conditions=entry["conditions"], nearby=entry["nearby"], estimated=True,
                 source=source))
         except ValueError as exc:
