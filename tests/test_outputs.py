@@ -227,3 +227,47 @@ def test_a_damaged_manifest_is_a_located_error(bilan, pipeline_file, tmp_path):
     assert f"{out / MANIFEST}: this output manifest is damaged" in result.err
     time.sleep(0)  # nothing else to wait for: the folder is left as it was
     assert (out / "dossier.json").is_file()
+
+
+def test_writes_leave_no_lock_or_record_behind(bilan, pipeline_file, tmp_path):
+    for n in range(3):
+        assert bilan("-p", "no:journal", "run", pipeline_file(), "--output",
+                     tmp_path / f"out{n}").code == 0
+    data = Path(os.environ["BILAN_DATA_DIR"])
+    assert [p for p in data.rglob("*") if p.is_file()] == []
+
+
+def test_the_folder_is_checked_again_under_the_lock(pipeline_file, tmp_path):
+    """Between the early check and the swap, another command may write the folder: the
+    check made under the lock decides (no dossier is deleted without --replace)."""
+    from bilan_core.outputs import _lock_folder
+
+    env = {**os.environ, "BILAN_DISABLE_PLUGINS": "journal"}
+    out = tmp_path / "out"
+    held = _lock_folder(tmp_path)  # another command is writing in this folder
+    try:
+        other = pipeline_file(PIPELINE.replace("B-TEST-001", "B-TEST-002"), name="b.toml")
+        process = subprocess.Popen([sys.executable, "-m", "bilan_core", "run", other,
+                                    "--output", out], env=env, stderr=subprocess.PIPE,
+                                   stdout=subprocess.DEVNULL, text=True)
+        time.sleep(1.5)  # it has checked the (empty) folder and waits for the lock
+        out.mkdir()
+        (out / MANIFEST).write_text(json.dumps({
+            "format": "bilan-output", "format_version": 1, "dossier": "B-TEST-001-20261102",
+            "files": [{"name": "dossier.json"}]}), "utf-8")
+        (out / "dossier.json").write_text("{}", "utf-8")
+    finally:
+        os.close(held)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2, err
+    assert "holds dossier 'B-TEST-001-20261102'" in err
+    assert (out / "dossier.json").read_text("utf-8") == "{}"
+
+
+def test_commands_starting_together_do_not_trip_over_recovery(tmp_path):
+    env = {**os.environ, "BILAN_DATA_DIR": str(tmp_path / "data")}
+    processes = [subprocess.Popen([sys.executable, "-m", "bilan_core", "purge"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(24)]
+    results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
+    assert all(code == 0 for code, _ in results), [r for r in results if r[0]]

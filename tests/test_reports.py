@@ -195,8 +195,8 @@ def test_provider_template_replaces_the_built_in_one(bilan, pipeline_file, tmp_p
     path = pipeline_file(PIPELINE + '\n[report]\nformats = ["html"]\ntemplate = "maison.html"\n')
     assert bilan("-p", "no:journal", "run", path, "--output", tmp_path / "o").code == 0
     html = (tmp_path / "o" / "synthese.html").read_text("utf-8")
-    assert html.startswith('<meta http-equiv="Content-Security-Policy"')  # added first
-    assert '<html lang="fr"><body><h1>Centre de bilan Test</h1>' in html
+    assert html.startswith('<html lang="fr">\n<meta http-equiv="Content-Security-Policy"')
+    assert '<body><h1>Centre de bilan Test</h1>' in html
 
 
 def test_html_in_headless_chromium(runs, tmp_path):

@@ -112,7 +112,15 @@ REFUSED = [
     ("data-html", '<img src="data:text/html;base64,PHNjcmlwdD4=">', "not an image"),
     ("svg-style", "<svg><style>rect { fill: url(http://example.org/p) }</style></svg>",
      "refers to the network"),
-    ("style-markup", "<svg><style><img src=x onerror=alert(1)></style></svg>", "'<'"),
+    # A browser reads markup here (the <img> leaves the <svg>): so does the check.
+    ("style-markup", "<svg><style><img src=x onerror=alert(1)></style></svg>",
+     "refers to the file 'x'"),
+    ("cdata", "<![CDATA[><img src=x onerror=alert(1)>]]>", "refers to the file 'x'"),
+    ("comment-bang", "<!-- --!><img src=http://example.org/b.png> -->", "the network"),
+    ("comment-short", "<!--><img src=http://example.org/a.png>-->", "the network"),
+    ("svg-set", '<svg><set attributeName="href" to="javascript:alert(1)"/></svg>',
+     "SVG animation"),
+    ("foreign", "<svg><foreignObject><p>x</p></foreignObject></svg>", "foreign object"),
 ]
 
 
@@ -310,3 +318,72 @@ def test_terminal_output_carries_no_control_character(bilan, pipeline_file, tmp_
     assert "a\\x1b[31mb" in missing.err  # a path is shown with its escapes visible
     os.environ.get("TERM")  # nothing else: the streams themselves are filtered
     assert Path(tmp_path / "out" / "synthese.json").is_file()
+
+
+def test_an_edited_template_cannot_hide_markup_from_the_check(bilan, pipeline_file, tmp_path):
+    """Comments, CDATA and a <head> inside a comment do not fool the check: the page is
+    parsed as a browser parses it, and the CSP must be the first element of its head."""
+    (tmp_path / "modele.html").write_text("<html><body>{{ provider_name }}</body></html>",
+                                          encoding="utf-8")
+    assert _run(bilan, pipeline_file, tmp_path, 'template = "modele.html"').code == 0
+    dossier_file = tmp_path / "out" / "dossier.json"
+    document = json.loads(dossier_file.read_text("utf-8"))
+    for template in (
+            "<!doctype html>\n<!-- <head> -->\n<html><head></head><body>\n<![CDATA[><img"
+            ' src="https://evil.example/p.png" onerror="alert(1)">]]>\n</body></html>',
+            "<!doctype html><html><head></head><body>\n<!-- --!><img"
+            ' src="http://evil.example/b.png"> -->\n</body></html>'):
+        document["dossier"]["branding"]["template"] = template
+        dossier_file.write_text(json.dumps(document), "utf-8")
+        result = bilan("-p", "no:journal", "report", dossier_file, "--format", "html",
+                       "--output", tmp_path / "again")
+        assert result.code == 2, result
+        assert "modele.html" in result.err and "refused" in result.err
+        assert not (tmp_path / "again").exists()
+
+
+@pytest.mark.parametrize("statement,message", [
+    ("{% set x = 2 ** 100000 %}", "an exponent over 64 is not allowed"),
+    ("{% set x = 'a' * 100000000 %}", "more than 1,000,000 items"),
+    ("{% set x = [1] * 2000000 %}", "more than 1,000,000 items"),
+])
+def test_a_template_cannot_build_huge_values(bilan, pipeline_file, tmp_path, statement,
+                                             message):
+    (tmp_path / "modele.html").write_text(f"<html><body>\n{statement}\n</body></html>",
+                                          encoding="utf-8")
+    result = _run(bilan, pipeline_file, tmp_path, 'template = "modele.html"')
+    assert result.code == 2 and "modele.html:2: the sandbox refused" in result.err
+    assert message in result.err
+
+
+def test_a_template_cannot_run_for_ever(bilan, pipeline_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("BILAN_TEMPLATE_SECONDS", "1")
+    (tmp_path / "modele.html").write_text(
+        "<html><body>{% for i in range(100000) %}{% for j in range(100000) %}"
+        "{% endfor %}{% endfor %}</body></html>", encoding="utf-8")
+    result = _run(bilan, pipeline_file, tmp_path, 'template = "modele.html"')
+    assert result.code == 2
+    assert "modele.html: the template took more than 1 seconds to render" in result.err
+
+
+def test_a_template_weasyprint_cannot_print_is_a_located_error(bilan, pipeline_file,
+                                                                tmp_path):
+    pytest.importorskip("weasyprint")
+    (tmp_path / "modele.html").write_text(
+        "<html><head><style>p { background: attr(data-u url) }</style></head>"
+        "<body><p data-u='#x'>x</p></body></html>", encoding="utf-8")
+    result = _run(bilan, pipeline_file, tmp_path, 'template = "modele.html"', "pdf")
+    assert result.code in (0, 2), result  # printed, or refused naming the template
+    if result.code == 2:
+        assert "modele.html: the PDF renderer cannot print this template" in result.err
+
+
+def test_a_lone_surrogate_in_a_stored_dossier_is_refused(bilan, pipeline_file, tmp_path):
+    assert _run(bilan, pipeline_file, tmp_path, 'colour = "#123456"').code == 0
+    dossier_file = tmp_path / "out" / "dossier.json"
+    text = dossier_file.read_text("utf-8").replace('"Centre de bilan Test"',
+                                                   '"Centre \\ud800 Test"', 1)
+    dossier_file.write_text(text, "utf-8")
+    result = bilan("-p", "no:journal", "report", dossier_file, "--format", "md,html")
+    assert result.code == 2
+    assert "a lone surrogate" in result.err

@@ -13,7 +13,8 @@ free (its process is gone) completes or undoes the operation and removes the sta
 folders (:func:`recover`, also run by ``bilan purge``): no copy of a dossier outlives the run
 that made it.
 
-The folder records which dossier it belongs to in :data:`MANIFEST`; writing another dossier
+Writes into one parent folder take turns (a lock on that folder). The folder records which
+dossier it belongs to in :data:`MANIFEST`; writing another dossier
 into it is refused unless ``replace`` is given, and a folder holding files bilan did not write
 is never replaced.
 """
@@ -136,8 +137,10 @@ def write_folder(
     ``say``. Returns the paths of ``files`` in the folder.
     """
     recover()
-    target, existing = check_target(target, dossier, replace)
+    target, _ = check_target(target, dossier, replace)
     with _operation(target) as operation:
+        # Read again under the lock: another command may have written the folder since.
+        _, existing = check_target(target, dossier, replace)
         staging = operation.staging
         written = {f.name for f in files}
         entries: list[dict[str, Any]] = []
@@ -267,10 +270,7 @@ def _operation(target: Path) -> Iterator[_Operation]:
     token = secrets.token_hex(6)
     folder = private_dir(PENDING)
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
-    lock = _lock(folder / f"{key}.lock")
-    if lock is None:
-        raise RunError(f"{target}: another bilan command is writing this output folder;"
-                       " try again when it has finished")
+    lock = _lock_folder(target.parent)
     record = folder / f"{key}-{token}.json"
     operation = _Operation(
         target=target,
@@ -294,9 +294,35 @@ def _operation(target: Path) -> Iterator[_Operation]:
         _finish(operation)
         with contextlib.suppress(OSError):
             os.unlink(record)
-        for handle in (held, lock):
-            if handle is not None:
-                handle.close()
+        if held is not None:
+            held.close()
+        os.close(lock)
+
+
+def _lock_folder(folder: Path, wait: float = 60.0) -> int:
+    """An open descriptor of ``folder`` holding its exclusive lock: one command at a time
+    stages and swaps output folders in one parent folder. The lock is the folder's own (no
+    lock file is left behind), and goes with the process however it ends."""
+    import time
+
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    if fcntl is None:  # pragma: no cover
+        return fd
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                os.close(fd)
+                raise
+        if time.monotonic() > deadline:
+            os.close(fd)
+            raise RunError(f"{folder}: another bilan command has been writing an output"
+                           f" folder here for {wait:g} seconds; try again when it has"
+                           " finished")
+        time.sleep(0.05)
 
 
 def _new_record(record: Path, data: dict[str, Any]) -> Any:
@@ -336,8 +362,13 @@ def _remove_tree(folder: Path) -> None:
 
 
 def _lock(path: Path) -> Any:
-    """An open file holding an exclusive lock on ``path``, or ``None`` if another holds it."""
-    handle = open(path, "a+b")  # noqa: SIM115 - held open for the whole operation
+    """An open file holding an exclusive lock on ``path``, or ``None`` if another holds it
+    or it is gone (it is never created here)."""
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    handle = os.fdopen(fd, "r+b")
     if fcntl is None:  # pragma: no cover
         return handle
     try:
@@ -424,9 +455,17 @@ def _recover_scratch(folder: Path) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------ recovery
-def _remove_unlocked(folder: Path, pattern: str) -> None:
-    """Delete the files matching ``pattern`` that no running command holds locked."""
+def _remove_unlocked(folder: Path, pattern: str, older_than: float = 60.0) -> None:
+    """Delete the files matching ``pattern`` that no running command holds, and that are old
+    enough not to be one a command is creating this instant (created, then locked)."""
+    import time
+
     for path in folder.glob(pattern):
+        try:
+            if time.time() - path.stat().st_mtime < older_than:
+                continue
+        except OSError:
+            continue
         handle = _lock(path)
         if handle is not None:
             path.unlink(missing_ok=True)
@@ -462,7 +501,8 @@ def recover() -> list[Path]:
             except (OSError, ValueError, KeyError, TypeError):
                 record.unlink(missing_ok=True)
                 continue
-            if not (staging.name.startswith(f".{target.name}{STAGING}")
+            if not (target.is_absolute()
+                    and staging.name.startswith(f".{target.name}{STAGING}")
                     and old.name.startswith(f".{target.name}{OLD}")
                     and staging.parent == target.parent == old.parent):
                 record.unlink(missing_ok=True)  # not a record this module wrote

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-# C0 controls but tab and newline, DEL, C1 controls, and the Unicode format characters that
-# reorder or hide text (bidirectional embeddings, overrides and isolates; line and paragraph
-# separators).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                       "\u2028\u2029\u2066-\u2069]")
+# Characters that control a terminal or the display of text: C0 controls, DEL, C1 controls,
+# and the Unicode format characters that reorder or hide text (bidirectional marks,
+# embeddings, overrides and isolates; line and paragraph separators).
+_FORMATTING = "\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069"
+_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_FORMATTING}]")  # tab, newline kept
+_ALL_CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMATTING}]")
 
 
 def strip_controls(text: str) -> str:
@@ -32,12 +33,10 @@ def strip_controls(text: str) -> str:
 def visible(text: str) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``)."""
     def escape(match: re.Match[str]) -> str:
-        char = match.group(0)
-        code = ord(char)
+        code = ord(match.group(0))
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return re.sub("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]",
-                  escape, text)
+    return _ALL_CONTROLS.sub(escape, text)
 
 
 class SafeStream:
@@ -51,7 +50,12 @@ class SafeStream:
         self._stream = stream
 
     def write(self, text: str) -> int:
-        self._stream.write(strip_controls(text))
+        clean = strip_controls(text)
+        try:
+            self._stream.write(clean)
+        except UnicodeEncodeError:  # a terminal that cannot show an accent: a "?" for it
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            self._stream.write(clean.encode(encoding, "replace").decode(encoding))
         return len(text)
 
     def writelines(self, lines: Any) -> None:
@@ -64,4 +68,8 @@ class SafeStream:
         return self._stream
 
     def __getattr__(self, name: str) -> Any:
+        if name == "buffer":
+            # Writing to the bytes underneath would bypass the filter (click does, for a
+            # stream it finds misconfigured): there is no buffer to write to.
+            raise AttributeError(name)
         return getattr(self._stream, name)

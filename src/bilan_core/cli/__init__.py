@@ -315,8 +315,10 @@ def _report(exc: Exception) -> int:
     if _TRACEBACK["on"]:
         traceback.print_exc()
     if isinstance(exc, BilanError):
-        for line in str(exc).splitlines():
-            click.echo(f"bilan: error: {line}", err=True)
+        from bilan_core.terminal import visible
+
+        for line in str(exc).splitlines():  # a control character shows as an escape
+            click.echo(f"bilan: error: {visible(line)}", err=True)
         return exc.exit_code
     click.echo(f"bilan: internal error: {type(exc).__name__}: {exc}"
                " (run with --traceback and report it)", err=True)

@@ -117,6 +117,12 @@ def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
         raise ConfigError("not valid JSON: a number is too large to read", where) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ConfigError(f"not a bilan dossier (expected \"format\": \"{FORMAT_NAME}\")", where)
+    try:  # a JSON escape can write half a character (\ud800), which no output can print
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(f"the dossier is damaged: a string holds an invalid character"
+                          f" ({exc.object[exc.start:exc.end]!r}): a lone surrogate", where
+                          ) from None
     version = document.get("format_version")
     if version not in (1, DOSSIER_FORMAT_VERSION) or isinstance(version, bool):
         raise ConfigError(

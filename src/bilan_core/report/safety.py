@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 #: The policy every HTML synthèse carries: inline styles, images and fonts from data: URIs.
@@ -36,6 +35,11 @@ _FORBIDDEN_ELEMENTS = {
     "object": "an embedded object", "embed": "an embedded object", "applet": "an applet",
     "base": "a base URL", "link": "a link to an external resource",
     "portal": "a portal", "form": "a form", "noscript": "a noscript block",
+    "foreignobject": "an SVG foreign object",
+    # SVG animation can set an attribute (href, style) to a value no check has seen.
+    "set": "an SVG animation", "animate": "an SVG animation",
+    "animatemotion": "an SVG animation", "animatetransform": "an SVG animation",
+    "animatecolor": "an SVG animation", "discard": "an SVG animation",
 }
 _URL_ATTRIBUTES = {
     "href", "src", "srcset", "xlink:href", "action", "formaction", "poster", "data",
@@ -128,111 +132,117 @@ def _walk_css(nodes: list[Any]) -> Iterator[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------------------ HTML
-class _Checker(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.style: list[str] | None = None
-        self.style_line = 0
+def _local(name: str) -> str:
+    """``{namespace}name`` -> ``name``, lower-cased (the parser keeps SVG's camelCase)."""
+    return name.rsplit("}", 1)[-1].lower()
 
-    def fail(self, message: str, snippet: str = "") -> None:
-        raise UnsafeContent(message, self.getpos()[0], snippet)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._check(tag, attrs)
+def _check_element(tag: str, attributes: dict[str, str]) -> None:
+    """Raise :class:`UnsafeContent` for an element that would load or run something."""
+    if tag in _FORBIDDEN_ELEMENTS:
+        raise UnsafeContent(f"<{tag}> is not allowed: {_FORBIDDEN_ELEMENTS[tag]} would load"
+                            " or run something", snippet=f"<{tag}")
+    if tag == "meta" and attributes.get("http-equiv", "").lower() not in (
+            "", "content-type", "content-security-policy"):
+        raise UnsafeContent(f"<meta http-equiv={attributes['http-equiv']!r}> is not allowed",
+                            snippet="http-equiv")
+    for name, value in attributes.items():
+        if name.startswith("on"):
+            raise UnsafeContent(f"the attribute {name!r} would run a script", snippet=name)
+        if name == "rel" and "attachment" in value.lower().split():
+            raise UnsafeContent("attachment links (rel=\"attachment\") are not allowed",
+                                snippet=value)
+        if name in _URL_ATTRIBUTES:
+            urls = ([part.strip().split(" ")[0] for part in value.split(",")]
+                    if name.endswith("srcset") else [value])
+            for url in urls:
+                if not allowed_url(url):
+                    raise UnsafeContent(f"<{tag} {name}> {_url_problem(url)}", snippet=url)
+        elif name == "style":
+            for problem, url in css_problems(value, declarations=True):
+                raise UnsafeContent(f"a style attribute {problem}", snippet=url)
+        elif "url(" in value.lower() or "\\" in value:
+            for problem, url in css_problems(f"x{{p:{value}}}"):
+                raise UnsafeContent(f"the attribute {name!r} {problem}", snippet=url)
+
+
+def check_tree(root: Any) -> None:
+    """Check a parsed document (an ElementTree, HTML or SVG): every element, attribute and
+    style sheet. Comments are inert in a tree and need no check."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment or a processing instruction
+        tag = _local(element.tag)
+        _check_element(tag, {_local(k): v or "" for k, v in element.attrib.items()})
         if tag == "style":
-            self.style, self.style_line = [], self.getpos()[0]
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._check(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "style" and self.style is not None:
-            css, self.style = "".join(self.style), None
+            css = "".join(element.itertext())
             for problem, url in css_problems(css):
-                raise UnsafeContent(f"a style sheet {problem}", self.style_line, url)
+                raise UnsafeContent(f"a style sheet {problem}", snippet=url)
 
-    def handle_data(self, data: str) -> None:
-        if self.style is not None:
-            self.style.append(data)
 
-    def _check(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _FORBIDDEN_ELEMENTS:
-            self.fail(f"<{tag}> is not allowed: {_FORBIDDEN_ELEMENTS[tag]} would load or run"
-                      " something", f"<{tag}")
-        values = {name: value or "" for name, value in attrs}
-        if tag == "meta" and values.get("http-equiv", "").lower() not in (
-                "", "content-type", "content-security-policy"):
-            self.fail(f"<meta http-equiv={values['http-equiv']!r}> is not allowed",
-                      "http-equiv")
-        for name, value in values.items():
-            if name.startswith("on"):
-                self.fail(f"the attribute {name!r} would run a script", name)
-            if name == "rel" and "attachment" in value.lower().split():
-                self.fail("attachment links (rel=\"attachment\") are not allowed", value)
-            if name in _URL_ATTRIBUTES:
-                urls = ([part.strip().split(" ")[0] for part in value.split(",")]
-                        if name.endswith("srcset") else [value])
-                for url in urls:
-                    if not allowed_url(url):
-                        self.fail(f"<{tag} {name}> {_url_problem(url)}", url)
-            elif name == "style":
-                for problem, url in css_problems(value, declarations=True):
-                    self.fail(f"a style attribute {problem}", url)
-            elif "url(" in value.lower() or "\\" in value:
-                for problem, url in css_problems(f"x{{p:{value}}}"):
-                    self.fail(f"the attribute {name!r} {problem}", url)
+def parse_html(html: str) -> Any:
+    """The document tree a browser (and WeasyPrint) builds: HTML5 parsing, with tinyhtml5."""
+    import tinyhtml5
+
+    return tinyhtml5.parse(html)
 
 
 def check_html(html: str) -> None:
-    """Raise :class:`UnsafeContent` if the page would load a URL or run a script."""
-    checker = _Checker()
-    checker.feed(html)
-    checker.close()
-    if checker.style is not None:
-        for problem, url in css_problems("".join(checker.style)):
-            raise UnsafeContent(f"a style sheet {problem}", checker.style_line, url)
+    """Raise :class:`UnsafeContent` if the page would load a URL or run a script, or if its
+    Content-Security-Policy is not the first element of its ``<head>``.
+
+    The page is parsed as a browser parses it (HTML5 parsing rules, with tinyhtml5, the parser
+    WeasyPrint uses), so comments, ``<![CDATA[`` and malformed markup cannot hide an element
+    from the check.
+    """
+    root = parse_html(html)
+    check_tree(root)
+    head = next((el for el in root if isinstance(el.tag, str) and _local(el.tag) == "head"),
+                None)
+    first = next((el for el in head if isinstance(el.tag, str)), None) if head is not None \
+        else None
+    if (first is None or _local(first.tag) != "meta"
+            or first.attrib.get("http-equiv", "").lower() != "content-security-policy"
+            or first.attrib.get("content") != CSP):
+        raise UnsafeContent("bilan cannot put its Content-Security-Policy first in the"
+                            " document's <head>: start the template with <!doctype html>,"
+                            " <html> and <head>, with nothing before them")
+
+
+_PREFIX = re.compile(r"\A\s*(?:<!doctype[^>]*>\s*)?(?:<html(?:\s[^>]*)?>\s*)?"
+                     r"(?:<head(?:\s[^>]*)?>)?", re.IGNORECASE)
 
 
 def with_csp(html: str) -> str:
-    """The page with the Content-Security-Policy ``<meta>`` first in its ``<head>``."""
+    """The page with the Content-Security-Policy ``<meta>`` first in its ``<head>``.
+
+    The meta goes after the doctype, ``<html>`` and ``<head>`` tags only when they open the
+    document (nothing before them could be a comment hiding them); :func:`check_html`
+    checks that it ended up first in the parsed ``<head>``.
+    """
     meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-    head = re.search(r"<head(?:\s[^>]*)?>", html, re.IGNORECASE)
-    if head is not None:
-        return html[: head.end()] + "\n" + meta + html[head.end():]
-    doctype = re.match(r"\s*<!doctype[^>]*>", html, re.IGNORECASE)
-    at = doctype.end() if doctype else 0
-    return html[:at] + meta + html[at:]
+    at = _PREFIX.match(html)
+    end = at.end() if at is not None else 0
+    return html[:end] + ("\n" if end else "") + meta + html[end:]
 
 
 # ------------------------------------------------------------------------------ SVG
 def check_svg(data: bytes) -> None:
-    """Raise :class:`UnsafeContent` unless an SVG image is self-contained and inert."""
+    """Raise :class:`UnsafeContent` unless an SVG image is self-contained and inert: no
+    DOCTYPE or entity anywhere (no external entity, no entity expansion), well-formed, and
+    every element, attribute and style sheet passing the checks of a page."""
     import xml.etree.ElementTree as ElementTree
 
-    head = data[:4096].lower()
-    if b"<!doctype" in head or b"<!entity" in data.lower():
+    lowered = data.lower()
+    if b"<!doctype" in lowered or b"<!entity" in lowered:
         raise UnsafeContent("the SVG declares a DOCTYPE or entities, which are not allowed")
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise UnsafeContent(f"the SVG is not well-formed XML ({exc})") from None
-    if root.tag.rsplit("}", 1)[-1] != "svg":
+    if _local(str(root.tag)) != "svg":
         raise UnsafeContent("the file is not an SVG image (its root element is not <svg>)")
-    for element in root.iter():
-        tag = str(element.tag).rsplit("}", 1)[-1].lower()
-        if tag in ("script", "foreignobject", "iframe", "object", "embed"):
-            raise UnsafeContent(f"the SVG contains <{tag}>, which is not allowed")
-        if tag == "style" and element.text:
-            for problem, url in css_problems(element.text):
-                raise UnsafeContent(f"the SVG's style sheet {problem}", snippet=url)
-        for name, value in element.attrib.items():
-            local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
-                raise UnsafeContent(f"the SVG has the attribute {local!r}, which would run a"
-                                    " script")
-            if local in ("href", "src") and not allowed_url(value):
-                raise UnsafeContent(f"the SVG {_url_problem(value)}", snippet=value)
-            if local == "style" or "url(" in value.lower():
-                css = value if local == "style" else f"p:{value}"
-                for problem, url in css_problems(css, declarations=True):
-                    raise UnsafeContent(f"the SVG {problem}", snippet=url)
+    try:
+        check_tree(root)
+    except UnsafeContent as exc:
+        raise UnsafeContent(f"the SVG: {exc.message}", snippet=exc.snippet) from None

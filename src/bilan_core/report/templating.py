@@ -12,10 +12,11 @@ Compiled templates are cached by content, so rendering many documents compiles e
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import resources
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 BUILTIN_NAME = "synthese.html.j2"
 #: The largest document a template may produce, in characters.
 MAX_OUTPUT = 20_000_000
+#: The largest string or list a template may build with ``*``, and the largest exponent.
+MAX_VALUE = 1_000_000
+MAX_EXPONENT = 64
+#: How long a template may take to render, in seconds (``BILAN_TEMPLATE_SECONDS``).
+RENDER_SECONDS = 20.0
+_CACHE = 64
 
 _sources: dict[str, tuple[str, str]] = {}  # key -> (file name shown in errors, source)
 
@@ -65,12 +72,30 @@ def environment() -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = ImmutableSandboxedEnvironment(
+    class Sandbox(ImmutableSandboxedEnvironment):
+        """The immutable sandbox, with bounds on what ``*`` and ``**`` may build."""
+
+        intercepted_binops = frozenset({"*", "**"})
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            from jinja2.exceptions import SecurityError
+
+            if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"an exponent over {MAX_EXPONENT} is not allowed")
+            if operator == "*":
+                for sized, times in ((left, right), (right, left)):
+                    if (isinstance(sized, (str, list, tuple)) and isinstance(times, int)
+                            and len(sized) * times > MAX_VALUE):
+                        raise SecurityError(f"a value of more than {MAX_VALUE:,} items is"
+                                            " not allowed")
+            return super().call_binop(context, operator, left, right)
+
+    env = Sandbox(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         loader=jinja2.FunctionLoader(_load),
         auto_reload=False,
-        cache_size=64,
+        cache_size=_CACHE,
         finalize=_finalize,
     )
     env.filters["css_string"] = css_string
@@ -114,6 +139,8 @@ def get(source: str | None, name: str | None) -> tuple[jinja2.Template, str, str
     name = name or "template"
     key = f"{hashlib.sha256(source.encode('utf-8')).hexdigest()[:32]}/{name}"
     _sources[key] = (name, source)
+    while len(_sources) > _CACHE:  # the oldest first: the environment caches as many
+        del _sources[next(iter(_sources))]
     try:
         return environment().get_template(key), name, source
     except jinja2.TemplateSyntaxError as exc:
@@ -152,12 +179,13 @@ def render(template: jinja2.Template, name: str, **context: Any) -> str:
     chunks: list[str] = []
     size = 0
     try:
-        for chunk in template.generate(**context):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise TemplateProblem(f"the template produced more than {MAX_OUTPUT:,}"
-                                      " characters", name, None)
+        with _time_budget(name):
+            for chunk in template.generate(**context):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_OUTPUT:
+                    raise TemplateProblem(f"the template produced more than {MAX_OUTPUT:,}"
+                                          " characters", name, None)
     except TemplateProblem:
         raise
     except Exception as exc:  # the template is data: whatever it raises is its author's error
@@ -174,6 +202,45 @@ def render(template: jinja2.Template, name: str, **context: Any) -> str:
     return "".join(chunks)
 
 
+class _OutOfTime(Exception):
+    """Raised by the alarm inside a template that renders for too long."""
+
+
+@contextlib.contextmanager
+def _time_budget(name: str) -> Iterator[None]:
+    """Stop a template that runs longer than :data:`RENDER_SECONDS` (a loop building nothing
+    runs as long as it likes otherwise). Uses SIGALRM: only in the main thread of a program
+    that does not use it."""
+    import os
+    import signal
+    import threading
+
+    try:
+        seconds = float(os.environ.get("BILAN_TEMPLATE_SECONDS") or RENDER_SECONDS)
+    except ValueError:
+        seconds = RENDER_SECONDS
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is
+              threading.main_thread() and signal.getsignal(signal.SIGALRM) in
+              (signal.SIG_DFL, None) and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise _OutOfTime()
+
+    signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OutOfTime:
+        raise TemplateProblem(f"the template took more than {seconds:g} seconds to render",
+                              name, None) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+
 def _template_line(tb: TracebackType | None, name: str) -> int | None:
     """The template line of the deepest frame Jinja mapped to the template."""
     line = None
@@ -185,10 +252,12 @@ def _template_line(tb: TracebackType | None, name: str) -> int | None:
 
 
 def line_of(source: str, snippet: str) -> int | None:
-    """The first line of ``source`` that holds ``snippet``."""
+    """The first line of ``source`` that holds ``snippet`` (ignoring case: the parser gives
+    names in lower case)."""
     if not snippet:
         return None
+    wanted = snippet.lower()
     for number, line in enumerate(source.splitlines(), start=1):
-        if snippet in line:
+        if wanted in line.lower():
             return number
     return None

@@ -95,9 +95,10 @@ def to_html(body: str) -> str:
 # Characters with a meaning in CommonMark or its common extensions (tables, strikethrough,
 # autolinks, math), escaped wherever they stand.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~!&$@])")
-# What a linkifier would turn into a link: a scheme before "//", a dot inside a word.
+# What a linkifier would turn into a link: a scheme before "//", a dot before a letter or a
+# digit (a domain: "evil.fr", "x+.fr").
 _MD_SCHEME = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
-_MD_DOT = re.compile(r"(?<=\w)\.(?=\w)")
+_MD_DOT = re.compile(r"\.(?=\w)")
 # What makes a block when it starts a line: lists, headings, quotes, rules, setext underlines.
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:])")
 

@@ -9,11 +9,12 @@ or attach a file to the PDF.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from bilan_core import hookimpl
 from bilan_core.components import RenderContext, Renderer
-from bilan_core.errors import RunError
+from bilan_core.errors import ConfigError, Location, RunError, describe
 from bilan_core.model import Dossier
 from bilan_core.report.html import render_page
 
@@ -46,11 +47,18 @@ def render_pdf(dossier: Dossier, context: RenderContext) -> bytes:
     from weasyprint.urls import FatalURLFetchingError
 
     html = render_page(dossier, context)
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_fetcher())
     try:
+        document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_fetcher())
         pdf: bytes = document.write_pdf()
     except FatalURLFetchingError as exc:
         raise RunError(f"PDF: {exc.__cause__ or exc}") from None
+    except Exception as exc:
+        name = dossier.branding.template_name
+        if dossier.branding.template is None or name is None:
+            raise  # the core's template: a bug, reported by the host naming this plugin
+        # A provider's template that WeasyPrint cannot print is the template's problem.
+        raise ConfigError(f"the PDF renderer cannot print this template ({describe(exc)})",
+                          Location(file=Path(name))) from None
     return pdf
 
 
