@@ -47,7 +47,7 @@ HOOKS = hook_names()
 REGISTRATION_HOOKS = [h for h in HOOKS if family_of(h) == "registration"]
 EVENT_HOOKS = [h for h in HOOKS if family_of(h) != "registration"]
 
-#: The journal writes beside the pipeline and adds nothing here: keep it out of every command.
+#: The journal adds nothing here: keep it out of every command.
 COMMON = ("-p", "no:journal")
 FORMATS = "json,md"
 SLOW_SECONDS = 0.3
