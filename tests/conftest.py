@@ -115,6 +115,13 @@ def pipeline_file(tmp_path: Path):
 
 
 @pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The tests read the command line in English (its catalog's source language); the
+    tests of the French default and of the pseudo-locale set the language themselves."""
+    monkeypatch.setenv("LANGUAGE", "en")
+
+
+@pytest.fixture(autouse=True)
 def isolated_data_dir(tmp_path_factory, monkeypatch):
     """No test reads or writes the machine's own imported data (an imported referential)."""
     monkeypatch.setenv("BILAN_DATA_DIR", str(tmp_path_factory.mktemp("bilan-data")))

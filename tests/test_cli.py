@@ -34,8 +34,9 @@ def test_version_imports_no_plugin():
     assert lines[0] == "bilan 0.1.0"
     # bilan_core.terminal (the standard library's re only) filters what reaches the terminal;
     # bilan_core.signals (two flags) tells a real Ctrl-C from a plugin's KeyboardInterrupt.
+    # bilan_core.i18n (the standard library's gettext) gives the command line its language.
     assert eval(lines[1]) == ["bilan_core", "bilan_core._version", "bilan_core.cli",
-                              "bilan_core.signals", "bilan_core.terminal"]
+                              "bilan_core.i18n", "bilan_core.signals", "bilan_core.terminal"]
 
 
 def test_plugins_json_lists_builtin_steps_and_first_party_plugins(bilan):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bilan_core._version import __version__
+from bilan_core.i18n import _, install_click
 
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
@@ -109,14 +110,14 @@ class State:
             search_path=search_path,
             objects=objects,
             slow_hook=self.slow_hook,
-            warn=_warning_line,
+            warn=warning_line,
         )
         try:
             host.load()
         finally:
             if not self.strict:
                 for line in host.failure_lines():
-                    click.echo(f"bilan: error: {line}", err=True)
+                    error_line(line)
         self._host = host
         return host
 
@@ -125,8 +126,21 @@ def _trace_line(line: str) -> None:
     click.echo(f"bilan: {line}", err=True)
 
 
-def _warning_line(line: str) -> None:
-    click.echo(f"bilan: warning: {line}", err=True)
+def error_line(message: object) -> None:
+    """Print one error line on stderr: ``bilan: error: ...`` in the CLI's language."""
+    click.echo(_("bilan: error: {message}").format(message=message), err=True)
+
+
+def warning_line(message: object) -> None:
+    """Print one warning line on stderr: ``bilan: warning: ...`` in the CLI's language."""
+    click.echo(_("bilan: warning: {message}").format(message=message), err=True)
+
+
+def note_line(message: object) -> None:
+    """Print one line of information on stderr: ``bilan: ...``."""
+    click.echo(_("bilan: {message}").format(message=message), err=True)
+
+
 
 
 def state(ctx: click.Context | None = None) -> State:
@@ -241,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from bilan_core.terminal import SafeStream
 
+    install_click()
     streams = sys.stdout, sys.stderr
     if not isinstance(sys.stdout, SafeStream):
         sys.stdout = SafeStream(sys.stdout)
@@ -283,25 +298,26 @@ def _main(argv: Sequence[str] | None) -> int:
         # One line, like every other error: the option and what it expects, then where the
         # help is (click's own form prints the usage and a blank line first).
         where = exc.ctx.command_path if exc.ctx is not None else "bilan"
-        click.echo(f"bilan: error: {exc.format_message()} (see '{where} --help')", err=True)
+        error_line(_("{message} (see '{command} --help')").format(
+            message=exc.format_message(), command=where))
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except click.exceptions.Abort as exc:
         if isinstance(exc.__cause__, Terminated):
-            click.echo("bilan: terminated", err=True)
+            note_line(_("terminated"))
             return 143
         if isinstance(exc.__cause__, KeyboardInterrupt):
-            click.echo("bilan: interrupted", err=True)
+            note_line(_("interrupted"))
             return 130
-        click.echo("bilan: aborted", err=True)
+        note_line(_("aborted"))
         return 1
     except Terminated:
-        click.echo("bilan: terminated", err=True)
+        note_line(_("terminated"))
         return 143
     except KeyboardInterrupt:
-        click.echo("bilan: interrupted", err=True)
+        note_line(_("interrupted"))
         return 130
     except Exception as exc:
         return _report(exc)
@@ -318,10 +334,10 @@ def _report(exc: Exception) -> int:
         from bilan_core.terminal import visible
 
         for line in str(exc).splitlines():  # a control character shows as an escape
-            click.echo(f"bilan: error: {visible(line)}", err=True)
+            error_line(visible(line))
         return exc.exit_code
-    click.echo(f"bilan: internal error: {type(exc).__name__}: {exc}"
-               " (run with --traceback and report it)", err=True)
+    click.echo(_("bilan: internal error: {error} (run with --traceback and report it)").format(
+        error=f"{type(exc).__name__}: {exc}"), err=True)
     return 1
 
 

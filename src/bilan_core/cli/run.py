@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bilan_core.cli import DATE, PATH, State, state
+from bilan_core.cli import DATE, PATH, State, state, warning_line
 
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
@@ -36,9 +36,9 @@ def load(path: Path, when: date | None, formats: str | None = None):  # type: ig
     return host, load_pipeline(path, host, overrides)
 
 
-def _warn(lines: tuple[str, ...]) -> None:
+def _warn(lines: tuple[object, ...]) -> None:
     for line in lines:
-        click.echo(f"bilan: warning: {line}", err=True)
+        warning_line(line)
 
 
 @click.command("validate")
