@@ -11,6 +11,12 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The command line is read in English by the tests (its catalog's source language). Set before
+# bilan_core.cli is imported: help texts are translated when their module is imported, in the
+# language of the process, which a real command never changes. The tests of the French default
+# and of the pseudo-locale run bilan in subprocesses with their own environment.
+os.environ["LANGUAGE"] = "en"
+
 from bilan_core.cli import main
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=150,

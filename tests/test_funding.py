@@ -286,7 +286,7 @@ BAD = [
     ("absurd price", ["--price", "1e400", "--hours", "20"], "not an amount in euros"),
     ("price over the ceiling", ["--price", "250000", "--hours", "20"], "at most 100000"),
     ("hours over 24", ["--price", "1950", "--hours", "30", "--date", "2026-01-01"],
-     "24 heures au plus"),
+     "24 hours at most"),
     ("date in the wrong format", ["--price", "1950", "--hours", "20", "--date", "26/11/2026"],
      "expected a date written YYYY-MM-DD"),
 ]

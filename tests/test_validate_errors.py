@@ -35,7 +35,7 @@ CASES = [
      _with('id = "preparation"\nhours = 2', 'id = "action_plan_x"\nhours = 2').replace(
          'id = "action_plan_x"', 'id = "needs_analysis"', 1).replace(
          '[[steps]]\nid = "needs_analysis"\nhours = 3', '[[steps]]\nid = "preparation"\nhours = 3'),
-     21, ["steps[preparation]", "belongs to the phase préliminaire but comes after"]),
+     21, ["steps[preparation]", "belongs to the preliminary phase but comes after"]),
     ("step listed twice", _with('id = "career_options"', 'id = "needs_analysis"'),
      29, ["steps[needs_analysis]", "listed twice"]),
     ("missing consent", _with('[[consent]]\nkind = "bilan"\ngiven_on = 2026-10-01\n', ""),
@@ -43,7 +43,7 @@ CASES = [
     ("consent given after the reference date", _with("given_on = 2026-10-01", "given_on = 2026-12-01"),
      21, ["steps[needs_analysis]", "needs the beneficiary's recorded consent"]),
     ("hours over 24", _with("hours = 5", "hours = 15"),
-     17, ["steps", "the steps plan 27 hours", "24 heures au plus", "R6313-4"]),
+     17, ["steps", "the steps plan 27 hours", "24 hours at most", "R6313-4"]),
     ("missing referenced beneficiary file",
      _with('id = "B-TEST-001"\nstatus = "private_employee"\ncpf_balance = "1200.00"\nemployer = "Entreprise Exemple"',
            'file = "absent.toml"'),

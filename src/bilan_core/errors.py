@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 
+from bilan_core.i18n import _
 from bilan_core.terminal import visible
 
 #: One element of a key path: a table key, or an array entry (its 0-based index and, where the
@@ -44,7 +45,7 @@ def _is_bare(key: str) -> bool:
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest candidate, or an empty string."""
     close = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return _(" (did you mean {word!r}?)").format(word=close[0]) if close else ""
 
 
 @attrs.frozen
@@ -107,7 +108,7 @@ def describe(error: BaseException) -> str:
         name = type(error).__name__
         text = str(error)
     except BaseException:
-        return "an exception whose message cannot be printed"
+        return _("an exception whose message cannot be printed")
     return f"{name}: {text}" if text else name
 
 
@@ -120,8 +121,9 @@ class HookError(BilanError):
         self.plugin = plugin
         self.hook = hook
         self.error = error
-        kind, _, text = describe(error).partition(": ")
-        super().__init__(f"plugin {plugin!r} ({origin}) raised {kind} in hook {hook!r}: {text}")
+        kind, _sep, text = describe(error).partition(": ")
+        super().__init__(_("plugin {plugin!r} ({origin}) raised {kind} in hook {hook!r}: {text}")
+                         .format(plugin=plugin, origin=origin, kind=kind, hook=hook, text=text))
 
 
 class RunError(BilanError):

@@ -15,29 +15,37 @@ import tempfile
 from pathlib import Path
 
 from bilan_core.errors import ConfigError, Location, RunError, UsageError
+from bilan_core.i18n import N_, _
 
 #: The largest file of each kind bilan reads, in bytes. A file is refused before it is read.
+#: A kind (``what`` in this module's functions) is given in English, as a key of this table;
+#: messages show it translated (the kinds are marked for the catalog).
 SIZE_LIMITS: dict[str, int] = {
-    "pipeline file": 1_000_000,
-    "beneficiary file": 256_000,
-    "responses file": 2_000_000,
-    "instrument file": 4_000_000,
-    "occupations file": 32_000_000,
-    "dossier": 32_000_000,
-    "logo": 1_000_000,
-    "template": 512_000,
-    "template asset": 1_000_000,
-    "CSV file": 64_000_000,
+    N_("pipeline file"): 1_000_000,
+    N_("beneficiary file"): 256_000,
+    N_("responses file"): 2_000_000,
+    N_("instrument file"): 4_000_000,
+    N_("occupations file"): 32_000_000,
+    N_("dossier"): 32_000_000,
+    N_("logo"): 1_000_000,
+    N_("template"): 512_000,
+    N_("template asset"): 1_000_000,
+    N_("CSV file"): 64_000_000,
 }
 DEFAULT_LIMIT = 4_000_000
 
 _KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISFIFO, N_("a named pipe (FIFO)")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
+
+
+def _kind(what: str) -> str:
+    """A kind of file (``what``, in English), in the language of the command line."""
+    return _(what) if what else what  # gettext("") is the catalog's header
 
 
 def size_limit(what: str) -> int:
@@ -46,41 +54,51 @@ def size_limit(what: str) -> int:
 
 
 def path_problem(exc: OSError, what: str) -> str:
-    """A user-facing explanation of why a path could not be opened."""
+    """A user-facing explanation of why a path could not be opened (``what``: the kind of
+    file, in English, shown translated)."""
     code = exc.errno
     if code == errno.ENOENT:
-        return f"{what} not found"
-    if code in (errno.EACCES, errno.EPERM):
-        return f"cannot read the {what}: permission denied"
-    if code == errno.ELOOP:
-        return f"cannot read the {what}: too many levels of symbolic links (a symlink loop?)"
-    if code == errno.ENAMETOOLONG:
-        return f"cannot read the {what}: the path is too long"
-    if code == errno.ENOTDIR:
-        return f"cannot read the {what}: a part of the path is a file, not a folder"
+        return _("{what} not found").format(what=_kind(what))
     if code == errno.EISDIR:
-        return f"expected a {what}, found a directory"
+        return _("expected a {what}, found a directory").format(what=_kind(what))
     if code == errno.ENXIO:
-        return f"expected a {what}, found a special file (a socket or a device)"
-    return f"cannot read the {what}: {exc.strerror or exc}"
+        return _("expected a {what}, found a special file (a socket or a device)").format(
+            what=_kind(what))
+    return _("cannot read the {what}: {reason}").format(what=_kind(what),
+                                                         reason=_read_problem(exc))
+
+
+def _read_problem(exc: OSError) -> str:
+    """Why a path that exists could not be read: the end of :func:`path_problem`'s message."""
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM):
+        return _("permission denied")
+    if code == errno.ELOOP:
+        return _("too many levels of symbolic links (a symlink loop?)")
+    if code == errno.ENAMETOOLONG:
+        return _("the path is too long")
+    if code == errno.ENOTDIR:
+        return _("a part of the path is a file, not a folder")
+    return str(exc.strerror or exc)
 
 
 def kind_of(mode: int) -> str | None:
     """``None`` for a regular file, else what the file is (``"a directory"``...)."""
     for test, name in _KINDS:
         if test(mode):
-            return name
-    return None if stat.S_ISREG(mode) else "not a regular file"
+            return _(name)
+    return None if stat.S_ISREG(mode) else _("not a regular file")
 
 
 def check_path_text(path: Path | str, what: str) -> None:
     """Refuse a path that no system call can take (a NUL byte)."""
     if "\x00" in str(path):
-        raise ConfigError(f"the path of the {what} contains a NUL byte",
+        raise ConfigError(_("the path of the {what} contains a NUL byte").format(
+                              what=_kind(what)),
                           Location(file=Path(str(path).replace("\x00", "\\0"))))
 
 
-def read_input(path: Path, what: str = "file", limit: int | None = None) -> bytes:
+def read_input(path: Path, what: str = N_("file"), limit: int | None = None) -> bytes:
     """Read a whole file, refusing anything but a regular file within the size limit.
 
     The file is opened without blocking (a FIFO cannot hang the command) and its kind and size
@@ -99,10 +117,12 @@ def read_input(path: Path, what: str = "file", limit: int | None = None) -> byte
         info = os.fstat(fd)
         kind = kind_of(info.st_mode)
         if kind is not None:
-            raise ConfigError(f"expected a {what}, found {kind}", where)
+            raise ConfigError(_("expected a {what}, found {kind}").format(
+                what=_kind(what), kind=kind), where)
         if info.st_size > limit:
-            raise ConfigError(f"the {what} is {info.st_size:,} bytes, over the limit of"
-                              f" {limit:,} bytes for a {what}", where)
+            raise ConfigError(_("the {what} is {size:,} bytes, over the limit of"
+                                " {limit:,} bytes for a {what}").format(
+                what=_kind(what), size=info.st_size, limit=limit), where)
         chunks: list[bytes] = []
         size = 0
         while True:  # read to the limit, whatever the size said (a file may grow)
@@ -112,7 +132,8 @@ def read_input(path: Path, what: str = "file", limit: int | None = None) -> byte
             chunks.append(chunk)
             size += len(chunk)
             if size > limit:
-                raise ConfigError(f"the {what} is over the limit of {limit:,} bytes", where)
+                raise ConfigError(_("the {what} is over the limit of {limit:,} bytes").format(
+                    what=_kind(what), limit=limit), where)
         return b"".join(chunks)
     except OSError as exc:
         raise ConfigError(path_problem(exc, what), where) from None
@@ -127,7 +148,8 @@ def decode_utf8(raw: bytes, path: Path | None, what: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            f"the {what} is not valid UTF-8 (byte {exc.start + 1}); save it as UTF-8",
+            _("the {what} is not valid UTF-8 (byte {byte}); save it as UTF-8").format(
+                what=_kind(what), byte=exc.start + 1),
             Location(file=path, line=line),
         ) from None
 
@@ -135,21 +157,23 @@ def decode_utf8(raw: bytes, path: Path | None, what: str) -> str:
 def folder_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot be read as a folder, or ``None``."""
     if "\x00" in str(folder):
-        return "the path contains a NUL byte"
+        return _("the path contains a NUL byte")
     try:
         info = os.stat(folder)
         os.listdir(folder)
     except OSError as exc:
-        return path_problem(exc, "folder").replace("folder not found", "no such folder")
+        if exc.errno == errno.ENOENT:
+            return _("no such folder")
+        return path_problem(exc, N_("folder"))
     if not stat.S_ISDIR(info.st_mode):
-        return "expected a folder, found a file"
+        return _("expected a folder, found a file")
     return None
 
 
 def output_problem(folder: Path) -> str | None:
     """Why ``folder`` cannot be an output folder, or ``None`` when it can (or can be made)."""
     if "\x00" in str(folder):
-        return "the path contains a NUL byte"
+        return _("the path contains a NUL byte")
     probe = folder
     while True:
         try:
@@ -160,12 +184,13 @@ def output_problem(folder: Path) -> str | None:
             probe = probe.parent
             continue
         except OSError as exc:
-            return path_problem(exc, "output folder").replace("cannot read the output folder: ",
-                                                              "")
+            if exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENXIO):
+                return path_problem(exc, N_("output folder"))
+            return _read_problem(exc)
         if not stat.S_ISDIR(info.st_mode):
             if probe == folder:
-                return "exists and is not a folder"
-            return f"{probe} is a file, not a folder"
+                return _("exists and is not a folder")
+            return _("{path} is a file, not a folder").format(path=probe)
         return None
 
 
@@ -185,7 +210,8 @@ def atomic_write(path: Path, content: bytes) -> None:
     except OSError as exc:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise RunError(f"{path}: cannot write the file: {exc.strerror}") from None
+        raise RunError(_("{path}: cannot write the file: {reason}").format(
+            path=path, reason=exc.strerror)) from None
     except BaseException:  # interrupted: leave no temporary file behind
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
@@ -222,5 +248,6 @@ def private_dir(*parts: str) -> Path:
 
 def unusable(folder: Path, exc: OSError) -> UsageError:
     """The data folder cannot be used: say so, and how to choose another."""
-    return UsageError(f"{folder}: the private data folder cannot be used"
-                      f" ({exc.strerror or exc}); set BILAN_DATA_DIR to a folder of yours")
+    return UsageError(_("{folder}: the private data folder cannot be used"
+                        " ({reason}); set BILAN_DATA_DIR to a folder of yours").format(
+        folder=folder, reason=exc.strerror or exc))

@@ -96,6 +96,8 @@ class Message:
     def render(self, lang: str | None = None) -> str:
         """The message in ``lang`` (default: the CLI's)."""
         template = translation(lang or language()).gettext(self.text)
+        if not self.params:
+            return template  # a plain text (a plugin's own warning): no fields to fill
         try:
             return template.format(**self.params)
         except (KeyError, IndexError, ValueError):  # a translation that lost a field

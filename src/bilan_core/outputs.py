@@ -37,6 +37,7 @@ import attrs
 
 from bilan_core.errors import ConfigError, RunError, UsageError
 from bilan_core.files import output_problem, private_dir, unusable
+from bilan_core.i18n import _
 
 MANIFEST = ".bilan-output.json"
 MANIFEST_FORMAT = "bilan-output"
@@ -108,8 +109,8 @@ def read_manifest(folder: Path) -> Manifest | None:
     if (not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT
             or not isinstance(data.get("dossier"), str) or not isinstance(files, list)
             or not all(isinstance(f, dict) and _safe_name(f.get("name")) for f in files)):
-        raise ConfigError(f"{path}: this output manifest is damaged; move the folder's files"
-                          " elsewhere or choose another output folder")
+        raise ConfigError(_("{path}: this output manifest is damaged; move the folder's files"
+                            " elsewhere or choose another output folder").format(path=path))
     return Manifest(dossier=data["dossier"], files=tuple(files))
 
 
@@ -137,10 +138,10 @@ def write_folder(
     ``say``. Returns the paths of ``files`` in the folder.
     """
     recover()
-    target, _ = check_target(target, dossier, replace)
+    target, _manifest = check_target(target, dossier, replace)
     with _operation(target) as operation:
         # Read again under the lock: another command may have written the folder since.
-        _, existing = check_target(target, dossier, replace)
+        _target, existing = check_target(target, dossier, replace)
         staging = operation.staging
         written = {f.name for f in files}
         entries: list[dict[str, Any]] = []
@@ -151,19 +152,22 @@ def write_folder(
                     continue
                 if keep is None:
                     if entry.get("recipient"):
-                        say(f"{target / name}: deleted, the sharing consent for"
-                            f" {entry['recipient']!r} is no longer recorded")
+                        say(_("{path}: deleted, the sharing consent for {recipient!r} is no"
+                              " longer recorded").format(path=target / name,
+                                                         recipient=entry["recipient"]))
                     continue
                 reason = keep(entry)
                 if reason is not None:
-                    say(f"{target / name}: deleted, {reason}")
+                    say(_("{path}: deleted, {reason}").format(path=target / name,
+                                                              reason=reason))
                     continue
                 if (target / name).is_file():
                     _link_or_copy(target / name, staging / name)
                     entries.append(entry)
         for output in files:
             if not _safe_name(output.name):
-                raise RunError(f"refused an output file name: {output.name!r}")
+                raise RunError(_("refused an output file name: {name!r}").format(
+                    name=output.name))
             _write(staging / output.name, output.content)
             entries.append(output.entry())
         _write(staging / MANIFEST, _manifest_bytes(dossier, entries))
@@ -179,13 +183,15 @@ def check_target(target: Path, dossier: str, replace: bool = False,
     holding files bilan did not write)."""
     problem = output_problem(target)
     if problem:
-        raise UsageError(f"{target}: cannot write the output folder there: {problem}")
+        raise UsageError(_("{path}: cannot write the output folder there: {problem}").format(
+            path=target, problem=problem))
     if target.is_symlink():
-        raise UsageError(f"{target}: the output folder is a symbolic link; give the folder"
-                         " it points to")
+        raise UsageError(_("{path}: the output folder is a symbolic link; give the folder"
+                           " it points to").format(path=target))
     absolute = Path(os.path.abspath(target))
     if not absolute.name:
-        raise UsageError(f"{target}: choose an output folder below the root")
+        raise UsageError(_("{path}: choose an output folder below the root").format(
+            path=target))
     real = Path(os.path.realpath(absolute.parent)) / absolute.name
     return real, _existing_set(real, dossier, replace)
 
@@ -198,20 +204,23 @@ def _existing_set(target: Path, dossier: str, replace: bool) -> Manifest | None:
     present = {p.name for p in target.iterdir()}
     if manifest is None:
         if present:
-            raise UsageError(
-                f"{target}: this folder is not empty and was not written by bilan; choose a"
+            raise UsageError(_(
+                "{path}: this folder is not empty and was not written by bilan; choose a"
                 " new or empty output folder (bilan replaces its output folder as a whole)")
+                .format(path=target))
         return None
     foreign = sorted(present - manifest.names() - {MANIFEST})
     if foreign:
-        raise UsageError(
-            f"{target}: the folder holds files bilan did not write ({', '.join(foreign[:5])}"
-            f"{', ...' if len(foreign) > 5 else ''}); move them elsewhere first, bilan"
-            " replaces its output folder as a whole")
+        raise UsageError(_(
+            "{path}: the folder holds files bilan did not write ({files}); move them"
+            " elsewhere first, bilan replaces its output folder as a whole").format(
+            path=target,
+            files=", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")))
     if manifest.dossier != dossier and not replace:
-        raise UsageError(
-            f"{target}: this folder holds dossier {manifest.dossier!r}; writing dossier"
-            f" {dossier!r} there needs --replace (its files are then deleted)")
+        raise UsageError(_(
+            "{path}: this folder holds dossier {held!r}; writing dossier {dossier!r} there"
+            " needs --replace (its files are then deleted)").format(
+            path=target, held=manifest.dossier, dossier=dossier))
     return manifest if manifest.dossier == dossier else attrs.evolve(manifest, files=())
 
 
@@ -319,9 +328,9 @@ def _lock_folder(folder: Path, wait: float = 60.0) -> int:
                 raise
         if time.monotonic() > deadline:
             os.close(fd)
-            raise RunError(f"{folder}: another bilan command has been writing an output"
-                           f" folder here for {wait:g} seconds; try again when it has"
-                           " finished")
+            raise RunError(_("{folder}: another bilan command has been writing an output"
+                             " folder here for {wait:g} seconds; try again when it has"
+                             " finished").format(folder=folder, wait=wait))
         time.sleep(0.05)
 
 

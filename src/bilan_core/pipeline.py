@@ -16,6 +16,7 @@ import attrs
 from bilan_core.components import RenderContext, StepDefinition
 from bilan_core.config.pipeline import Pipeline
 from bilan_core.errors import HookError, UsageError
+from bilan_core.i18n import _
 from bilan_core.model import (
     Audience,
     ConsentKind,
@@ -120,8 +121,10 @@ def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
                                               dossier=dossier, audience=audience):
             if section.audience is not audience:
                 raise HookError(plugin, host.origin_of(plugin), "report_sections", ValueError(
-                    f"returned section {section.id!r} for the audience"
-                    f" {section.audience.value!r} when asked for {audience.value!r}"))
+                    _("returned section {section!r} for the audience {audience!r} when asked"
+                      " for {asked!r}").format(section=section.id,
+                                               audience=section.audience.value,
+                                               asked=audience.value)))
             sections.append(section if section.source else attrs.evolve(section, source=plugin))
     sections.sort(key=lambda s: (list(Audience).index(s.audience), s.order, s.id))
     return Synthesis(sections=tuple(sections), written_on=dossier.reference_date)
@@ -132,9 +135,9 @@ def sharing_notice(dossier: Dossier, recipient: str) -> str:
     consents = [c for c in dossier.consents if c.kind is ConsentKind.SHARING
                 and c.recipient == recipient and c.in_force(dossier.reference_date)]
     if not consents:
-        raise UsageError(
-            f"refused: the dossier records no sharing consent for {recipient!r}; results go"
-            " to the beneficiary only (Code du travail L6313-4)")
+        raise UsageError(_(
+            "refused: the dossier records no sharing consent for {recipient!r}; results go"
+            " to the beneficiary only (Code du travail L6313-4)").format(recipient=recipient))
     given = consents[0].given_on
     return (f"Exemplaire transmis à « {recipient} » avec l'accord du bénéficiaire"
             f" (consentement recueilli le {french_date(given)}).")
@@ -166,7 +169,7 @@ def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
     shared = recipient not in (None, "beneficiary")
     if audience is Audience.COUNSELLOR:
         if shared:
-            raise UsageError("the counsellor's working notes are not sent to third parties")
+            raise UsageError(_("the counsellor's working notes are not sent to third parties"))
         stem, kind = "notes-consultant", "notes"
     elif shared:
         assert recipient is not None

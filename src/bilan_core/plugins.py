@@ -35,6 +35,7 @@ from bilan_core._version import __version__
 from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
 from bilan_core.config.schema import Table
 from bilan_core.errors import BilanError, HookError, PluginError, describe, did_you_mean
+from bilan_core.i18n import _
 from bilan_core.markers import PROJECT_NAME
 from bilan_core.model import (
     Action,
@@ -112,7 +113,7 @@ class PluginInfo:
     @property
     def label(self) -> str:
         """``name (distribution version)``: how every message names a plugin."""
-        dist = self.distribution or "no distribution"
+        dist = self.distribution or _("no distribution")
         version = f" {self.version}" if self.version else ""
         return f"{self.name!r} ({dist}{version})"
 
@@ -236,7 +237,7 @@ class PluginHost:
             if info.name in self.plugins:
                 other = self.plugins[info.name]
                 info.status, info.error = "failed", (
-                    f"its name is already used by {other.label}")
+                    _("its name is already used by {plugin}").format(plugin=other.label))
                 self.plugins[f"{info.name} ({info.distribution})"] = info
                 continue
             if self.allowed is not None and info.name not in self.allowed:
@@ -284,17 +285,17 @@ class PluginHost:
         except BaseException as exc:  # a plugin's import may raise anything: isolate it
             if is_interrupt(exc):
                 raise
-            self._fail(info, f"failed to import: {describe(exc)}")
+            self._fail(info, _("failed to import: {error}").format(error=describe(exc)))
             return
         finally:
             info.load_time = time.perf_counter() - started
         try:
             self.pm.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:
-            self._fail(info, f"failed to register: {exc}")
+            self._fail(info, _("failed to register: {error}").format(error=exc))
             return
         except ValueError as exc:  # pluggy: the same object registered under two names
-            self._fail(info, f"failed to register: {exc}")
+            self._fail(info, _("failed to register: {error}").format(error=exc))
             return
         info.load_time = time.perf_counter() - started
         problem = self._check_hooks(plugin)
@@ -309,12 +310,12 @@ class PluginHost:
         known = hookspecs.hook_names()
         for caller in self.pm.get_hookcallers(plugin) or []:
             if caller.spec is None:
-                return (f"implements unknown hook {caller.name!r}"
-                        + did_you_mean(caller.name, known))
+                return _("implements unknown hook {hook!r}{suggestion}").format(
+                    hook=caller.name, suggestion=did_you_mean(caller.name, known))
             for impl in caller.get_hookimpls():
                 if impl.plugin is plugin and (impl.hookwrapper or impl.wrapper):
-                    return (f"declares hook {caller.name!r} as a wrapper,"
-                            " which bilan does not support")
+                    return _("declares hook {hook!r} as a wrapper,"
+                             " which bilan does not support").format(hook=caller.name)
         return None
 
     def _fail(self, info: PluginInfo, error: str) -> None:
@@ -324,12 +325,13 @@ class PluginHost:
 
     def failure_lines(self) -> list[str]:
         """One line per failed plugin, as the CLI prints them on stderr."""
-        return [f"plugin {p.label} {p.error}; left out" for p in self.failures]
+        return [_("plugin {plugin} {error}; left out").format(plugin=p.label, error=p.error)
+                for p in self.failures]
 
     def _check_strict(self) -> None:
         if self.strict and self.failures:
             raise PluginError("\n".join(self.failure_lines())
-                              + "\n--strict: stopping because plugins failed to load")
+                              + "\n" + _("--strict: stopping because plugins failed to load"))
 
     def _collect(self) -> None:
         """Call every registration hook, one plugin at a time, and index what it registers.
@@ -351,8 +353,9 @@ class PluginHost:
                                      staged: list[tuple[str, Any]] = staged) -> None:
                             if not isinstance(obj, kind):
                                 raise TypeError(
-                                    f"{hook} registered {type(obj).__name__},"
-                                    f" expected {kind.__name__}")
+                                    _("{hook} registered {type}, expected {kind}").format(
+                                        hook=hook, type=type(obj).__name__,
+                                        kind=kind.__name__))
                             staged.append((hook, obj))
                         self._trace(hook, info.name, {"register": register})
                         self._timed(info.name, hook, impl.function,
@@ -364,15 +367,18 @@ class PluginHost:
                     owner = self.registry.owners.get((hook, key))
                     if owner is not None:
                         raise ValueError(
-                            f"{hook}: {key!r} is already registered by plugin {owner!r}")
+                            _("{hook}: {key!r} is already registered by plugin {owner!r}")
+                            .format(hook=hook, key=key, owner=owner))
                     if (hook, key) in seen:
-                        raise ValueError(f"{hook}: {key!r} is registered twice")
+                        raise ValueError(_("{hook}: {key!r} is registered twice").format(
+                            hook=hook, key=key))
                     seen.add((hook, key))
             except BaseException as exc:
                 if is_interrupt(exc):
                     raise
                 self.pm.unregister(plugin)
-                self._fail(info, f"failed to register: {describe(exc)}")
+                self._fail(info, _("failed to register: {error}").format(
+                    error=describe(exc)))
                 continue
             for hook, obj in staged:
                 key = _key_of(hook, obj, info.name)
@@ -395,7 +401,8 @@ class PluginHost:
                         *[{"cli": collector}[a] for a in impl.argnames])
         for command_name in collector.commands:
             if command_name in BUILTIN_COMMANDS:
-                raise ValueError(f"register_commands: {command_name!r} is a built-in command")
+                raise ValueError(_("register_commands: {command!r} is a built-in command")
+                                 .format(command=command_name))
         return [("register_commands", command) for command in collector.commands.values()]
 
     def _impls_of(self, hook: str, plugin: object) -> list[pluggy.HookImpl]:
@@ -426,8 +433,9 @@ class PluginHost:
             if elapsed > self.slow_hook:
                 info = self.plugins.get(plugin)
                 label = info.label if info is not None else repr(plugin)
-                message = (f"plugin {label} took {elapsed:.1f} s in hook {hook!r}"
-                           f" (warning threshold {self.slow_hook:g} s, BILAN_SLOW_HOOK)")
+                message = _("plugin {plugin} took {elapsed:.1f} s in hook {hook!r}"
+                            " (warning threshold {threshold:g} s, BILAN_SLOW_HOOK)").format(
+                    plugin=label, elapsed=elapsed, hook=hook, threshold=self.slow_hook)
                 self.warnings.append(message)
                 self.warn(message)
 
@@ -480,7 +488,7 @@ class PluginHost:
                                   keep_located=True)
         if expect is not None and result is None:
             raise HookError(owner, self.origin_of(owner), what, TypeError(
-                f"returned None, expected {expect.__name__}"))
+                _("returned None, expected {kind}").format(kind=expect.__name__)))
         return result
 
     def _guarded(self, plugin: str, what: str, function: Callable[..., Any], args: list[Any],
@@ -511,8 +519,9 @@ class PluginHost:
     def origin_of(self, plugin: str) -> str:
         info = self.plugins.get(plugin)
         if info is None:
-            return "registered at run time"
-        return f"{info.distribution or 'no distribution'} {info.version or ''}".strip()
+            return _("registered at run time")
+        distribution = info.distribution or _("no distribution")
+        return f"{distribution} {info.version or ''}".strip()
 
     def _trace(self, hook: str, plugin: str | None, kwargs: Mapping[str, Any]) -> None:
         if self.trace is not None:
@@ -532,12 +541,14 @@ def _result_problem(result: Any, shape: str, kind: type | None) -> str | None:
     if result is None or shape == "any":
         return None
     if shape == "none":
-        return f"returned {type(result).__name__}, expected nothing (None)"
+        return _("returned {type}, expected nothing (None)").format(type=type(result).__name__)
     if shape == "one" and kind is not None and type(result) is not kind:
-        return f"returned {type(result).__name__}, expected {kind.__name__}"
+        return _("returned {type}, expected {kind}").format(type=type(result).__name__,
+                                                          kind=kind.__name__)
     if shape == "list" and kind is not None and (
             type(result) not in (list, tuple) or not all(type(x) is kind for x in result)):
-        return f"returned {type(result).__name__}, expected a list of {kind.__name__}"
+        return _("returned {type}, expected a list of {kind}").format(
+            type=type(result).__name__, kind=kind.__name__)
     return None
 
 
@@ -550,7 +561,7 @@ def _seconds(value: str | None, default: float) -> float:
 
 
 def _stderr_warning(line: str) -> None:
-    print(f"bilan: warning: {line}", file=sys.stderr)
+    print(_("bilan: warning: {message}").format(message=line), file=sys.stderr)
 
 
 def _short(value: Any) -> str:

@@ -1,7 +1,8 @@
 """Rules of the law the runner applies, as data with dates and sources.
 
 A rule is evaluated for the bilan's reference date: the same pipeline run for a date before a
-rule came into force is not held to it.
+rule came into force is not held to it. Descriptions and sources are English texts marked for
+the catalog: messages show them in the command line's language (:attr:`DatedRule.text`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import date
 from decimal import Decimal
 
 import attrs
+
+from bilan_core.i18n import N_, _
 
 
 @attrs.frozen
@@ -30,12 +33,17 @@ class DatedRule:
         return self.in_force_from <= day and (self.in_force_until is None
                                               or day <= self.in_force_until)
 
+    @property
+    def text(self) -> str:
+        """``description (source)`` in the command line's language."""
+        return f"{_(self.description)} ({_(self.source)})"
+
 
 MAXIMUM_HOURS = DatedRule(
     id="maximum_hours",
     value=Decimal(24),
-    description="un bilan de compétences dure 24 heures au plus",
-    source="Code du travail, art. R6313-4 (loi 2018-771 du 5 septembre 2018)",
+    description=N_("a bilan de compétences lasts 24 hours at most"),
+    source=N_("Code du travail, art. R6313-4 (loi 2018-771 of 5 September 2018)"),
     sureness="law",
     in_force_from=date(2019, 1, 1),
 )
@@ -45,10 +53,10 @@ MAXIMUM_HOURS = DatedRule(
 MAXIMUM_LEAVE_HOURS = DatedRule(
     id="maximum_hours",
     value=Decimal(24),
-    description="le congé de bilan de compétences ne peut excéder 24 heures de temps de"
-                " travail, consécutives ou non",
-    source="loi 91-1405 du 31 décembre 1991, art. L931-22 du Code du travail (devenu"
-           " L6322-44 en 2008, abrogé au 1er janvier 2019 par la loi 2018-771)",
+    description=N_("the congé de bilan de compétences may not exceed 24 hours of working time,"
+                   " consecutive or not"),
+    source=N_("loi 91-1405 of 31 December 1991, art. L931-22 of the Code du travail (L6322-44"
+              " from 2008, repealed on 1 January 2019 by loi 2018-771)"),
     sureness="likely",
     in_force_from=date(1992, 1, 1),
     in_force_until=date(2018, 12, 31),
@@ -58,8 +66,8 @@ MAXIMUM_LEAVE_HOURS = DatedRule(
 MINIMUM_HOURS = DatedRule(
     id="minimum_hours",
     value=Decimal(13),
-    description="au moins 13 heures d'accompagnement effectif sur les trois phases",
-    source="décret de 2026 rapporté par des prestataires, texte officiel non lu",
+    description=N_("at least 13 hours of effective accompaniment over the three phases"),
+    source=N_("a 2026 decree reported by providers, official text not read"),
     sureness="3rd-party",
     in_force_from=date(2026, 1, 1),
 )
@@ -69,10 +77,10 @@ MINIMUM_HOURS = DatedRule(
 RETENTION_CEILING = DatedRule(
     id="retention_ceiling",
     value=Decimal(12),
-    description="les documents conservés avec l'accord écrit du bénéficiaire pour le suivi"
-                " de sa situation le sont un an au plus après la fin du bilan",
-    source="Code du travail, art. R6313-7, tel que cité par des prestataires (janvier 2024,"
-           " juillet 2025) ; la règle d'avant 2019 était aussi d'un an",
+    description=N_("documents kept with the beneficiary's written agreement, for the follow-up"
+                   " of their situation, are kept one year at most after the end of the bilan"),
+    source=N_("Code du travail, art. R6313-7, as quoted by providers (January 2024, July"
+              " 2025); the rule before 2019 was one year too"),
     sureness="likely",
     in_force_from=date(1992, 1, 1),
 )

@@ -73,9 +73,10 @@ class DateArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 
             try:
                 return datetime.date.fromisoformat(text)
             except ValueError:
-                self.fail(f"{text!r} is not a date of the calendar", param, ctx)
-        self.fail(f"expected a date written YYYY-MM-DD, such as 2026-03-01, got {text!r}",
-                  param, ctx)
+                self.fail(_("{text!r} is not a date of the calendar").format(text=text),
+                          param, ctx)
+        self.fail(_("expected a date written YYYY-MM-DD, such as 2026-03-01, got {text!r}")
+                  .format(text=text), param, ctx)
 
 
 DATE = DateArg()
@@ -166,7 +167,7 @@ class BilanGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = BUILTIN_COMMANDS.get(cmd_name)
         if target is not None:
-            module, _, attr = target.partition(":")
+            module, _sep, attr = target.partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
             return command
         if cmd_name in self.commands:
@@ -191,20 +192,31 @@ class BilanGroup(click.Group):
 _TRACEBACK = {"on": False}
 
 
-@click.group(cls=BilanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=BilanGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help=_("Run a bilan de compétences as a pipeline of plugins.\n"
+                    "\n"
+                    "\b\n"
+                    "Environment:\n"
+                    "  BILAN_PLUGINS=a,b          only these installed plugins are loaded"
+                    " (empty: none)\n"
+                    "  BILAN_DISABLE_PLUGINS=a,b  block these plugins\n"
+                    "  BILAN_TRACE_HOOKS=1        log every hook call\n"
+                    "  BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)\n"
+                    "  BILAN_DATA_DIR=DIR         the private data folder"))
 @click.version_option(__version__, "-V", "--version", prog_name="bilan",
                       message="%(prog)s %(version)s")
 # -p, --strict and --trace-hooks are eager so that --help after them lists plugin commands.
 @click.option("-p", "plugins", multiple=True, metavar="MODULE|no:NAME", is_eager=True,
-              help="Load a plugin module, or block a plugin with no:NAME. Repeatable.")
-@click.option("--strict", is_flag=True, is_eager=True, help="Exit 2 when a plugin fails to load.")
+              help=_("Load a plugin module, or block a plugin with no:NAME. Repeatable."))
+@click.option("--strict", is_flag=True, is_eager=True,
+              help=_("Exit 2 when a plugin fails to load."))
 @click.option("--traceback", "show_traceback", is_flag=True,
-              help="Show the Python traceback of errors.")
+              help=_("Show the Python traceback of errors."))
 @click.option("--trace-hooks", is_flag=True, is_eager=True,
-              help="Log every hook call on stderr (also BILAN_TRACE_HOOKS=1).")
+              help=_("Log every hook call on stderr (also BILAN_TRACE_HOOKS=1)."))
 @click.option("--slow-hook", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              is_eager=True, help="Warn of a hook call slower than this (default 10;"
-                                  " also BILAN_SLOW_HOOK).")
+              is_eager=True, help=_("Warn of a hook call slower than this (default 10;"
+                                    " also BILAN_SLOW_HOOK)."))
 @click.pass_context
 def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
         trace_hooks: bool, slow_hook: float | None) -> None:

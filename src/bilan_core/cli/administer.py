@@ -18,6 +18,7 @@ import click
 from bilan_core.cli import PATH
 from bilan_core.cli.assess import resolve_instrument
 from bilan_core.errors import BilanError
+from bilan_core.i18n import _
 from bilan_core.model import Answer, Instrument, Item, ResponseFormat, Responses
 
 HELP = ("Tapez votre réponse puis Entrée. « p » : passer l'item, « r » : revenir à l'item"
@@ -108,11 +109,13 @@ def _load(path: Path, instrument: Instrument, beneficiary: str | None) -> Respon
     if path.exists() or path.is_symlink():
         saved = read_responses(path, instrument, expected_id=instrument.id)
         if beneficiary and saved.beneficiary and saved.beneficiary != beneficiary:
-            raise BilanError(f"{path}: these answers belong to beneficiary"
-                             f" {saved.beneficiary!r}, not {beneficiary!r}")
+            raise BilanError(_("{path}: these answers belong to beneficiary"
+                               " {saved!r}, not {given!r}").format(
+                path=path, saved=saved.beneficiary, given=beneficiary))
         return saved
     if not path.parent.is_dir():
-        raise BilanError(f"{path}: the folder {path.parent} does not exist")
+        raise BilanError(_("{path}: the folder {folder} does not exist").format(
+            path=path, folder=path.parent))
     return Responses(instrument=instrument.id, version=instrument.version,
                      beneficiary=beneficiary)
 
@@ -126,11 +129,12 @@ def _save(path: Path, responses: Responses, instrument: Instrument) -> None:
     atomic_write(path, responses_to_toml(responses, header).encode("utf-8"))
 
 
-@click.command("administer")
+@click.command("administer", help=_("Ask the items one by one; save after every answer; resume"
+                                     " where it stopped."))
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.option("-o", "--output", type=PATH,
-              required=True, help="The responses file to write (resumed if it exists).")
-@click.option("--beneficiary", metavar="ID", help="The beneficiary's pseudonymous id.")
+              required=True, help=_("The responses file to write (resumed if it exists)."))
+@click.option("--beneficiary", metavar="ID", help=_("The beneficiary's pseudonymous id."))
 def administer_command(instrument_name: str, output: Path, beneficiary: str | None) -> None:
     """Ask the items one by one; save after every answer; resume where it stopped."""
     instrument = resolve_instrument(instrument_name)
@@ -165,8 +169,9 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
                 line = read_line()
             except UnicodeDecodeError:
                 if not interactive:
-                    raise BilanError(f"standard input, line {read_line.count}: not valid"
-                                     " UTF-8 (answers are read as UTF-8 text)") from None
+                    raise BilanError(_("standard input, line {line}: not valid UTF-8"
+                                       " (answers are read as UTF-8 text)").format(
+                        line=read_line.count)) from None
                 say("  ↳ saisie illisible (caractères non UTF-8) : recommencez")
                 continue
             if not line:  # end of input: keep what was saved
@@ -197,7 +202,8 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
             except ValueError as exc:
                 say(f"  ↳ {exc}")
                 if not interactive:
-                    raise BilanError(f"line for item {item.id!r}: {text!r}: {exc}") from None
+                    raise BilanError(_("line for item {item!r}: {text!r}: {problem}").format(
+                        item=item.id, text=text, problem=exc)) from None
                 continue
             if interactive:  # a pipe answers instantly: its timings would mean nothing
                 timings[item.id] = round(time.monotonic() - started, 1)

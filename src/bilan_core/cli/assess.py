@@ -11,6 +11,7 @@ import click
 
 from bilan_core.cli import PATH, state
 from bilan_core.errors import BilanError, did_you_mean
+from bilan_core.i18n import _, ngettext
 from bilan_core.model import Instrument, InstrumentResult, NormTable
 
 
@@ -23,9 +24,10 @@ def resolve_instrument(name: str) -> Instrument:
         return load_instrument(path)
     registry = state().host().registry.instruments
     if name not in registry:
-        raise BilanError(f"unknown instrument {name!r}" + did_you_mean(name, registry)
-                         + "; installed: " + (", ".join(sorted(registry)) or "none")
-                         + " (or give the path of an instrument file)")
+        raise BilanError(_("unknown instrument {name!r}{suggestion}; installed: {installed}"
+                           " (or give the path of an instrument file)").format(
+            name=name, suggestion=did_you_mean(name, registry),
+            installed=", ".join(sorted(registry)) or _("none")))
     return registry[name]
 
 
@@ -38,19 +40,22 @@ def norm_tables(instrument: Instrument, group: str | None) -> list[NormTable]:
                                            instrument=instrument, group=group)]
     if not tables:
         groups = [t.group for t in instrument.norms]
-        raise BilanError(f"no norms for group {group!r} of instrument {instrument.id!r}"
-                         + did_you_mean(group, groups)
-                         + (f"; available: {', '.join(map(repr, groups))}" if groups else ""))
+        available = (_("; available: {groups}").format(groups=", ".join(map(repr, groups)))
+                     if groups else "")
+        raise BilanError(_("no norms for group {group!r} of instrument {instrument!r}"
+                           "{suggestion}{available}").format(
+            group=group, instrument=instrument.id, suggestion=did_you_mean(group, groups),
+            available=available))
     return tables
 
 
-@click.group("instruments")
+@click.group("instruments", help=_("List installed instruments and compute item statistics."))
 def instruments_group() -> None:
     """List installed instruments and compute item statistics."""
 
 
-@instruments_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@instruments_group.command("list", help=_("List every installed instrument."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
 def list_command(as_json: bool) -> None:
     """List every installed instrument."""
     host = state().host()
@@ -70,17 +75,22 @@ def list_command(as_json: bool) -> None:
         return
     for row in rows:
         norms = "; ".join(f"{n['group']} (N={n['n']}, {n['year']})" for n in row["norm_groups"])
-        click.echo(f"{row['id']} {row['version']}  {row['title']}  —  {row['items']} items,"
-                   f" {len(row['scales'])} scales, plugin {row['plugin']}")
-        click.echo(f"    norms: {norms or 'none'}")
+        click.echo(_("{id} {version}  {title}  —  {items}, {scales}, plugin {plugin}").format(
+            id=row["id"], version=row["version"], title=row["title"],
+            items=ngettext("{n} items", "{n} items", row["items"]).format(n=row["items"]),
+            scales=ngettext("{n} scales", "{n} scales", len(row["scales"])).format(
+                n=len(row["scales"])),
+            plugin=row["plugin"]))
+        click.echo(_("    norms: {norms}").format(norms=norms or _("none")))
 
 
-@click.command("score")
+@click.command("score", help=_("Score a responses file: raw, prorated and norm scores, bands,"
+                                " flags."))
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.argument("responses_file", metavar="RESPONSES.toml",
                 type=PATH)
-@click.option("--norms", "group", metavar="GROUP", help="The norm group to compare with.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--norms", "group", metavar="GROUP", help=_("The norm group to compare with."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
 def score_command(instrument_name: str, responses_file: Path, group: str | None,
                   as_json: bool) -> None:
     """Score a responses file: raw, prorated and norm scores, bands, flags."""
@@ -93,7 +103,8 @@ def score_command(instrument_name: str, responses_file: Path, group: str | None,
     found = host.call("score_instrument", firstresult=True, instrument=instrument,
                       responses=responses, norms=tables)
     if not found or not isinstance(found[0][1], InstrumentResult):
-        raise BilanError(f"no plugin can score instrument {instrument.id!r}")
+        raise BilanError(_("no plugin can score instrument {instrument!r}").format(
+            instrument=instrument.id))
     result = found[0][1]
     sentences = [s for _, s in host.call_list("interpret_scores", str, instrument=instrument,
                                               result=result)]
@@ -107,15 +118,16 @@ def score_command(instrument_name: str, responses_file: Path, group: str | None,
     click.echo(f"{instrument.title} ({instrument.id} {instrument.version})")
     if tables:
         table = tables[0]
-        tag = ", normes ILLUSTRATIVES" if table.illustrative else ""
-        click.echo(f"Norms: {table.group} (N={table.n}, {table.year}{tag})")
+        tag = _(", ILLUSTRATIVE norms") if table.illustrative else ""
+        click.echo(_("Norms: {group} (N={n}, {year}{tag})").format(
+            group=table.group, n=table.n, year=table.year, tag=tag))
     else:
-        click.echo("Norms: none chosen (--norms GROUP); raw scores only")
+        click.echo(_("Norms: none chosen (--norms GROUP); raw scores only"))
     click.echo(_table(instrument, result))
     for name, value in result.summary.items():
         click.echo(f"{name}: {value}")
     for flag in result.flags:
-        click.echo(f"flag: {flag}")
+        click.echo(_("flag: {flag}").format(flag=flag))
     for sentence in (*result.interpretations, *sentences):
         click.echo(f"- {sentence}")
 
@@ -129,7 +141,8 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def _table(instrument: Instrument, result: InstrumentResult) -> str:
-    header = ("SCALE", "RAW", "PRORATED", "ANSWERED", "T", "PCT", "STANINE", "STEN", "BAND")
+    header = (_("SCALE"), _("RAW"), _("PRORATED"), _("ANSWERED"), "T", _("PCT"), _("STANINE"),
+              _("STEN"), _("BAND"))
     rows = [header]
     for s in result.scales:
         rows.append((instrument.scale(s.scale).name, _fmt(s.raw, 2), _fmt(s.prorated, 2),
@@ -140,13 +153,14 @@ def _table(instrument: Instrument, result: InstrumentResult) -> str:
                      for r in rows)
 
 
-@instruments_group.command("stats")
+@instruments_group.command("stats", help=_("Item statistics and Cronbach's alpha over every"
+                                            " responses file of a folder."))
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.argument("folder", metavar="RESPONSES_DIR",
                 type=PATH)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 @click.option("--norms-toml", "group", metavar="GROUP",
-              help="Also print the means and SDs as a [[norms]] table for this group.")
+              help=_("Also print the means and SDs as a [[norms]] table for this group."))
 def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str | None) -> None:
     """Item statistics and Cronbach's alpha over every responses file of a folder."""
     from bilan_core.config.responses import read_responses
@@ -159,7 +173,8 @@ def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str 
     instrument = resolve_instrument(instrument_name)
     files = sorted(folder.glob("*.toml"))
     if not files:
-        raise BilanError(f"{folder}: no responses file (*.toml) in this folder")
+        raise BilanError(_("{folder}: no responses file (*.toml) in this folder").format(
+            folder=folder))
     response_sets = [read_responses(path, instrument, expected_id=instrument.id)
                      for path in files]
     stats = scale_statistics(instrument, response_sets)
@@ -169,15 +184,17 @@ def stats_command(instrument_name: str, folder: Path, as_json: bool, group: str 
         document = _no_nan({"files": len(files), "scales": converter.unstructure(stats)})
         click.echo(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False))
         return
-    click.echo(f"{instrument.title}: {len(files)} responses files")
+    click.echo(ngettext("{title}: {n} responses files", "{title}: {n} responses files",
+                        len(files)).format(title=instrument.title, n=len(files)))
     for scale in stats:
-        click.echo(f"\n{instrument.scale(scale.scale).name} ({scale.scale}): N={scale.n}"
-                   f"  mean={_fmt(scale.mean, 2)}  sd={_fmt(scale.sd, 2)}"
-                   f"  alpha={_fmt(scale.alpha, 3)}")
+        click.echo("\n" + _("{name} ({scale}): N={n}  mean={mean}  sd={sd}  alpha={alpha}").format(
+            name=instrument.scale(scale.scale).name, scale=scale.scale, n=scale.n,
+            mean=_fmt(scale.mean, 2), sd=_fmt(scale.sd, 2), alpha=_fmt(scale.alpha, 3)))
         for item in scale.items:
-            click.echo(f"    {item.item:<10} n={item.n:<5} mean={_fmt(item.mean, 2):<6}"
-                       f" sd={_fmt(item.sd, 2):<6} r(item, rest)={_fmt(item.item_total, 3):<7}"
-                       f" alpha if deleted={_fmt(item.alpha_if_deleted, 3)}")
+            click.echo(_("    {item:<10} n={n:<5} mean={mean:<6} sd={sd:<6}"
+                         " r(item, rest)={item_total:<7} alpha if deleted={alpha}").format(
+                item=item.item, n=item.n, mean=_fmt(item.mean, 2), sd=_fmt(item.sd, 2),
+                item_total=_fmt(item.item_total, 3), alpha=_fmt(item.alpha_if_deleted, 3)))
     if group:
         click.echo("\n" + norms_toml(group, stats))
 
@@ -189,8 +206,9 @@ def norms_toml(group: str, stats: list[Any]) -> str:
     n = min(s.n for s in stats)
     unusable = [s.scale for s in stats if s.n < 2 or math.isnan(s.sd) or s.sd == 0]
     if unusable:
-        raise BilanError("cannot make norms: scales " + ", ".join(unusable) + " need at least"
-                         " two complete response sets with varying scores")
+        raise BilanError(_("cannot make norms: scales {scales} need at least two complete"
+                           " response sets with varying scores").format(
+            scales=", ".join(unusable)))
     lines = ["[[norms]]", f"group = {json.dumps(group, ensure_ascii=False)}", f"n = {n}",
              f"year = {date.today().year}", "illustrative = false",
              'source = "Étalonnage local, bilan instruments stats"']

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bilan_core.cli import PATH, state
+from bilan_core.i18n import _
 
 
 def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
@@ -23,7 +24,8 @@ def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
     if recorded is None:
         return {}
     if not isinstance(recorded, dict):
-        raise ConfigError(f"{file}: extra.career_options.settings: expected a table")
+        raise ConfigError(_("{file}: extra.career_options.settings: expected a table").format(
+            file=file))
     given = {k: v for k, v in recorded.items() if v is not None}
     if isinstance(given.get("weights"), dict):
         given["weights"] = {k: v for k, v in given["weights"].items() if v is not None}
@@ -32,12 +34,16 @@ def recorded_settings(dossier: Any, file: Path) -> dict[str, Any]:
     return checked
 
 
-@click.command("careers")
+@click.command("careers", help=_(
+    "Rank the installed occupations for a dossier written by ``bilan run``.\n"
+    "\n"
+    "The matching is done again with the occupations installed now (an imported referential"
+    " included) and the constraints the pipeline recorded in the dossier."))
 @click.argument("dossier_file", metavar="DOSSIER.json",
                 type=PATH)
 @click.option("--top", type=click.IntRange(1, 500), default=10, show_default=True,
-              help="How many options to show.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+              help=_("How many options to show."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
     """Rank the installed occupations for a dossier written by ``bilan run``.
 
@@ -60,8 +66,9 @@ def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
                                "excluded": excluded}, indent=2, ensure_ascii=False))
         return
     if not options:
-        click.echo(f"{dossier.id}: no interests, skills or values results to match with"
-                   " (score the instruments in the pipeline first)")
+        click.echo(_("{dossier}: no interests, skills or values results to match with"
+                     " (score the instruments in the pipeline first)").format(
+            dossier=dossier.id))
         return
     click.echo(f"Pistes d'orientation pour {dossier.beneficiary.id} ({dossier.id})")
     ranked = [o for o in options if o.code]

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from bilan_core.cli import DATE, PATH, state
+from bilan_core.i18n import _
 
 MAX_PRICE = Decimal(100_000)
 
@@ -22,14 +23,18 @@ def parse_price(value: str) -> Decimal:
     try:
         amount = to_euros(value.replace(",", ".").replace("€", "").strip())
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not an amount in euros (e.g. 1950 or 1950.00)",
-                                 param_hint="'--price'") from None
+        raise click.BadParameter(
+            _("{value!r} is not an amount in euros (e.g. 1950 or 1950.00)").format(value=value),
+            param_hint="'--price'") from None
     if amount < 0:
-        raise click.BadParameter(f"{value} is negative: a price is zero or more",
-                                 param_hint="'--price'")
+        raise click.BadParameter(
+            _("{value} is negative: a price is zero or more").format(value=value),
+            param_hint="'--price'")
     if amount > MAX_PRICE:
-        raise click.BadParameter(f"{value}: a bilan's price is at most {MAX_PRICE} euros here",
-                                 param_hint="'--price'")
+        raise click.BadParameter(
+            _("{value}: a bilan's price is at most {maximum} euros here").format(
+                value=value, maximum=MAX_PRICE),
+            param_hint="'--price'")
     return amount
 
 
@@ -40,15 +45,15 @@ def parse_hours(value: str) -> Decimal:
     try:
         hours = to_hours(value.replace(",", "."))
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number of hours",
+        raise click.BadParameter(_("{value!r} is not a number of hours").format(value=value),
                                  param_hint="'--hours'") from None
     if hours <= 0:
-        raise click.BadParameter(f"{value}: a bilan lasts more than 0 hours",
-                                 param_hint="'--hours'")
+        raise click.BadParameter(_("{value}: a bilan lasts more than 0 hours").format(
+            value=value), param_hint="'--hours'")
     return hours
 
 
-@click.group("funding")
+@click.group("funding", help=_("Who pays for a bilan, how much is left to pay, and why."))
 def funding_group() -> None:
     """Who pays for a bilan, how much is left to pay, and why."""
 
@@ -60,18 +65,19 @@ def _decision_json(decision: Any) -> dict[str, Any]:
     return data
 
 
-@funding_group.command("quote")
+@funding_group.command("quote", help=_("Every funder's decision for a quote, and the combined"
+                                        " funding plan."))
 @click.argument("beneficiary_file", metavar="BENEFICIARY.toml",
                 type=PATH)
 @click.option("--price", "price_text", required=True, metavar="EUROS",
-              help="The quote's price in euros.")
+              help=_("The quote's price in euros."))
 @click.option("--hours", "hours_text", required=True, metavar="HOURS",
-              help="The quote's hours.")
+              help=_("The quote's hours."))
 @click.option("--date", "when", type=DATE,
-              help="The date the rules are evaluated for (default: today).")
+              help=_("The date the rules are evaluated for (default: today)."))
 @click.option("--qualiopi/--not-qualiopi", default=True,
-              help="Whether the provider is Qualiopi-certified (default: yes).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+              help=_("Whether the provider is Qualiopi-certified (default: yes)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
                   when: date | None, qualiopi: bool, as_json: bool) -> None:
     """Every funder's decision for a quote, and the combined funding plan."""
@@ -87,11 +93,12 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     beneficiary = read_beneficiary_file(beneficiary_file)
     ceiling = rules.maximum_hours_rule(on, beneficiary.working_time)
     if ceiling is not None and hours > ceiling.value:
-        raise UsageError(f"--hours {hours}: {ceiling.description} ({ceiling.source})")
+        raise UsageError(f"--hours {hours}: {ceiling.text}")
     if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > on:
-        raise UsageError(f"{beneficiary_file}: the previous bilan"
-                         f" ({beneficiary.previous_bilan.isoformat()}) comes after the date of"
-                         f" the quote ({on.isoformat()})")
+        raise UsageError(_("{file}: the previous bilan ({previous}) comes after the date of"
+                           " the quote ({date})").format(
+            file=beneficiary_file, previous=beneficiary.previous_bilan.isoformat(),
+            date=on.isoformat()))
     request = FundingRequest(beneficiary=beneficiary, price=price, hours=hours, on=on,
                              provider_qualiopi=qualiopi)
     decisions, plan = study(request, state().host())
@@ -121,8 +128,9 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     click.echo(f"\nPlan de financement : {plan.explanation}")
 
 
-@funding_group.command("rules")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@funding_group.command("rules", help=_("Every funding rule of every installed funder, with its"
+                                        " dates and source."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def rules_command(as_json: bool) -> None:
     """Every funding rule of every installed funder, with its dates and source."""
     from bilan_core.model.serialize import converter

@@ -9,10 +9,12 @@ from typing import Any
 import click
 
 from bilan_core.cli import state
+from bilan_core.i18n import _
 
 
-@click.command("plugins")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.command("plugins",
+               help=_("List every plugin: version, distribution, status, load time and hooks."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
 def plugins_command(as_json: bool) -> None:
     """List every plugin: version, distribution, status, load time and hooks."""
     host = state().host()
@@ -20,7 +22,7 @@ def plugins_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([p.as_json() for p in infos], indent=2, ensure_ascii=False))
         return
-    rows = [("NAME", "VERSION", "DISTRIBUTION", "STATUS", "LOAD", "HOOKS")]
+    rows = [(_("NAME"), _("VERSION"), _("DISTRIBUTION"), _("STATUS"), _("LOAD"), _("HOOKS"))]
     for p in infos:
         rows.append((p.name, p.version or "-", p.distribution or "-", p.status,
                      f"{p.load_time * 1000:.1f} ms", ", ".join(p.hooks) or "-"))
@@ -29,8 +31,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[5])
 
 
-@click.command("hooks")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.command("hooks", help=_("Print the reference of every hook, from the specifications."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def hooks_command(as_json: bool) -> None:
     """Print the reference of every hook, from the specifications."""
     from bilan_core import hookspecs
@@ -60,7 +62,8 @@ def hooks_command(as_json: bool) -> None:
             click.echo("    " + hook["doc"].replace("\n", "\n    ") + "\n")
 
 
-@click.command("schema")
+@click.command("schema", help=_("Print the JSON Schema of the pipeline file, loaded plugins'"
+                                 " sections included."))
 def schema_command() -> None:
     """Print the JSON Schema of the pipeline file, loaded plugins' sections included."""
     from bilan_core.config.pipeline import pipeline_table

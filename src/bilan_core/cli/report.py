@@ -7,23 +7,29 @@ from typing import Any
 
 import click
 
-from bilan_core.cli import PATH, state
+from bilan_core.cli import PATH, note_line, state
+from bilan_core.i18n import _
 
 
-@click.command("report")
+@click.command("report", help=_(
+    "Render the synthèse of a dossier written by ``bilan run``.\n"
+    "\n"
+    "The dossier file is read as untrusted input: it is validated again, and its template runs"
+    " in the sandbox. The new files join the output folder's set in one step; copies for"
+    " recipients whose sharing consent the dossier no longer records are deleted."))
 @click.argument("dossier_file", metavar="DOSSIER.json",
                 type=PATH)
 @click.option("--format", "formats", metavar="FMT[,FMT...]", default="html",
-              show_default=True, help="Formats to write, e.g. html,pdf,md,json.")
+              show_default=True, help=_("Formats to write, e.g. html,pdf,md,json."))
 @click.option("-o", "--output", type=PATH,
-              help="Output folder (default: the dossier's folder).")
+              help=_("Output folder (default: the dossier's folder)."))
 @click.option("--audience", type=click.Choice(["beneficiary", "counsellor"]),
               default="beneficiary", show_default=True,
-              help="The beneficiary's document, or the counsellor's working notes.")
+              help=_("The beneficiary's document, or the counsellor's working notes."))
 @click.option("--recipient", metavar="NAME",
-              help="A copy for a third party; refused without a recorded sharing consent.")
+              help=_("A copy for a third party; refused without a recorded sharing consent."))
 @click.option("--replace", is_flag=True,
-              help="Write into an output folder that holds another dossier, deleting it.")
+              help=_("Write into an output folder that holds another dossier, deleting it."))
 def report_command(dossier_file: Path, formats: str, output: Path | None, audience: str,
                    recipient: str | None, replace: bool) -> None:
     """Render the synthèse of a dossier written by ``bilan run``.
@@ -40,24 +46,26 @@ def report_command(dossier_file: Path, formats: str, output: Path | None, audien
 
     dossier = read_dossier(dossier_file)
     if dossier.synthesis is None:
-        raise UsageError(f"{dossier_file}: this dossier has no synthèse yet (run the pipeline"
-                         " to its end)")
+        raise UsageError(_("{file}: this dossier has no synthèse yet (run the pipeline"
+                           " to its end)").format(file=dossier_file))
     host = state().host()
     chosen = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
     for fmt in chosen:
         if fmt not in host.registry.renderers:
-            raise UsageError(f"unknown format {fmt!r}" + did_you_mean(
-                fmt, host.registry.renderers) + "; available: "
-                + ", ".join(sorted(host.registry.renderers)))
+            raise UsageError(_("unknown format {format!r}{suggestion}; available: {formats}")
+                             .format(format=fmt,
+                                     suggestion=did_you_mean(fmt, host.registry.renderers),
+                                     formats=", ".join(sorted(host.registry.renderers))))
     rendered = render_outputs(dossier, chosen, host, Audience(audience), recipient)
 
     def keep(entry: dict[str, Any]) -> str | None:
         shared = entry.get("recipient")
         if shared and not dossier.has_consent(ConsentKind.SHARING, str(shared)):
-            return f"the dossier no longer records a sharing consent for {shared!r}"
+            return _("the dossier no longer records a sharing consent for {recipient!r}"
+                     ).format(recipient=shared)
         return None
 
     folder = output or dossier_file.parent
     written = write_folder(folder, dossier.id, rendered, replace=replace, keep=keep,
-                           say=lambda line: click.echo(f"bilan: {line}", err=True))
-    click.echo("Wrote: " + ", ".join(str(path) for path in written))
+                           say=note_line)
+    click.echo(_("Wrote: {files}").format(files=", ".join(str(path) for path in written)))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from bilan_core.cli import DATE, PATH, State, state, warning_line
+from bilan_core.cli import DATE, PATH, State, note_line, state, warning_line
+from bilan_core.i18n import _, ngettext
 
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
@@ -41,31 +42,45 @@ def _warn(lines: tuple[object, ...]) -> None:
         warning_line(line)
 
 
-@click.command("validate")
+@click.command("validate", help=_("Check a pipeline file and every file it references,"
+                                   " contents included."))
 @click.argument("pipeline_file", metavar="PIPELINE.toml",
                 type=PATH)
-@click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
+@click.option("--date", "when", type=DATE, help=_("Reference date (overrides the file's)."))
 def validate_command(pipeline_file: Path, when: date | None) -> None:
     """Check a pipeline file and every file it references, contents included."""
     _host, pipeline = load(pipeline_file, when)
     _warn(pipeline.warnings)
     hours = sum(s.hours for s in pipeline.steps).normalize()
     instruments = {i for s in pipeline.steps for i in s.instruments}
-    click.echo(f"{pipeline_file}: valid — {len(pipeline.steps)} steps, {hours:f} h planned,"
-               f" {len(instruments)} instruments, {len(pipeline.responses)} responses files,"
-               f" reference date {pipeline.reference_date.isoformat()}")
+    # The English forms are the same (as the tests read them); a catalog gives each its own.
+    click.echo(_("{file}: valid — {steps}, {hours} h planned, {instruments}, {responses},"
+                 " reference date {date}").format(
+        file=pipeline_file,
+        steps=ngettext("{n} steps", "{n} steps", len(pipeline.steps)).format(
+            n=len(pipeline.steps)),
+        hours=f"{hours:f}",
+        instruments=ngettext("{n} instruments", "{n} instruments", len(instruments)).format(
+            n=len(instruments)),
+        responses=ngettext("{n} responses files", "{n} responses files",
+                           len(pipeline.responses)).format(n=len(pipeline.responses)),
+        date=pipeline.reference_date.isoformat()))
 
 
-@click.command("run")
+@click.command("run", help=_(
+    "Run every step of a pipeline and write the dossier and the synthèse.\n"
+    "\n"
+    "The output folder receives the whole set in one step: a run that fails or is killed"
+    " leaves the previous set as it was."))
 @click.argument("pipeline_file", metavar="PIPELINE.toml",
                 type=PATH)
 @click.option("-o", "--output", type=PATH,
-              required=True, help="Folder to write dossier.json and the synthèse into.")
-@click.option("--date", "when", type=DATE, help="Reference date (overrides the file's).")
+              required=True, help=_("Folder to write dossier.json and the synthèse into."))
+@click.option("--date", "when", type=DATE, help=_("Reference date (overrides the file's)."))
 @click.option("--format", "formats", metavar="FMT[,FMT...]",
-              help="Formats of the synthèse (overrides [report] formats), e.g. json,md.")
+              help=_("Formats of the synthèse (overrides [report] formats), e.g. json,md."))
 @click.option("--replace", is_flag=True,
-              help="Write into an output folder that holds another dossier, deleting it.")
+              help=_("Write into an output folder that holds another dossier, deleting it."))
 def run_command(pipeline_file: Path, output: Path, when: date | None,
                 formats: str | None, replace: bool) -> None:
     """Run every step of a pipeline and write the dossier and the synthèse.
@@ -80,14 +95,16 @@ def run_command(pipeline_file: Path, output: Path, when: date | None,
     check_target(output, pipeline.id, replace)  # said before the run, not after it
     dossier = run_pipeline(pipeline, host)
     written = write_outputs(dossier, pipeline.formats, host, output, replace=replace,
-                            say=lambda line: click.echo(f"bilan: {line}", err=True))
+                            say=note_line)
     _warn(dossier.warnings)
-    click.echo(f"Bilan {dossier.id} — {dossier.beneficiary.id},"
-               f" reference date {dossier.reference_date.isoformat()}")
+    click.echo(_("Bilan {dossier} — {beneficiary}, reference date {date}").format(
+        dossier=dossier.id, beneficiary=dossier.beneficiary.id,
+        date=dossier.reference_date.isoformat()))
     width = max(len(s.title) for s in dossier.plan) if dossier.plan else 0
     for number, (planned, done) in enumerate(zip(dossier.plan, dossier.steps_done), start=1):
         click.echo(f"  {number}. {planned.title.ljust(width)}  {planned.phase.value:<13}"
                    f"  {planned.hours.normalize():>5f} h  ({done.plugin})")
-    click.echo(f"Total: {dossier.planned_hours.normalize():f} h planned"
-               f" in {len(dossier.steps_done)} steps")
-    click.echo("Wrote: " + ", ".join(str(p) for p in written))
+    click.echo(ngettext("Total: {hours} h planned in {n} steps",
+                        "Total: {hours} h planned in {n} steps", len(dossier.steps_done)).format(
+        hours=f"{dossier.planned_hours.normalize():f}", n=len(dossier.steps_done)))
+    click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))

@@ -19,13 +19,14 @@ from bilan_core.config.schema import (
 )
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import KeyPart
+from bilan_core.i18n import N_, _
 from bilan_core.model import Beneficiary, PublicBranch, Status
 
 BENEFICIARY_FIELDS: dict[str, Field] = {
     "id": Field(Str(min_length=1), required=True,
-                help="pseudonymous id; never a name or an email"),
+                help=N_("pseudonymous id; never a name or an email")),
     "status": Field(Str(choices=tuple(s.value for s in Status)), required=True,
-                    help="private_employee, public_agent, job_seeker or self_employed"),
+                    help=N_("private_employee, public_agent, job_seeker or self_employed")),
     "rqth": Field(Bool(), default=None, help="recognised disabled worker (RQTH / BOETH)"),
     "cpf_balance": Field(Euros(), default=None, help="CPF rights in euros (private sector)"),
     "cpf_hours": Field(Hours(maximum=1000), help="CPF rights in hours (public agents)"),
@@ -69,7 +70,8 @@ def make_beneficiary(values: dict[str, Any], path: tuple[KeyPart, ...],
     try:
         return Beneficiary(**kwargs)
     except ValueError as exc:
-        key = str(exc).split()[0]
+        # A model validator names its field; another message starts with it (in any language).
+        key = getattr(exc, "field", None) or str(exc).split()[0]
         raise ctx.error(str(exc), (*path, key) if key in values else path) from None
 
 
@@ -86,11 +88,12 @@ def pipeline_beneficiary(values: dict[str, Any], ctx: Context) -> Beneficiary:
     if values.get("file") is not None:
         if inline:
             raise ctx.error(
-                "give the beneficiary either inline or with 'file', not both"
-                f" (found {', '.join(inline)} beside file)", ("beneficiary", "file"))
+                _("give the beneficiary either inline or with 'file', not both"
+                  " (found {keys} beside file)").format(keys=", ".join(inline)),
+                ("beneficiary", "file"))
         return read_beneficiary_file(values["file"])
     for key in ("id", "status"):
         if values.get(key) is None:
-            raise ctx.error(f"missing required key {key!r} (or give file = \"...\")",
-                            ("beneficiary",))
+            raise ctx.error(_("missing required key {key!r} (or give file = \"...\")").format(
+                key=key), ("beneficiary",))
     return make_beneficiary(values, ("beneficiary",), ctx)

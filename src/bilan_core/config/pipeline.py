@@ -39,6 +39,7 @@ from bilan_core.config.schema import (
 )
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean
+from bilan_core.i18n import N_, Message, _
 from bilan_core.model import (
     Beneficiary,
     Branding,
@@ -59,41 +60,46 @@ if TYPE_CHECKING:
 
 IDENT = Str(min_length=1)
 
+#: The legal phases as error messages name them (documents use ``Phase.label``, French).
+PHASE_NAMES = {Phase.PRELIMINARY: N_("preliminary phase"),
+               Phase.INVESTIGATION: N_("investigation phase"),
+               Phase.CONCLUSIONS: N_("conclusions phase")}
+
 STEP = Table({
-    "id": Field(IDENT, required=True, help="a registered step id (see bilan plugins)"),
-    "hours": Field(Hours(maximum=24), required=True, help="planned hours of accompaniment"),
+    "id": Field(IDENT, required=True, help=N_("a registered step id (see bilan plugins)")),
+    "hours": Field(Hours(maximum=24), required=True, help=N_("planned hours of accompaniment")),
     "instruments": Field(ListOf(IDENT, unique=True), default=(),
                          help="ids of the instruments used in this step"),
     "title": Field(Str(), help="a title replacing the step's own"),
 })
 
 RESPONSES_ENTRY = Table({
-    "instrument": Field(IDENT, required=True, help="the instrument's id"),
-    "file": Field(FilePath(), required=True, help="the responses file"),
+    "instrument": Field(IDENT, required=True, help=N_("the instrument's id")),
+    "file": Field(FilePath(), required=True, help=N_("the responses file")),
 })
 
 CONSENT = Table({
     "kind": Field(Str(choices=tuple(k.value for k in ConsentKind)), required=True),
-    "given_on": Field(Date(), required=True, help="the day the beneficiary agreed"),
+    "given_on": Field(Date(), required=True, help=N_("the day the beneficiary agreed")),
     "recipient": Field(Identifier(), help="who may receive results (kind = sharing)"),
     "until": Field(Date(), help="how long documents may be kept (kind = retention)"),
 })
 
 PROVIDER = Table({
     "name": Field(Str(min_length=1), required=True),
-    "qualiopi": Field(Bool(), required=True, help="whether the provider is Qualiopi-certified"),
+    "qualiopi": Field(Bool(), required=True, help=N_("whether the provider is Qualiopi-certified")),
     "qualiopi_certificate": Field(Str()),
     "counsellor": Field(Str(), help="the counsellor in charge"),
 })
 
 FUNDING = Table({
-    "price": Field(Euros(), required=True, help="the quote's price in euros"),
+    "price": Field(Euros(), required=True, help=N_("the quote's price in euros")),
     "hours": Field(Hours(maximum=24), help="hours of the quote (default: the planned hours)"),
 })
 
 EXTRA_SECTION = Table({
     "title": Field(Str(min_length=1), required=True),
-    "body": Field(Str(), required=True, help="text: paragraphs, - lists, **bold**"),
+    "body": Field(Str(), required=True, help=N_("text: paragraphs, - lists, **bold**")),
     "order": Field(Number(integer=True), default=800,
                    help="where it goes (circumstances 100 ... observations 900)"),
     "audience": Field(Str(choices=("beneficiary", "counsellor")), default="beneficiary"),
@@ -103,8 +109,8 @@ EXTRA_SECTION = Table({
 def _colour(values: dict[str, Any]) -> tuple[str, str] | None:
     colour = values.get("colour")
     if colour is not None and not COLOUR.fullmatch(colour):
-        return "colour", f"expected a colour written #rgb or #rrggbb, such as \"#1f5f8b\","\
-                         f" got {colour!r}"
+        return "colour", _("expected a colour written #rgb or #rrggbb, such as \"#1f5f8b\","
+                           " got {colour!r}").format(colour=colour)
     return None
 
 
@@ -144,7 +150,7 @@ CORE_FIELDS: dict[str, Field] = {
                          help="instrument files (TOML) to register, relative to this file"),
     "beneficiary": Field(INLINE_BENEFICIARY, required=True),
     "provider": Field(PROVIDER, required=True),
-    "steps": Field(ArrayOf(STEP, id_key="id"), required=True, help="the steps, in legal order"),
+    "steps": Field(ArrayOf(STEP, id_key="id"), required=True, help=N_("the steps, in legal order")),
     "responses": Field(ArrayOf(RESPONSES_ENTRY, id_key="instrument"), default=(),
                        help="answers already collected, one file per instrument"),
     "consent": Field(ArrayOf(CONSENT, id_key="kind", unique_id=False), default=(),
@@ -179,7 +185,7 @@ class Pipeline:
     minimum_hours: Decimal | None = None
     retention_months: int | None = None
     plugin_config: dict[str, dict[str, Any]] = attrs.field(factory=dict)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Message, ...] = ()
 
     def options(self, plugin: str) -> dict[str, Any]:
         """The checked ``[plugin.NAME]`` section of a plugin (defaults filled in)."""
@@ -246,8 +252,9 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
     reference_date = overrides.reference_date or values["reference_date"] or date.today()
     beneficiary = pipeline_beneficiary(values["beneficiary"], ctx)
     if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > reference_date:
-        raise ctx.error(f"the previous bilan ({beneficiary.previous_bilan.isoformat()}) comes"
-                        f" after the reference date ({reference_date.isoformat()})",
+        raise ctx.error(_("the previous bilan ({previous}) comes after the reference date"
+                          " ({date})").format(previous=beneficiary.previous_bilan.isoformat(),
+                                              date=reference_date.isoformat()),
                         ("beneficiary", "previous_bilan"))
     provider = Provider(**{k: v for k, v in values["provider"].items() if v is not None})
 
@@ -256,15 +263,18 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         where: tuple[KeyPart, ...] = ("steps", (i, entry["id"]))
         definition = registry.steps.get(entry["id"])
         if definition is None:
-            raise ctx.error(f"unknown step {entry['id']!r}" + did_you_mean(
-                entry["id"], registry.steps) + "; registered steps: "
-                + ", ".join(registry.steps), (*where, "id"))
+            raise ctx.error(_("unknown step {step!r}{suggestion}; registered steps: {steps}")
+                            .format(step=entry["id"],
+                                    suggestion=did_you_mean(entry["id"], registry.steps),
+                                    steps=", ".join(registry.steps)), (*where, "id"))
         for j, instrument in enumerate(entry["instruments"]):
             if instrument not in registry.instruments:
                 raise ctx.error(
-                    f"unknown instrument {instrument!r}"
-                    + did_you_mean(instrument, registry.instruments)
-                    + "; no loaded plugin registers it", (*where, "instruments", (j, None)))
+                    _("unknown instrument {instrument!r}{suggestion}; no loaded plugin"
+                      " registers it").format(
+                        instrument=instrument,
+                        suggestion=did_you_mean(instrument, registry.instruments)),
+                    (*where, "instruments", (j, None)))
         steps.append(PlannedStep(id=entry["id"], phase=definition.phase, hours=entry["hours"],
                                  instruments=entry["instruments"],
                                  title=entry["title"] or definition.title))
@@ -280,45 +290,54 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
     for i, entry in enumerate(values["responses"]):
         instrument = registry.instruments.get(entry["instrument"])
         if instrument is None:
-            raise ctx.error(f"unknown instrument {entry['instrument']!r}"
-                            + did_you_mean(entry["instrument"], registry.instruments),
-                            ("responses", (i, entry["instrument"]), "instrument"))
+            raise ctx.error(_("unknown instrument {instrument!r}{suggestion}").format(
+                instrument=entry["instrument"],
+                suggestion=did_you_mean(entry["instrument"], registry.instruments)),
+                ("responses", (i, entry["instrument"]), "instrument"))
         answers = read_responses(entry["file"], instrument, expected_id=entry["instrument"])
         if answers.beneficiary is not None and answers.beneficiary != beneficiary.id:
             raise ctx.error(
-                f"this responses file belongs to beneficiary {answers.beneficiary!r}, not to"
-                f" {beneficiary.id!r}: check that it is the right file",
+                _("this responses file belongs to beneficiary {owner!r}, not to {beneficiary!r}:"
+                  " check that it is the right file").format(owner=answers.beneficiary,
+                                                              beneficiary=beneficiary.id),
                 ("responses", (i, entry["instrument"]), "file"))
         responses[entry["instrument"]] = answers
 
     for instrument_id, group in (values["norms"] or {}).items():
         instrument = registry.instruments.get(instrument_id)
         if instrument is None:
-            raise ctx.error(f"unknown instrument {instrument_id!r}" + did_you_mean(
-                instrument_id, registry.instruments), ("norms", instrument_id))
+            raise ctx.error(_("unknown instrument {instrument!r}{suggestion}").format(
+                instrument=instrument_id,
+                suggestion=did_you_mean(instrument_id, registry.instruments)),
+                ("norms", instrument_id))
         if not host.call_list("instrument_norms", NormTable, instrument=instrument,
                               group=group):
             groups = [t.group for t in instrument.norms]
             raise ctx.error(
-                f"no norms for group {group!r} of instrument {instrument_id!r}"
-                + did_you_mean(group, groups)
-                + (f"; available: {', '.join(map(repr, groups))}" if groups else
-                   "; no plugin provides norms for it"), ("norms", instrument_id))
+                _("no norms for group {group!r} of instrument {instrument!r}{suggestion}; {what}")
+                .format(group=group, instrument=instrument_id,
+                        suggestion=did_you_mean(group, groups),
+                        what=_("available: {groups}").format(groups=", ".join(map(repr, groups)))
+                        if groups else _("no plugin provides norms for it")),
+                ("norms", instrument_id))
 
     report = values["report"] or REPORT.check({}, ("report",), ctx)
     formats = overrides.formats or report["formats"]
     extensions: dict[str, str] = {}
     for fmt in formats:
         if fmt not in registry.renderers:
-            message = (f"unknown report format {fmt!r}" + did_you_mean(fmt, registry.renderers)
-                       + "; available: " + ", ".join(sorted(registry.renderers)))
+            message = _("unknown report format {format!r}{suggestion}; available: {formats}"
+                        ).format(format=fmt, suggestion=did_you_mean(fmt, registry.renderers),
+                                 formats=", ".join(sorted(registry.renderers)))
             if overrides.formats:
                 raise ConfigError(f"--format: {message}")
             raise ctx.error(message, ("report", "formats"))
         extension = registry.renderers[fmt].extension
         if extension in extensions:
-            raise ctx.error(f"formats {extensions[extension]!r} and {fmt!r} both write"
-                            f" synthese.{extension}; choose one", ("report", "formats"))
+            raise ctx.error(_("formats {first!r} and {second!r} both write synthese.{extension};"
+                              " choose one").format(first=extensions[extension], second=fmt,
+                                                    extension=extension),
+                            ("report", "formats"))
         extensions[extension] = fmt
 
     pipeline = Pipeline(
@@ -354,7 +373,7 @@ def _branding(report: dict[str, Any], ctx: Context) -> Branding:
     if logo is not None:
         media_type = EXTENSIONS.get(logo.suffix.lower())
         if media_type not in LOGO_TYPES:
-            raise ctx.error("the logo must be a .png, .jpg or .svg file", ("report", "logo"))
+            raise ctx.error(_("the logo must be a .png, .jpg or .svg file"), ("report", "logo"))
         logo_uri = _embed(logo, media_type, "logo", ("report", "logo"), ctx)
     template = report.get("template")
     text = name = None
@@ -373,13 +392,14 @@ def _branding(report: dict[str, Any], ctx: Context) -> Branding:
             try:
                 found = FilePath().check(asset_name, ("asset",), asset_ctx)
             except ConfigError as exc:
-                raise ConfigError(exc.reason.replace("the pipeline's folder",
-                                                     "the template's folder"),
+                raise ConfigError(exc.reason.replace(_("the pipeline's folder"),
+                                                     _("the template's folder")),
                                   Location(file=template, line=line)) from None
             media_type = EXTENSIONS.get(found.suffix.lower())
             if media_type is None:
-                raise ConfigError(f"asset {asset_name!r}: only images and fonts can be"
-                                  " embedded (" + ", ".join(sorted(EXTENSIONS)) + ")",
+                raise ConfigError(_("asset {name!r}: only images and fonts can be embedded"
+                                    " ({extensions})").format(
+                                      name=asset_name, extensions=", ".join(sorted(EXTENSIONS))),
                                   Location(file=template, line=line))
             assets[asset_name] = _embed(found, media_type, "template asset", (), ctx,
                                         Location(file=template, line=line))
@@ -417,12 +437,14 @@ def _check_plugin_sections(data: dict[str, Any], host: PluginHost, ctx: Context)
             continue
         info = host.plugins.get(name)
         if info is None:
-            message = f"no plugin named {name!r} is installed" + did_you_mean(
-                name, host.registry.config_sections)
+            message = _("no plugin named {name!r} is installed{suggestion}").format(
+                name=name, suggestion=did_you_mean(name, host.registry.config_sections))
         elif info.status != "loaded":
-            message = f"plugin {name!r} has a section here but is {info.status}"
+            message = _("plugin {name!r} has a section here but is {status}").format(
+                name=name, status=_(info.status))
         else:
-            message = f"plugin {name!r} declares no settings; remove [plugin.{name}]"
+            message = _("plugin {name!r} declares no settings; remove [plugin.{name}]").format(
+                name=name)
         raise ctx.error(message, ("plugin", name))
 
 
@@ -443,9 +465,10 @@ def _check_retention(pipeline: Pipeline, ctx: Context) -> None:
     rule = rules.RETENTION_CEILING
     lowered = pipeline.retention_months
     if lowered is not None and rule.applies_on(on) and lowered > rule.value:
-        raise ctx.error(f"retention_months = {lowered} is more than the legal ceiling of"
-                        f" {rule.value} months: {rule.description} ({rule.source});"
-                        " a pipeline may lower it, not raise it", ("rules", "retention_months"))
+        raise ctx.error(_("retention_months = {months} is more than the legal ceiling of"
+                          " {ceiling} months: {rule}; a pipeline may lower it, not raise it")
+                        .format(months=lowered, ceiling=rule.value, rule=rule.text),
+                        ("rules", "retention_months"))
     months = rules.retention_months(on, Decimal(lowered) if lowered is not None else None)
     if months is None:
         return
@@ -453,80 +476,95 @@ def _check_retention(pipeline: Pipeline, ctx: Context) -> None:
     for i, consent in enumerate(pipeline.consents):
         if consent.kind is ConsentKind.RETENTION and consent.until and consent.until > last:
             basis = (f"[rules] retention_months = {lowered}" if lowered is not None
-                     and lowered < rule.value else f"{rule.description} ({rule.source})")
-            raise ctx.error(f"documents may be kept until {last.isoformat()} at most"
-                            f" ({int(months)} months after the end of the bilan on"
-                            f" {on.isoformat()}), not {consent.until.isoformat()}: {basis}",
+                     and lowered < rule.value else rule.text)
+            raise ctx.error(_("documents may be kept until {last} at most ({months} months"
+                              " after the end of the bilan on {end}), not {until}: {basis}")
+                            .format(last=last.isoformat(), months=int(months), end=on.isoformat(),
+                                    until=consent.until.isoformat(), basis=basis),
                             ("consent", (i, "retention"), "until"))
 
 
-def check_law(pipeline: Pipeline, ctx: Context) -> list[str]:
+def check_law(pipeline: Pipeline, ctx: Context) -> list[Message]:
     """Apply the rules of the law to a pipeline: errors raise, warnings are returned."""
-    warnings = []
+    warnings: list[Message] = []
     steps = pipeline.steps
     for i in range(1, len(steps)):
         before, step = steps[i - 1], steps[i]
         if step.phase.rank < before.phase.rank:
             raise ctx.error(
-                f"step {step.id!r} belongs to the {step.phase.label} but comes after"
-                f" {before.id!r} ({before.phase.label}); the law orders the phases"
-                " préliminaire, investigation, conclusions", ("steps", (i, step.id)))
+                _("step {step!r} belongs to the {phase} but comes after {before!r} ({other});"
+                  " the law orders the phases préliminaire, investigation, conclusions").format(
+                    step=step.id, phase=_(PHASE_NAMES[step.phase]), before=before.id,
+                    other=_(PHASE_NAMES[before.phase])), ("steps", (i, step.id)))
     on = pipeline.reference_date
     consent_ok = any(c.kind is ConsentKind.BILAN and c.in_force(on) for c in pipeline.consents)
     for i, step in enumerate(steps):
         if step.phase is Phase.INVESTIGATION and not consent_ok:
             raise ctx.error(
-                f"step {step.id!r} is in the {step.phase.label} and needs the beneficiary's"
-                f" recorded consent: add [[consent]] with kind = \"bilan\" and a given_on date"
-                f" on or before {on.isoformat()} (Code du travail L6313-4)",
+                _("step {step!r} is in the {phase} and needs the beneficiary's recorded consent:"
+                  " add [[consent]] with kind = \"bilan\" and a given_on date on or before"
+                  " {date} (Code du travail L6313-4)").format(
+                    step=step.id, phase=_(PHASE_NAMES[step.phase]), date=on.isoformat()),
                 ("steps", (i, step.id)))
     total = sum((s.hours for s in steps), Decimal(0))
     working_time = pipeline.beneficiary.working_time
     ceiling = rules.maximum_hours_rule(on, working_time)
     if ceiling is not None and total > ceiling.value:
-        raise ctx.error(
-            f"the steps plan {total} hours; {ceiling.description} ({ceiling.source})",
-            ("steps",))
+        raise ctx.error(_("the steps plan {total} hours; {rule}").format(
+            total=total, rule=ceiling.text), ("steps",))
     if (ceiling is None and total > rules.MAXIMUM_LEAVE_HOURS.value
             and rules.MAXIMUM_LEAVE_HOURS.applies_on(on)):
-        warnings.append(
-            f"{pipeline.file.name}: the steps plan {total} hours, which {on.year} allowed"
-            f" outside working time only: {rules.MAXIMUM_LEAVE_HOURS.description}"
-            f" ({rules.MAXIMUM_LEAVE_HOURS.source}); working_time = true would refuse it")
+        warnings.append(Message(
+            N_("{file}: the steps plan {total} hours, which {year} allowed outside working"
+               " time only: {rule}; working_time = true would refuse it"),
+            file=pipeline.file.name, total=str(total), year=on.year,
+            rule=rules.MAXIMUM_LEAVE_HOURS.text))
     _check_retention(pipeline, ctx)
     minimum = rules.minimum_hours(on, pipeline.minimum_hours)
     if minimum is not None and total < minimum:
-        source = ("[rules] minimum_hours" if pipeline.minimum_hours is not None
-                  else f"{rules.MINIMUM_HOURS.source}, from"
-                       f" {rules.MINIMUM_HOURS.in_force_from.isoformat()}")
-        warnings.append(f"{pipeline.file.name}: the steps plan {total} hours, less than the"
-                        f" minimum of {minimum} hours ({source})")
+        if pipeline.minimum_hours is not None:
+            warnings.append(Message(
+                N_("{file}: the steps plan {total} hours, less than the minimum of {minimum}"
+                   " hours ([rules] minimum_hours)"),
+                file=pipeline.file.name, total=str(total), minimum=str(minimum)))
+        else:
+            warnings.append(Message(
+                N_("{file}: the steps plan {total} hours, less than the minimum of {minimum}"
+                   " hours ({source}, from {date})"),
+                file=pipeline.file.name, total=str(total), minimum=str(minimum),
+                source=rules.MINIMUM_HOURS.source,
+                date=rules.MINIMUM_HOURS.in_force_from.isoformat()))
     for i, recipient in enumerate(pipeline.recipients):
         if recipient == "beneficiary":
             continue
         if not any(c.kind is ConsentKind.SHARING and c.recipient == recipient
                    and c.in_force(on) for c in pipeline.consents):
             raise ctx.error(
-                f"results go to the beneficiary only: sending them to {recipient!r} needs a"
-                f" [[consent]] with kind = \"sharing\" and recipient = \"{recipient}\"",
+                _("results go to the beneficiary only: sending them to {recipient!r} needs a"
+                  " [[consent]] with kind = \"sharing\" and recipient = \"{recipient}\"")
+                .format(recipient=recipient),
                 ("report", "recipients", (i, None)))
     employer = pipeline.beneficiary.employer
     if employer and employer.strip().casefold() == pipeline.provider.name.strip().casefold():
-        raise ctx.error("an employer may not run the bilan of its own employee"
-                        " (Code du travail R6313-5)", ("provider", "name"))
+        raise ctx.error(_("an employer may not run the bilan of its own employee"
+                          " (Code du travail R6313-5)"), ("provider", "name"))
     if not pipeline.provider.qualiopi:
-        warnings.append(f"{pipeline.file.name}: the provider is not Qualiopi-certified and"
-                        " cannot receive public or pooled funds such as the CPF (L6316-1)")
+        warnings.append(Message(
+            N_("{file}: the provider is not Qualiopi-certified and cannot receive public or"
+               " pooled funds such as the CPF (L6316-1)"), file=pipeline.file.name))
     used = sorted({i for s in steps for i in s.instruments})
     for instrument in sorted(set(pipeline.responses) - set(used)):
-        warnings.append(f"{pipeline.file.name}: responses for {instrument!r}, but no step names"
-                        " it: they will not be scored")
+        warnings.append(Message(
+            N_("{file}: responses for {instrument!r}, but no step names it: they will not be"
+               " scored"), file=pipeline.file.name, instrument=instrument))
     for instrument in used:
         if instrument not in pipeline.responses:
-            warnings.append(f"{pipeline.file.name}: no responses for instrument {instrument!r};"
-                            " it will not be scored")
+            warnings.append(Message(
+                N_("{file}: no responses for instrument {instrument!r}; it will not be scored"),
+                file=pipeline.file.name, instrument=instrument))
         elif instrument not in pipeline.norms:
-            warnings.append(f"{pipeline.file.name}: no norm group chosen for {instrument!r}"
-                            " in [norms]: its scores will be raw scores only")
+            warnings.append(Message(
+                N_("{file}: no norm group chosen for {instrument!r} in [norms]: its scores will"
+                   " be raw scores only"), file=pipeline.file.name, instrument=instrument))
     return warnings
 

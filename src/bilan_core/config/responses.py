@@ -37,13 +37,14 @@ from bilan_core.config.schema import (
 )
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import did_you_mean
+from bilan_core.i18n import N_, _
 from bilan_core.model import Experience, Instrument, ResponseFormat, Responses
 
 
 class AnswerKind(Str):
     """An answer: integer, number, boolean, string or array of strings."""
 
-    expected = "an answer (integer, number, true/false, text or array of texts)"
+    expected = N_("an answer (integer, number, true/false, text or array of texts)")
 
     def check(self, value: Any, path: Any, ctx: Context) -> Any:
         if isinstance(value, (bool, int, float, str)):
@@ -58,7 +59,7 @@ class AnswerKind(Str):
 
 EXPERIENCE = Table({
     "kind": Field(Str(choices=("job", "training", "volunteering", "other")), required=True),
-    "title": Field(Str(min_length=1), required=True, help="the job, training or activity"),
+    "title": Field(Str(min_length=1), required=True, help=N_("the job, training or activity")),
     "organisation": Field(Str(), default=""),
     "start": Field(Number(minimum=1900, maximum=2100, integer=True), help="year"),
     "end": Field(Number(minimum=1900, maximum=2100, integer=True), help="year; omit if ongoing"),
@@ -69,12 +70,12 @@ EXPERIENCE = Table({
 
 RESPONSES = Table(
     {
-        "instrument": Field(Str(min_length=1), required=True, help="the instrument's id"),
+        "instrument": Field(Str(min_length=1), required=True, help=N_("the instrument's id")),
         "version": Field(Str(min_length=1), required=True,
-                         help="the instrument version the answers were given to"),
+                         help=N_("the instrument version the answers were given to")),
         "completed_on": Field(Date()),
         "beneficiary": Field(Str(), help="the beneficiary's pseudonymous id, as a check"),
-        "answers": Field(MapOf(AnswerKind()), required=True, help="item id = answer"),
+        "answers": Field(MapOf(AnswerKind()), required=True, help=N_("item id = answer")),
         "timings": Field(MapOf(Number(minimum=0)), default=None,
                          help="item id = seconds spent on the item"),
         "experience": Field(ArrayOf(EXPERIENCE, id_key="title", unique_id=False), default=(),
@@ -91,10 +92,10 @@ def read_responses(path: Path, instrument: Instrument | None = None,
     ctx = Context(path, KeyLocator(text))
     values = RESPONSES.check(data, (), ctx)
     if not values["answers"]:
-        raise ctx.error("no answers: the [answers] table is empty", ("answers",))
+        raise ctx.error(_("no answers: the [answers] table is empty"), ("answers",))
     if expected_id is not None and values["instrument"] != expected_id:
-        raise ctx.error(f"these are answers to {values['instrument']!r},"
-                        f" expected {expected_id!r}", ("instrument",))
+        raise ctx.error(_("these are answers to {instrument!r}, expected {expected!r}").format(
+            instrument=values["instrument"], expected=expected_id), ("instrument",))
     responses = Responses(
         instrument=values["instrument"],
         version=values["version"],
@@ -113,33 +114,40 @@ def check_against(responses: Responses, instrument: Instrument, ctx: Context) ->
     """Check answers against the instrument: known items, right version, valid values."""
     if responses.version != instrument.version:
         raise ctx.error(
-            f"answers given to version {responses.version!r} of {instrument.id!r},"
-            f" but the installed instrument is version {instrument.version!r}", ("version",))
+            _("answers given to version {version!r} of {instrument!r},"
+              " but the installed instrument is version {installed!r}").format(
+                version=responses.version, instrument=instrument.id,
+                installed=instrument.version), ("version",))
     items = {item.id: item for item in instrument.items}
     scale = instrument.response_scale
     for item_id, answer in responses.answers.items():
         path = ("answers", item_id)
         item = items.get(item_id)
         if item is None:
-            raise ctx.error(f"unknown item {item_id!r} for instrument {instrument.id!r}"
-                            + did_you_mean(item_id, items), path)
+            raise ctx.error(_("unknown item {item!r} for instrument {instrument!r}{suggestion}")
+                            .format(item=item_id, instrument=instrument.id,
+                                    suggestion=did_you_mean(item_id, items)), path)
         fmt = item.format or scale.format
         low, high = scale.bounds(fmt)
         problem = _answer_problem(fmt, answer, low, high, item.option_ids())
         if problem:
-            raise ctx.error(f"item {item_id!r}: {problem}", path)
+            raise ctx.error(_("item {item!r}: {problem}").format(item=item_id, problem=problem),
+                            path)
     for item_id in responses.timings:
         if item_id not in items:
-            raise ctx.error(f"timing for unknown item {item_id!r}", ("timings", item_id))
+            raise ctx.error(_("timing for unknown item {item!r}").format(item=item_id),
+                            ("timings", item_id))
     scales = [s.id for s in instrument.scales]
     for i, experience in enumerate(responses.experience):
         if experience.start and experience.end and experience.end < experience.start:
-            raise ctx.error(f"ends in {experience.end}, before it starts in {experience.start}",
+            raise ctx.error(_("ends in {end}, before it starts in {start}").format(
+                                end=experience.end, start=experience.start),
                             ("experience", (i, experience.title), "end"))
         for j, skill in enumerate(experience.skills):
             if skill not in scales:
-                raise ctx.error(f"unknown scale {skill!r} of {instrument.id!r}"
-                                + did_you_mean(skill, scales),
+                raise ctx.error(_("unknown scale {scale!r} of {instrument!r}{suggestion}").format(
+                                    scale=skill, instrument=instrument.id,
+                                    suggestion=did_you_mean(skill, scales)),
                                 ("experience", (i, experience.title), "skills", (j, None)))
 
 
@@ -147,19 +155,23 @@ def _answer_problem(fmt: ResponseFormat, answer: Any, low: int, high: int,
                     options: tuple[str, ...]) -> str | None:
     if fmt in (ResponseFormat.LIKERT, ResponseFormat.RATING):
         if isinstance(answer, bool) or not isinstance(answer, int):
-            return f"expected an integer from {low} to {high}, got {answer!r}"
+            return _("expected an integer from {low} to {high}, got {answer!r}").format(
+                low=low, high=high, answer=answer)
         if not low <= answer <= high:
-            return f"{answer} is out of range: expected an integer from {low} to {high}"
+            return _("{answer} is out of range: expected an integer from {low} to {high}").format(
+                answer=answer, low=low, high=high)
     elif fmt is ResponseFormat.YES_NO:
         if not isinstance(answer, bool):
-            return f"expected true or false, got {answer!r}"
+            return _("expected true or false, got {answer!r}").format(answer=answer)
     elif fmt is ResponseFormat.FORCED_CHOICE:
         if answer not in options:
-            return f"expected one of {', '.join(map(repr, options))}, got {answer!r}"
+            return _("expected one of {options}, got {answer!r}").format(
+                options=", ".join(map(repr, options)), answer=answer)
     elif fmt is ResponseFormat.RANKING:
         if not isinstance(answer, tuple) or sorted(answer) != sorted(options):
-            return f"expected a ranking of all of {', '.join(map(repr, options))}"
+            return _("expected a ranking of all of {options}").format(
+                options=", ".join(map(repr, options)))
     elif fmt is ResponseFormat.FREE_TEXT and not isinstance(answer, str):
-        return f"expected text, got {answer!r}"
+        return _("expected text, got {answer!r}").format(answer=answer)
     return None
 

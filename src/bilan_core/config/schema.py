@@ -19,6 +19,7 @@ import attrs
 
 from bilan_core.config.toml import KeyLocator
 from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean, format_key_path
+from bilan_core.i18n import N_, _, ngettext
 from bilan_core.model.common import to_euros, to_hours
 from bilan_core.terminal import visible
 
@@ -53,28 +54,32 @@ class Context:
 
 def _type_name(value: Any) -> str:
     if isinstance(value, bool):
-        return "a boolean"
+        return _("a boolean")
     if isinstance(value, int):
-        return "an integer"
+        return _("an integer")
     if isinstance(value, float):
-        return "a number"
+        return _("a number")
     if isinstance(value, str):
-        return "a string"
+        return _("a string")
     if isinstance(value, list):
-        return "an array"
+        return _("an array")
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, datetime):
-        return "a date-time"
+        return _("a date-time")
     if isinstance(value, date):
-        return "a date"
+        return _("a date")
     return type(value).__name__
 
 
 class Kind(abc.ABC):
-    """A type of value in a TOML file."""
+    """A type of value in a TOML file.
 
-    expected = "a value"
+    ``expected`` says what the kind accepts, in English marked for the catalog (``N_``):
+    messages show it through ``_``.
+    """
+
+    expected = N_("a value")
 
     @abc.abstractmethod
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
@@ -85,7 +90,8 @@ class Kind(abc.ABC):
         """This kind as a JSON Schema fragment."""
 
     def wrong_type(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> ConfigError:
-        return ctx.error(f"expected {self.expected}, got {_type_name(value)}", path)
+        return ctx.error(_("expected {expected}, got {kind}").format(
+            expected=_(self.expected), kind=_type_name(value)), path)
 
 
 @attrs.frozen
@@ -98,18 +104,19 @@ class Str(Kind):
     @property
     def expected(self) -> str:  # type: ignore[override]
         if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        return "a string"
+            return _("one of {choices}").format(choices=", ".join(repr(c) for c in self.choices))
+        return N_("a string")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, str):
             raise self.wrong_type(value, path, ctx)
         if self.choices and value not in self.choices:
             raise ctx.error(
-                f"{value!r} is not allowed: expected {self.expected}"
-                + did_you_mean(value, self.choices), path)
+                _("{value!r} is not allowed: expected {expected}{suggestion}").format(
+                    value=value, expected=_(self.expected),
+                    suggestion=did_you_mean(value, self.choices)), path)
         if len(value.strip()) < self.min_length:
-            raise ctx.error("expected a non-empty string", path)
+            raise ctx.error(_("expected a non-empty string"), path)
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -127,13 +134,14 @@ class Identifier(Str):
 
     @property
     def expected(self) -> str:  # type: ignore[override]
-        return "an identifier (letters, digits, '_', '-', '.')"
+        return N_("an identifier (letters, digits, '_', '-', '.')")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, str):
             raise self.wrong_type(value, path, ctx)
         if not value or not all(c.isalnum() or c in "_-." for c in value):
-            raise ctx.error(f"expected {self.expected}, got {value!r}", path)
+            raise ctx.error(_("expected {expected}, got {value!r}").format(
+                expected=_(self.expected), value=value), path)
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -144,7 +152,7 @@ class Identifier(Str):
 class Bool(Kind):
     """true or false."""
 
-    expected = "true or false"
+    expected = N_("true or false")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, bool):
@@ -170,25 +178,28 @@ class Number(Kind):
 
     @property
     def expected(self) -> str:  # type: ignore[override]
-        return "an integer" if self.integer else "a number"
+        return N_("an integer") if self.integer else N_("a number")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
                 self.integer and not isinstance(value, int)):
             raise self.wrong_type(value, path, ctx)
         if value != value or value in (float("inf"), float("-inf")):
-            raise ctx.error(f"expected a finite number, got {value}", path)
+            raise ctx.error(_("expected a finite number, got {value}").format(value=value), path)
         if abs(value) >= MAX_NUMBER:
-            raise ctx.error(f"expected a number of reasonable size (under {MAX_NUMBER:.0e}),"
-                            f" got one of {len(str(abs(int(value))))} digits", path)
+            raise ctx.error(_("expected a number of reasonable size (under {limit:.0e}),"
+                              " got one of {digits} digits").format(
+                limit=MAX_NUMBER, digits=len(str(abs(int(value))))), path)
         self._check_range(value, path, ctx)
         return value
 
     def _check_range(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> None:
         if self.minimum is not None and value < self.minimum:
-            raise ctx.error(f"expected at least {self.minimum:g}, got {value}", path)
+            raise ctx.error(_("expected at least {minimum:g}, got {value}").format(
+                minimum=self.minimum, value=value), path)
         if self.maximum is not None and value > self.maximum:
-            raise ctx.error(f"expected at most {self.maximum:g}, got {value}", path)
+            raise ctx.error(_("expected at most {maximum:g}, got {value}").format(
+                maximum=self.maximum, value=value), path)
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "integer" if self.integer else "number"}
@@ -204,7 +215,7 @@ class Euros(Number):
     """An amount in euros, as a number or a decimal string ("1950.00"); becomes a Decimal."""
 
     minimum: float | None = 0
-    expected = "an amount in euros (a number or a string such as \"1950.00\")"
+    expected = N_("an amount in euros (a number or a string such as \"1950.00\")")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -212,7 +223,8 @@ class Euros(Number):
         try:
             amount = to_euros(value)
         except ValueError:
-            raise ctx.error(f"expected {self.expected}, got {value!r}", path) from None
+            raise ctx.error(_("expected {expected}, got {value!r}").format(
+                expected=_(self.expected), value=value), path) from None
         self._check_range(amount, path, ctx)
         return amount
 
@@ -236,7 +248,7 @@ class Hours(Number):
 class Date(Kind):
     """A TOML local date (``2026-11-02``, unquoted)."""
 
-    expected = "a date such as 2026-11-02 (unquoted)"
+    expected = N_("a date such as 2026-11-02 (unquoted)")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if isinstance(value, str):
@@ -248,7 +260,7 @@ class Date(Kind):
                 date.fromisoformat(value)
             except ValueError:
                 raise self.wrong_type(value, path, ctx) from None
-            raise ctx.error(f"write the date without quotes: {value}", path)
+            raise ctx.error(_("write the date without quotes: {value}").format(value=value), path)
         if not isinstance(value, date) or isinstance(value, datetime):
             raise self.wrong_type(value, path, ctx)
         return value
@@ -264,7 +276,7 @@ class FilePath(Kind):
     With a ``root`` in the context, the file must resolve inside it, symbolic links included.
     """
 
-    expected = "a path to a file"
+    expected = N_("a path to a file")
     must_exist: bool = True
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
@@ -275,9 +287,9 @@ class FilePath(Kind):
         if not isinstance(value, str) or not value.strip():
             raise self.wrong_type(value, path, ctx)
         if "\x00" in value:
-            raise ctx.error("the path contains a NUL byte", path)
+            raise ctx.error(_("the path contains a NUL byte"), path)
         if len(value) > 4096:
-            raise ctx.error("the path is too long", path)
+            raise ctx.error(_("the path is too long"), path)
         given = ctx.base_dir / value
         try:
             resolved = Path(os.path.realpath(given))
@@ -285,22 +297,26 @@ class FilePath(Kind):
         except FileNotFoundError:
             info = None
         except (OSError, RuntimeError, ValueError) as exc:
-            reason = path_problem(exc, "file") if isinstance(exc, OSError) else str(exc)
-            raise ctx.error(f"file {value!r}: {reason}", path) from None
+            reason = path_problem(exc, N_("file")) if isinstance(exc, OSError) else str(exc)
+            raise ctx.error(_("file {value!r}: {reason}").format(value=value, reason=reason),
+                            path) from None
         root = ctx.root
         if root is not None and not _inside(resolved, root):
             raise ctx.error(
-                f"file {value!r} resolves to {visible(str(resolved))}, outside the pipeline's"
-                f" folder {visible(str(root))}: files named in a pipeline must be inside its"
-                " folder (symbolic links included)", path)
+                _("file {value!r} resolves to {resolved}, outside the pipeline's"
+                  " folder {root}: files named in a pipeline must be inside its"
+                  " folder (symbolic links included)").format(
+                    value=value, resolved=visible(str(resolved)), root=visible(str(root))), path)
         if info is None:
             if self.must_exist:
-                raise ctx.error(f"file {value!r} does not exist (looked for"
-                                f" {visible(str(resolved))})", path)
+                raise ctx.error(_("file {value!r} does not exist (looked for"
+                                  " {resolved})").format(
+                    value=value, resolved=visible(str(resolved))), path)
             return resolved
         kind = kind_of(info.st_mode)
         if kind is not None:
-            raise ctx.error(f"file {value!r} is {kind}, not a regular file", path)
+            raise ctx.error(_("file {value!r} is {kind}, not a regular file").format(
+                value=value, kind=kind), path)
         return resolved
 
     def json_schema(self) -> dict[str, Any]:
@@ -325,19 +341,23 @@ class ListOf(Kind):
 
     @property
     def expected(self) -> str:  # type: ignore[override]
-        return "an array"
+        return N_("an array")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, list):
             raise self.wrong_type(value, path, ctx)
         if len(value) < self.min_items:
-            raise ctx.error(f"expected at least {self.min_items} element(s)", path)
+            # The English text is the same for one element or several (as it always was).
+            raise ctx.error(ngettext("expected at least {count} element(s)",
+                                     "expected at least {count} element(s)",
+                                     self.min_items).format(count=self.min_items), path)
         out = [self.item.check(v, (*path, (i, None)), ctx) for i, v in enumerate(value)]
         if self.unique:
             seen: set[Any] = set()
             for i, v in enumerate(out):
                 if v in seen:
-                    raise ctx.error(f"{v!r} is listed twice", (*path, (i, None)))
+                    raise ctx.error(_("{value!r} is listed twice").format(value=v),
+                                    (*path, (i, None)))
                 seen.add(v)
         return tuple(out)
 
@@ -355,7 +375,7 @@ class MapOf(Kind):
     """A table with free keys (ids) whose values all have one kind."""
 
     value: Kind
-    expected = "a table"
+    expected = N_("a table")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, dict):
@@ -368,7 +388,10 @@ class MapOf(Kind):
 
 @attrs.frozen
 class Field:
-    """One key of a table: its kind, whether it is required, its default and its help."""
+    """One key of a table: its kind, whether it is required, its default and its help.
+
+    The help of a required key is shown (translated) when the key is missing: mark it ``N_``.
+    """
 
     kind: Kind
     required: bool = False
@@ -387,25 +410,28 @@ class Table(Kind):
     fields: Mapping[str, Field]
     help: str = ""
     checks: tuple[TableCheck, ...] = ()
-    expected = "a table"
+    expected = N_("a table")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, dict):
             raise self.wrong_type(value, path, ctx)
         for key in value:
             if key not in self.fields:
-                where = f"in {format_key_path(path)}" if path else "at the top level"
+                where = (_("in {path}").format(path=format_key_path(path)) if path
+                         else _("at the top level"))
                 raise ctx.error(
-                    f"unknown key {key!r} {where}" + did_you_mean(key, self.fields)
-                    + "; expected one of: " + ", ".join(sorted(self.fields)),
+                    _("unknown key {key!r} {where}{suggestion}; expected one of: {keys}").format(
+                        key=key, where=where, suggestion=did_you_mean(key, self.fields),
+                        keys=", ".join(sorted(self.fields))),
                     (*path, key))
         out: dict[str, Any] = {}
         for key, field in self.fields.items():
             if key in value:
                 out[key] = field.kind.check(value[key], (*path, key), ctx)
             elif field.required:
-                raise ctx.error(f"missing required key {key!r}"
-                                + (f" ({field.help})" if field.help else ""), path)
+                raise ctx.error(
+                    _("missing required key {key!r} ({help})").format(key=key, help=_(field.help))
+                    if field.help else _("missing required key {key!r}").format(key=key), path)
             else:
                 out[key] = field.default
         for table_check in self.checks:
@@ -448,7 +474,7 @@ class ArrayOf(Kind):
     table: Table
     id_key: str | None = None
     unique_id: bool = True
-    expected = "an array of tables"
+    expected = N_("an array of tables")
 
     def check(self, value: Any, path: tuple[KeyPart, ...], ctx: Context) -> Any:
         if not isinstance(value, list):
@@ -463,7 +489,8 @@ class ArrayOf(Kind):
             checked = self.table.check(entry, entry_path, ctx)
             if self.id_key and self.unique_id and label is not None:
                 if label in seen:
-                    raise ctx.error(f"{self.id_key} {label!r} is listed twice", entry_path)
+                    raise ctx.error(_("{key} {label!r} is listed twice").format(
+                        key=self.id_key, label=label), entry_path)
                 seen.add(label)
             out.append(checked)
         return tuple(out)

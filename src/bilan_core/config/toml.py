@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bilan_core.errors import ConfigError, KeyPart, Location
+from bilan_core.i18n import N_, _
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +39,7 @@ RawPath = tuple[str | int, ...]
 MAX_DEPTH = 16
 
 
-def read_toml(path: Path, what: str = "file") -> tuple[dict[str, Any], str]:
+def read_toml(path: Path, what: str = N_("file")) -> tuple[dict[str, Any], str]:
     """Read and parse a TOML file; every failure is a located :class:`ConfigError`.
 
     The file is read through :func:`bilan_core.files.read_input` (regular files only, within
@@ -63,18 +64,20 @@ def parse_toml(text: str, path: Path | None = None) -> dict[str, Any]:
             line, column = int(match.group(1)), int(match.group(2))
             message = message[: match.start()].rstrip()
         raise ConfigError(
-            f"invalid TOML: {message}", Location(file=path, line=line, column=column)
+            _("invalid TOML: {message}").format(message=message),
+            Location(file=path, line=line, column=column),
         ) from None
     except RecursionError:
-        raise ConfigError(f"invalid TOML: arrays or tables nested more than {MAX_DEPTH}"
-                          " levels deep", Location(file=path)) from None
+        raise ConfigError(_("invalid TOML: arrays or tables nested more than {depth}"
+                            " levels deep").format(depth=MAX_DEPTH), Location(file=path)) from None
     except ValueError:  # an integer over Python's limit of 4300 digits
-        raise ConfigError("invalid TOML: a number is too large to read",
+        raise ConfigError(_("invalid TOML: a number is too large to read"),
                           Location(file=path)) from None
     deep = too_deep(document)
     if deep is not None:
         found = KeyLocator(text).locate(deep)
-        raise ConfigError(f"arrays or tables nested more than {MAX_DEPTH} levels deep",
+        raise ConfigError(_("arrays or tables nested more than {depth} levels deep").format(
+                              depth=MAX_DEPTH),
                           Location(file=path, key_path=deep, line=found[0] if found else None))
     return document
 

@@ -23,6 +23,7 @@ from bilan_core.config.schema import (
 )
 from bilan_core.config.toml import KeyLocator, read_toml
 from bilan_core.errors import KeyPart, did_you_mean
+from bilan_core.i18n import N_, _
 from bilan_core.model import (
     Band,
     Instrument,
@@ -49,13 +50,13 @@ KEY = Table({
 
 OPTION = Table({
     "id": Field(Identifier(), required=True),
-    "text": Field(TEXT, required=True, help="the option's text, in French"),
+    "text": Field(TEXT, required=True, help=N_("the option's text, in French")),
     "scale": Field(Identifier(), help="the scale a choice of this option counts towards"),
 })
 
 ITEM = Table({
     "id": Field(Identifier(), required=True),
-    "text": Field(TEXT, required=True, help="the item's text, in French"),
+    "text": Field(TEXT, required=True, help=N_("the item's text, in French")),
     "scale": Field(Identifier(), help="shorthand for keys = [{ scale = ... }]"),
     "reverse": Field(Bool(), default=False, help="with scale: reverse-keyed (min + max - x)"),
     "keys": Field(ArrayOf(KEY, id_key="scale"), default=(),
@@ -67,7 +68,7 @@ ITEM = Table({
 
 SCALE = Table({
     "id": Field(Identifier(), required=True),
-    "name": Field(TEXT, required=True, help="the scale's name, in French"),
+    "name": Field(TEXT, required=True, help=N_("the scale's name, in French")),
     "description": Field(Str(), default=""),
     "method": Field(Str(choices=("sum", "mean")), default="sum"),
 })
@@ -81,13 +82,14 @@ SCALE_NORM = Table({
 })
 
 NORMS = Table({
-    "group": Field(TEXT, required=True, help="who the norms describe (age band, sex or all)"),
+    "group": Field(TEXT, required=True,
+                   help=N_("who the norms describe (age band, sex or all)")),
     "n": Field(Number(minimum=1, integer=True), required=True),
     "year": Field(Number(minimum=1900, maximum=2100, integer=True), required=True),
     "illustrative": Field(Bool(), default=False,
                           help="true until real norm data exist"),
     "source": Field(Str(), default=""),
-    "scales": Field(MapOf(SCALE_NORM), required=True, help="scale id = { mean, sd, ... }"),
+    "scales": Field(MapOf(SCALE_NORM), required=True, help=N_("scale id = { mean, sd, ... }")),
 })
 
 BAND = Table({
@@ -96,7 +98,7 @@ BAND = Table({
                 default="t"),
     "from": Field(Number(), help="lower bound, inclusive"),
     "to": Field(Number(), help="upper bound, exclusive"),
-    "label": Field(TEXT, required=True, help="e.g. « élevé »"),
+    "label": Field(TEXT, required=True, help=N_("e.g. « élevé »")),
     "text": Field(Str(), default="", help="what the band means, in French"),
 })
 
@@ -129,8 +131,8 @@ INSTRUMENT = Table({
     "version": Field(TEXT, required=True),
     "title": Field(TEXT, required=True),
     "language": Field(Str(), default="fr"),
-    "licence": Field(TEXT, required=True, help="the licence of the items"),
-    "copyright": Field(TEXT, required=True, help="who wrote the items"),
+    "licence": Field(TEXT, required=True, help=N_("the licence of the items")),
+    "copyright": Field(TEXT, required=True, help=N_("who wrote the items")),
     "instructions": Field(Str(), default=""),
     "profile": Field(Str(choices=("riasec",)), help="riasec: Holland code and indices"),
     "response_scale": Field(RESPONSE_SCALE, required=True),
@@ -156,8 +158,8 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
     """Turn checked values into an :class:`Instrument`, checking what refers to what."""
     scale_ids = [s["id"] for s in values["scales"]]
     if values["profile"] == "riasec" and sorted(scale_ids) != sorted("RIASEC"):
-        raise ctx.error("profile = \"riasec\" needs exactly the six scales R, I, A, S, E, C,"
-                        f" found {', '.join(scale_ids)}", ("profile",))
+        raise ctx.error(_("profile = \"riasec\" needs exactly the six scales R, I, A, S, E, C,"
+                          " found {scales}").format(scales=", ".join(scale_ids)), ("profile",))
     scales = tuple(Scale(id=s["id"], name=s["name"], description=s["description"],
                          method=s["method"]) for s in values["scales"])
     try:
@@ -172,7 +174,8 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
     used = {scale for item in items for scale in item.scales()}
     for i, scale_id in enumerate(scale_ids):
         if scale_id not in used:
-            raise ctx.error(f"scale {scale_id!r} has no item", ("scales", (i, scale_id)))
+            raise ctx.error(_("scale {scale!r} has no item").format(scale=scale_id),
+                            ("scales", (i, scale_id)))
 
     by_id = {item.id: item for item in items}
     item_ids = set(by_id)
@@ -180,34 +183,37 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
     for i, entry in enumerate(values["pairs"]):
         ids = entry["items"]
         if len(ids) != 2:
-            raise ctx.error("a pair names exactly two items", ("pairs", (i, None), "items"))
+            raise ctx.error(_("a pair names exactly two items"), ("pairs", (i, None), "items"))
         for item_id in ids:
             if item_id not in item_ids:
-                raise ctx.error(f"unknown item {item_id!r}" + did_you_mean(item_id, item_ids),
+                raise ctx.error(_("unknown item {item!r}{suggestion}").format(
+                    item=item_id, suggestion=did_you_mean(item_id, item_ids)),
                                 ("pairs", (i, None), "items"))
         first, second = by_id[ids[0]], by_id[ids[1]]
         shared = {k.scale for k in first.keys} & {
             k.scale for k in second.keys}
         if not shared:
-            raise ctx.error(f"items {ids[0]!r} and {ids[1]!r} share no scale: a pair compares"
-                            " two items of the same scale", ("pairs", (i, None), "items"))
+            raise ctx.error(_("items {first!r} and {second!r} share no scale: a pair compares"
+                              " two items of the same scale").format(first=ids[0], second=ids[1]),
+                            ("pairs", (i, None), "items"))
         scale_id = sorted(shared)[0]
         same_key = (next(k.reverse for k in first.keys if k.scale == scale_id)
                     == next(k.reverse for k in second.keys if k.scale == scale_id))
         if (entry["relation"] == "same") != same_key:
             raise ctx.error(
-                "a 'same' pair needs two items keyed the same way, an 'opposite' pair one"
-                " direct and one reverse-keyed item", ("pairs", (i, None), "relation"))
+                _("a 'same' pair needs two items keyed the same way, an 'opposite' pair one"
+                  " direct and one reverse-keyed item"), ("pairs", (i, None), "relation"))
         pairs.append(ItemPair(ids[0], ids[1], entry["relation"]))
 
     bands = []
     for i, entry in enumerate(values["bands"]):
         if entry["scale"] != "*" and entry["scale"] not in scale_ids:
-            raise ctx.error(f"unknown scale {entry['scale']!r}" + did_you_mean(
-                entry["scale"], scale_ids), ("bands", (i, None), "scale"))
+            raise ctx.error(_("unknown scale {scale!r}{suggestion}").format(
+                scale=entry["scale"], suggestion=did_you_mean(entry["scale"], scale_ids)),
+                ("bands", (i, None), "scale"))
         if entry["from"] is not None and entry["to"] is not None and (
                 entry["from"] >= entry["to"]):
-            raise ctx.error("'from' must be below 'to'", ("bands", (i, None), "to"))
+            raise ctx.error(_("'from' must be below 'to'"), ("bands", (i, None), "to"))
         bands.append(Band(scale=entry["scale"], label=entry["label"], text=entry["text"],
                           by=entry["by"], low=entry["from"], high=entry["to"]))
 
@@ -217,15 +223,16 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
         scale_norms = []
         for scale_id, norm in entry["scales"].items():
             if scale_id not in scale_ids:
-                raise ctx.error(f"unknown scale {scale_id!r}" + did_you_mean(
-                    scale_id, scale_ids), (*where, "scales", scale_id))
+                raise ctx.error(_("unknown scale {scale!r}{suggestion}").format(
+                    scale=scale_id, suggestion=did_you_mean(scale_id, scale_ids)),
+                    (*where, "scales", scale_id))
             if norm["sd"] <= 0:
-                raise ctx.error("sd must be positive", (*where, "scales", scale_id, "sd"))
+                raise ctx.error(_("sd must be positive"), (*where, "scales", scale_id, "sd"))
             for j, point in enumerate(norm["distribution"]):
                 if len(point) != 2 or point[1] < 0 or point[1] != int(point[1]):
-                    raise ctx.error("each distribution entry is [raw score, count], the count"
-                                    " a whole number", (*where, "scales", scale_id,
-                                                        "distribution", (j, None)))
+                    raise ctx.error(_("each distribution entry is [raw score, count], the count"
+                                      " a whole number"), (*where, "scales", scale_id,
+                                                           "distribution", (j, None)))
             scale_norms.append(ScaleNorm(
                 scale=scale_id, mean=norm["mean"], sd=norm["sd"],
                 reliability=norm["reliability"],
@@ -252,37 +259,41 @@ def _item(entry: dict[str, Any], where: tuple[KeyPart, ...], scale_ids: list[str
     keys = [Key(k["scale"], k["reverse"], k["weight"]) for k in entry["keys"]]
     if entry["scale"] is not None:
         if keys:
-            raise ctx.error("give either scale or keys, not both", (*where, "scale"))
+            raise ctx.error(_("give either scale or keys, not both"), (*where, "scale"))
         keys = [Key(entry["scale"], entry["reverse"])]
     elif entry["reverse"]:
-        raise ctx.error("reverse goes with scale; in keys, write reverse in each key",
+        raise ctx.error(_("reverse goes with scale; in keys, write reverse in each key"),
                         (*where, "reverse"))
     for key in keys:
         if key.scale not in scale_ids:
-            raise ctx.error(f"unknown scale {key.scale!r}" + did_you_mean(key.scale, scale_ids),
+            raise ctx.error(_("unknown scale {scale!r}{suggestion}").format(
+                scale=key.scale, suggestion=did_you_mean(key.scale, scale_ids)),
                             (*where, "scale" if entry["scale"] else "keys"))
     fmt = ResponseFormat(entry["format"] or response_scale.format.value)
     options = [Option(o["id"], o["text"], o["scale"]) for o in entry["options"]]
     if fmt in (ResponseFormat.FORCED_CHOICE, ResponseFormat.RANKING):
         if len(options) < 2:
-            raise ctx.error(f"a {fmt.value} item needs at least two options", where)
+            raise ctx.error(_("a {format} item needs at least two options").format(
+                format=fmt.value), where)
         if keys:
-            raise ctx.error(f"a {fmt.value} item counts through its options' scales, not keys",
-                            where)
+            raise ctx.error(_("a {format} item counts through its options' scales, not keys")
+                            .format(format=fmt.value), where)
         for j, option in enumerate(options):
             if option.scale is not None and option.scale not in scale_ids:
-                raise ctx.error(f"unknown scale {option.scale!r}"
-                                + did_you_mean(option.scale, scale_ids),
+                raise ctx.error(_("unknown scale {scale!r}{suggestion}").format(
+                                    scale=option.scale,
+                                    suggestion=did_you_mean(option.scale, scale_ids)),
                                 (*where, "options", (j, option.id), "scale"))
     elif options:
-        raise ctx.error(f"options go with forced_choice or ranking items, not {fmt.value}",
+        raise ctx.error(_("options go with forced_choice or ranking items, not {format}").format(
+                            format=fmt.value),
                         (*where, "options"))
     if fmt is ResponseFormat.FREE_TEXT and keys:
-        raise ctx.error("a free_text item is kept but not scored: it takes no scale", where)
+        raise ctx.error(_("a free_text item is kept but not scored: it takes no scale"), where)
     scored_by_options = any(o.scale for o in options)
     if fmt is not ResponseFormat.FREE_TEXT and not keys and not scored_by_options:
-        raise ctx.error("item counts towards no scale: give it a scale (or keys), or make it"
-                        " format = \"free_text\" if it is not scored", where)
+        raise ctx.error(_("item counts towards no scale: give it a scale (or keys), or make it"
+                          " format = \"free_text\" if it is not scored"), where)
     return Item(id=entry["id"], text=entry["text"], keys=tuple(keys),
                 format=ResponseFormat(entry["format"]) if entry["format"] else None,
                 options=tuple(options))

@@ -7,6 +7,7 @@ from datetime import date
 
 import attrs
 
+from bilan_core.i18n import _, ngettext
 from bilan_core.model.common import as_tuple, identifier, is_date, non_empty
 
 #: One answer: a number (Likert, rating), a yes/no, a chosen option or free text, or a ranking.
@@ -78,10 +79,15 @@ class ResponseScale:
 
     def __attrs_post_init__(self) -> None:
         if self.min >= self.max and self.format in (ResponseFormat.LIKERT, ResponseFormat.RATING):
-            raise ValueError(f"the response scale needs min < max, got {self.min}..{self.max}")
+            raise ValueError(_("the response scale needs min < max, got {min}..{max}").format(
+                min=self.min, max=self.max))
         if self.labels and self.format is ResponseFormat.LIKERT and len(self.labels) != (
                 self.max - self.min + 1):
-            raise ValueError(f"{len(self.labels)} labels for {self.max - self.min + 1} points")
+            # The English text is the same for one label or several (as it always was).
+            raise ValueError(ngettext("{labels} labels for {points} points",
+                                      "{labels} labels for {points} points",
+                                      len(self.labels)).format(
+                labels=len(self.labels), points=self.max - self.min + 1))
 
     def bounds(self, fmt: ResponseFormat) -> tuple[int, int]:
         """The integer range of an answer in a numeric format."""
@@ -149,7 +155,7 @@ class ScaleNorm:
     @sd.validator
     def _positive(self, attribute: attrs.Attribute[float], value: float) -> None:
         if not value > 0:
-            raise ValueError(f"sd must be positive, got {value}")
+            raise ValueError(_("sd must be positive, got {value}").format(value=value))
 
 
 @attrs.frozen

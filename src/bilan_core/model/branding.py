@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from bilan_core.i18n import _
 from bilan_core.model.common import FieldValueError, as_tuple, non_empty
 from bilan_core.model.outcomes import Audience
 
@@ -51,9 +52,9 @@ def embed_problem(media_type: str, data: bytes) -> str | None:
     """Why ``data`` cannot be embedded as ``media_type``, or ``None`` when it can."""
     magic = MEDIA_TYPES.get(media_type)
     if magic is None:
-        return f"files of type {media_type} cannot be embedded"
+        return _("files of type {type} cannot be embedded").format(type=media_type)
     if magic and not data.startswith(magic):
-        return f"the file's content is not {media_type}"
+        return _("the file's content is not {type}").format(type=media_type)
     if media_type == "image/svg+xml":
         from bilan_core.report.safety import UnsafeContent, check_svg
 
@@ -74,14 +75,14 @@ def decode_data_uri(uri: str, limit: int) -> tuple[str, bytes]:
     one, over ``limit`` bytes, or not the file it claims to be."""
     match = _DATA.fullmatch(uri) if isinstance(uri, str) else None
     if match is None:
-        raise ValueError("expected a base64 data: URI of an image or a font")
+        raise ValueError(_("expected a base64 data: URI of an image or a font"))
     media_type = match.group(1).lower()
     if len(match.group(2)) > limit * 4 // 3 + 8:
-        raise ValueError(f"the embedded file is over {limit:,} bytes")
+        raise ValueError(_("the embedded file is over {limit:,} bytes").format(limit=limit))
     try:
         data = base64.b64decode(match.group(2), validate=False)
     except (binascii.Error, ValueError):
-        raise ValueError("the embedded file is not valid base64") from None
+        raise ValueError(_("the embedded file is not valid base64")) from None
     problem = embed_problem(media_type, data)
     if problem:
         raise ValueError(problem)
@@ -92,44 +93,46 @@ def _logo(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> 
     if value is None:
         return
     try:
-        media_type, _ = decode_data_uri(value, LOGO_LIMIT)
+        media_type, _data = decode_data_uri(value, LOGO_LIMIT)
     except ValueError as exc:
-        raise FieldValueError("logo", f"logo: {exc}") from None
+        raise FieldValueError("logo", _("logo: {problem}").format(problem=exc)) from None
     if media_type not in LOGO_TYPES:
-        raise FieldValueError("logo", "the logo must be a PNG, JPEG or SVG image")
+        raise FieldValueError("logo", _("the logo must be a PNG, JPEG or SVG image"))
 
 
 def _colour(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and not (isinstance(value, str) and COLOUR.fullmatch(value)):
-        raise FieldValueError("colour", "colour must be written #rgb or #rrggbb, got"
-                                        f" {value!r:.60}")
+        raise FieldValueError("colour", _("colour must be written #rgb or #rrggbb, got"
+                                          " {value}").format(value=f"{value!r:.60}"))
 
 
 def _template(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or len(value) > TEMPLATE_LIMIT):
-        raise FieldValueError("template", "the template must be text of at most"
-                                          f" {TEMPLATE_LIMIT:,} characters")
+        raise FieldValueError("template", _("the template must be text of at most"
+                                            " {limit:,} characters").format(limit=TEMPLATE_LIMIT))
 
 
 def _file_name(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and (not isinstance(value, str) or not value or len(value) > 255
                               or any(c in value for c in "/\\\x00")
                               or not value.isprintable()):
-        raise FieldValueError(attribute.name, f"{attribute.name} must be a file name, got"
-                                              f" {value!r:.60}")
+        raise FieldValueError(attribute.name, _("{field} must be a file name, got {value}").format(
+            field=attribute.name, value=f"{value!r:.60}"))
 
 
 def _assets(instance: Any, attribute: attrs.Attribute[Any], value: dict[str, str]) -> None:
     if len(value) > MAX_ASSETS:
-        raise FieldValueError("assets", f"a template may embed {MAX_ASSETS} files at most")
+        raise FieldValueError("assets", _("a template may embed {count} files at most").format(
+            count=MAX_ASSETS))
     for name, uri in value.items():
         if not isinstance(name, str) or not 0 < len(name) <= 255 or not name.isprintable():
-            raise FieldValueError("assets", "asset names must be printable file names, got"
-                                            f" {name!r:.60}")
+            raise FieldValueError("assets", _("asset names must be printable file names, got"
+                                              " {name}").format(name=f"{name!r:.60}"))
         try:
             decode_data_uri(uri, ASSET_LIMIT)
         except ValueError as exc:
-            raise FieldValueError("assets", f"asset {name!r}: {exc}") from None
+            raise FieldValueError("assets", _("asset {name!r}: {problem}").format(
+                name=name, problem=exc)) from None
 
 
 @attrs.frozen

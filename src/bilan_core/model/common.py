@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 
+from bilan_core.i18n import _
+
 CENT = Decimal("0.01")
 #: No duration bilan handles comes near this; beyond it a number is a mistake or an attack
 #: (a Decimal such as 1e999999999 would take gigabytes to print).
@@ -47,27 +49,31 @@ def to_euros(value: Any) -> Decimal:
     Raises ``ValueError`` for anything that is not a finite number, including booleans.
     """
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"expected an amount in euros, got {value!r}")
+        raise ValueError(_("expected an amount in euros, got {value}").format(value=repr(value)))
     try:
         amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise ValueError(f"expected an amount in euros, got {value!r}") from None
+        raise ValueError(_("expected an amount in euros, got {value}").format(
+            value=repr(value))) from None
     # adjusted() first: abs() of 1e999999999 overflows the decimal context.
     if not amount.is_finite() or amount.adjusted() >= 12:
-        raise ValueError(f"expected an amount in euros, got {_short(value)}")
+        raise ValueError(_("expected an amount in euros, got {value}").format(
+            value=_short(value)))
     return amount.quantize(CENT)
 
 
 def to_hours(value: Any) -> Decimal:
     """Convert a duration in hours to ``Decimal`` (quarter-hour precision is kept as given)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"expected a number of hours, got {value!r}")
+        raise ValueError(_("expected a number of hours, got {value}").format(value=repr(value)))
     try:
         hours = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation:
-        raise ValueError(f"expected a number of hours, got {value!r}") from None
+        raise ValueError(_("expected a number of hours, got {value}").format(
+            value=repr(value))) from None
     if not hours.is_finite() or hours.adjusted() > 6 or abs(hours) > MAX_HOURS:
-        raise ValueError(f"expected a number of hours up to {MAX_HOURS}, got {_short(value)}")
+        raise ValueError(_("expected a number of hours up to {limit}, got {value}").format(
+            limit=MAX_HOURS, value=_short(value)))
     return hours
 
 
@@ -88,20 +94,23 @@ def _short(value: Any) -> str:
 def non_empty(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     """attrs validator: a string with visible characters."""
     if not isinstance(value, str) or not value.strip():
-        raise FieldValueError(attribute.name, f"{attribute.name} must be a non-empty text")
+        raise FieldValueError(attribute.name, _("{field} must be a non-empty text").format(
+            field=attribute.name))
 
 
 def non_negative(instance: Any, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     """attrs validator: zero or more."""
     if value < 0:
-        raise FieldValueError(attribute.name, f"{attribute.name} must be zero or more, got {value}")
+        raise FieldValueError(attribute.name, _("{field} must be zero or more, got {value}").format(
+            field=attribute.name, value=value))
 
 
 def is_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     """attrs validator: a calendar date (not a datetime)."""
     if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
         raise FieldValueError(attribute.name,
-                              f"{attribute.name} must be a date (YYYY-MM-DD), got {value!r}")
+                              _("{field} must be a date (YYYY-MM-DD), got {value!r}").format(
+                                  field=attribute.name, value=value))
 
 
 def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -111,8 +120,15 @@ def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> No
     ):
         raise FieldValueError(
             attribute.name,
-            f"{attribute.name} must be an identifier (letters, digits, '_', '-', '.'),"
-            f" got {_short(value)}")
+            _("{field} must be an identifier (letters, digits, '_', '-', '.'),"
+              " got {value}").format(field=attribute.name, value=_short(value)))
+
+
+def messages(value: Iterable[Any]) -> tuple[Any, ...]:
+    """attrs converter: warnings as :class:`~bilan_core.i18n.Message` (a plain text too)."""
+    from bilan_core.i18n import Message
+
+    return tuple(v if isinstance(v, Message) else Message(str(v)) for v in value)
 
 
 def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:

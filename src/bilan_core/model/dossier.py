@@ -8,9 +8,18 @@ from typing import Any
 
 import attrs
 
+from bilan_core.i18n import Message
 from bilan_core.model.assessment import InstrumentResult, Responses
 from bilan_core.model.branding import Branding
-from bilan_core.model.common import Phase, as_tuple, identifier, is_date, non_negative, to_hours
+from bilan_core.model.common import (
+    Phase,
+    as_tuple,
+    identifier,
+    is_date,
+    messages,
+    non_negative,
+    to_hours,
+)
 from bilan_core.model.outcomes import (
     Action,
     CareerOption,
@@ -79,7 +88,7 @@ class Dossier:
     recipients: tuple[str, ...] = attrs.field(default=("beneficiary",), converter=as_tuple,
                                               validator=attrs.validators.deep_iterable(
                                                   identifier))
-    warnings: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
+    warnings: tuple[Message, ...] = attrs.field(default=(), converter=messages)
     branding: Branding = attrs.field(factory=Branding)
     extra: dict[str, Any] = attrs.field(factory=dict)  # plugins' own results, by plugin name
 
@@ -112,6 +121,10 @@ class Dossier:
         """The hours of every planned step."""
         return sum((s.hours for s in self.plan), Decimal(0))
 
-    def warn(self, message: str) -> Dossier:
-        """A copy of the dossier with one more warning."""
+    def warn(self, message: str | Message, **params: str | int | float) -> Dossier:
+        """A copy of the dossier with one more warning: an English text with ``{name}``
+        fields and their values, shown in the CLI's language on the terminal and in French in
+        the counsellor's working notes (mark the text with ``N_`` for the catalog)."""
+        if not isinstance(message, Message):
+            message = Message(message, **params)
         return attrs.evolve(self, warnings=(*self.warnings, message))

@@ -7,6 +7,7 @@ from typing import Any
 
 import attrs
 
+from bilan_core.i18n import _
 from bilan_core.model.common import as_tuple, identifier, non_empty
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
@@ -33,14 +34,15 @@ ROME_DOMAINS = {
 
 def _rome_code(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not ROME_CODE.match(value):
-        raise ValueError(f"{attribute.name} must be a ROME code such as M1607, got {value!r}")
+        raise ValueError(_("{field} must be a ROME code such as M1607, got {value!r}").format(
+            field=attribute.name, value=value))
 
 
 def _riasec(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if (not isinstance(value, str) or not 1 <= len(value) <= 3
             or any(c not in RIASEC_LETTERS for c in value) or len(set(value)) != len(value)):
-        raise ValueError(f"{attribute.name} must be 1 to 3 distinct letters of RIASEC,"
-                         f" got {value!r}")
+        raise ValueError(_("{field} must be 1 to 3 distinct letters of RIASEC,"
+                           " got {value!r}").format(field=attribute.name, value=value))
 
 
 #: Working conditions an occupation may carry, and a beneficiary may need to avoid (health,

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from bilan_core.i18n import _
 from bilan_core.model.common import (
     FieldValueError,
     as_tuple,
@@ -89,15 +90,15 @@ FUNDABLE = ("bilan", "training", "vae", "business_creation")
 def _fundable(name: str, kinds: tuple[str, ...]) -> None:
     unknown = [k for k in kinds if k not in FUNDABLE]
     if unknown or not kinds:
-        raise FieldValueError(name, f"{name} must name kinds among {', '.join(FUNDABLE)},"
-                                    f" got {list(kinds)!r}")
+        raise FieldValueError(name, _("{field} must name kinds among {kinds}, got {value!r}")
+                              .format(field=name, kinds=", ".join(FUNDABLE), value=list(kinds)))
 
 
 def _rate(value: Any) -> Decimal:
     rate = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if not rate.is_finite() or not 0 < rate <= 1:
-        raise ValueError(f"a rate is a share of the price from 0 to 1 (0.5 for 50 %),"
-                         f" got {value!r}")
+        raise ValueError(_("a rate is a share of the price from 0 to 1 (0.5 for 50 %),"
+                           " got {value!r}").format(value=value))
     return rate
 
 
@@ -124,10 +125,11 @@ class FundingRule:
 
     def __attrs_post_init__(self) -> None:
         if self.amount is not None and (self.rate is not None or self.cap is not None):
-            raise ValueError(f"rule {self.id!r}: give an amount, or a rate with or without a"
-                             " cap, not both")
+            raise ValueError(_("rule {id!r}: give an amount, or a rate with or without a"
+                               " cap, not both").format(id=self.id))
         if self.cap is not None and self.rate is None:
-            raise ValueError(f"rule {self.id!r}: a cap limits a rate; give the rate")
+            raise ValueError(_("rule {id!r}: a cap limits a rate; give the rate").format(
+                id=self.id))
 
     def applies_on(self, day: date) -> bool:
         """Whether the rule is in force on that day."""
@@ -223,7 +225,7 @@ def chart_problem(chart: Any) -> str | None:
     field; a plugin's own kind needs only a string ``kind`` (its renderer checks the rest).
     """
     if not isinstance(chart, dict) or not isinstance(chart.get("kind"), str):
-        return "a chart is a table with a string 'kind'"
+        return _("a chart is a table with a string 'kind'")
     kind = chart["kind"]
     rows = chart.get("rows")
     if kind == "riasec":
@@ -231,23 +233,23 @@ def chart_problem(chart: Any) -> str | None:
         if (not isinstance(scores, dict) or len(scores) > 6
                 or not all(k in "RIASEC" and len(k) == 1 and _number(v)
                            for k, v in scores.items())):
-            return "a riasec chart needs scores: letters R, I, A, S, E, C to numbers"
+            return _("a riasec chart needs scores: letters R, I, A, S, E, C to numbers")
         if not _number(chart.get("max")) or chart["max"] <= 0:
-            return "a riasec chart needs a positive number 'max'"
+            return _("a riasec chart needs a positive number 'max'")
         if not _label(chart.get("code")) or len(chart["code"]) > 40:
-            return "a riasec chart needs its Holland 'code' as a short text"
+            return _("a riasec chart needs its Holland 'code' as a short text")
     elif kind == "t_profile":
         if not isinstance(rows, list) or len(rows) > MAX_CHART_ROWS or not all(
                 isinstance(r, (list, tuple)) and len(r) == 3 and _label(r[0])
                 and _number(r[1]) and _label(r[2]) for r in rows):
-            return "a t_profile chart needs rows of [name, T score, band]"
+            return _("a t_profile chart needs rows of [name, T score, band]")
     elif kind == "ranking":
         if not (_number(chart.get("low")) and _number(chart.get("high"))):
-            return "a ranking chart needs numbers 'low' and 'high'"
+            return _("a ranking chart needs numbers 'low' and 'high'")
         if not isinstance(rows, list) or len(rows) > MAX_CHART_ROWS or not all(
                 isinstance(r, (list, tuple)) and len(r) == 2 and _label(r[0])
                 and _number(r[1]) for r in rows):
-            return "a ranking chart needs rows of [name, mean]"
+            return _("a ranking chart needs rows of [name, mean]")
     return None
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import attrs
 
+from bilan_core.i18n import _
 from bilan_core.model.common import (
     identifier,
     is_date,
@@ -48,7 +49,8 @@ class PublicBranch(enum.Enum):
 def _optional_branch(instance: Beneficiary, attribute: attrs.Attribute[PublicBranch | None],
                      value: PublicBranch | None) -> None:
     if value is not None and instance.status is not Status.PUBLIC_AGENT:
-        raise ValueError("public_branch applies only to the status 'public_agent'")
+        # TRANSLATORS: keep "public_branch" first: the error is located at the key it names.
+        raise ValueError(_("public_branch applies only to the status 'public_agent'"))
 
 
 def _to_branch(value: str | PublicBranch | None) -> PublicBranch | None:
@@ -111,18 +113,18 @@ class ConsentKind(enum.Enum):
 def _check_consent(instance: Consent, attribute: attrs.Attribute[object], value: object) -> None:
     kind = instance.kind
     if kind is ConsentKind.SHARING and not instance.recipient:
-        raise ValueError("a 'sharing' consent needs a recipient")
+        raise ValueError(_("a 'sharing' consent needs a recipient"))
     if kind is not ConsentKind.SHARING and instance.recipient:
-        raise ValueError(f"a {kind.value!r} consent takes no recipient")
+        raise ValueError(_("a {kind!r} consent takes no recipient").format(kind=kind.value))
     if kind is ConsentKind.RETENTION:
         if instance.until is None:
-            raise ValueError("a 'retention' consent needs an 'until' date")
+            raise ValueError(_("a 'retention' consent needs an 'until' date"))
         if instance.until <= instance.given_on:
-            raise ValueError("'until' must come after 'given_on'")
+            raise ValueError(_("'until' must come after 'given_on'"))
         # The ceiling (one year after the end of the bilan) is a dated rule that depends on
         # the bilan's dates: check_law and the dossier apply it (bilan_core.rules).
     elif instance.until is not None:
-        raise ValueError(f"a {kind.value!r} consent takes no 'until' date")
+        raise ValueError(_("a {kind!r} consent takes no 'until' date").format(kind=kind.value))
 
 
 @attrs.frozen

@@ -14,6 +14,7 @@ import cattrs
 from bilan_core._version import __version__
 from bilan_core.config.toml import too_deep
 from bilan_core.errors import ConfigError, Location
+from bilan_core.i18n import Message, _
 from bilan_core.model.assessment import Answer
 from bilan_core.model.common import FieldValueError
 from bilan_core.model.dossier import DOSSIER_FORMAT_VERSION, Dossier
@@ -28,9 +29,10 @@ converter = cattrs.Converter()
 
 
 def _strict(kind: type, check: Any) -> None:
-    def structure(value: Any, _: Any) -> Any:
+    def structure(value: Any, _type: Any) -> Any:
         if not check(value):
-            raise ValueError(f"expected {kind.__name__}, got {type(value).__name__}")
+            raise ValueError(_("expected {expected}, got {actual}").format(
+                expected=kind.__name__, actual=type(value).__name__))
         return value
 
     converter.register_structure_hook(kind, structure)
@@ -49,40 +51,60 @@ converter.register_structure_hook(date, lambda value, _: _to_date(value))
 
 def _to_float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"expected a number, got {type(value).__name__}")
+        raise ValueError(_("expected a number, got {actual}").format(actual=type(value).__name__))
     number = float(value)
     if number != number or number in (float("inf"), float("-inf")):
-        raise ValueError("expected a finite number")
+        raise ValueError(_("expected a finite number"))
     return number
 
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValueError(f"expected a decimal number, got {type(value).__name__}")
+        raise ValueError(_("expected a decimal number, got {actual}").format(
+            actual=type(value).__name__))
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"expected a decimal number, got {value!r}") from None
+        raise ValueError(_("expected a decimal number, got {value!r}").format(value=value)
+                         ) from None
     if not number.is_finite() or abs(number.adjusted()) > 12:
-        raise ValueError(f"expected a decimal number of reasonable size, got {value!r}")
+        raise ValueError(_("expected a decimal number of reasonable size, got {value!r}").format(
+            value=value))
     return number
 
 
 def _to_date(value: Any) -> date:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-        raise ValueError(f"expected a date written YYYY-MM-DD, got {value!r}")
+        raise ValueError(_("expected a date written YYYY-MM-DD, got {value!r}").format(
+            value=value))
     return date.fromisoformat(value)
 
 
-def _structure_answer(value: Any, _: Any) -> Answer:
+def _structure_answer(value: Any, _type: Any) -> Answer:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     if isinstance(value, (bool, int, float, str)):
         return value
-    raise ValueError(f"not an answer: {value!r}")
+    raise ValueError(_("not an answer: {value!r}").format(value=value))
 
 
 converter.register_structure_hook(Answer, _structure_answer)
+
+
+def _structure_message(value: Any, _type: Any) -> Message:
+    if isinstance(value, str):  # version 1 kept warnings as text
+        return Message(value)
+    if (isinstance(value, dict) and isinstance(value.get("text"), str)
+            and isinstance(value.get("params", {}), dict)
+            and all(isinstance(k, str) and isinstance(v, (str, int, float))
+                    and not isinstance(v, bool) for k, v in value.get("params", {}).items())):
+        return Message(value["text"], **value.get("params", {}))
+    raise ValueError(_("expected a warning: {shape}").format(
+        shape='{"text": ..., "params": {...}}'))
+
+
+converter.register_structure_hook(Message, _structure_message)
+converter.register_unstructure_hook(Message, lambda m: {"text": m.text, "params": m.params})
 
 
 def dossier_to_json(dossier: Dossier) -> str:
@@ -108,31 +130,34 @@ def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"not valid JSON: {exc.msg}", Location(file=file, line=exc.lineno, column=exc.colno)
+            _("not valid JSON: {error}").format(error=exc.msg),
+            Location(file=file, line=exc.lineno, column=exc.colno),
         ) from None
     except RecursionError:
-        raise ConfigError(f"not a bilan dossier: nested more than {MAX_DEPTH} levels deep",
-                          where) from None
+        raise ConfigError(_("not a bilan dossier: nested more than {depth} levels deep").format(
+            depth=MAX_DEPTH), where) from None
     except ValueError:  # an integer over Python's 4300-digit limit
-        raise ConfigError("not valid JSON: a number is too large to read", where) from None
+        raise ConfigError(_("not valid JSON: a number is too large to read"), where) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise ConfigError(f"not a bilan dossier (expected \"format\": \"{FORMAT_NAME}\")", where)
+        raise ConfigError(_("not a bilan dossier (expected \"format\": \"{format}\")").format(
+            format=FORMAT_NAME), where)
     try:  # a JSON escape can write half a character (\ud800), which no output can print
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ConfigError(f"the dossier is damaged: a string holds an invalid character"
-                          f" ({exc.object[exc.start:exc.end]!r}): a lone surrogate", where
-                          ) from None
+        raise ConfigError(_("the dossier is damaged: a string holds an invalid character"
+                            " ({character!r}): a lone surrogate").format(
+            character=exc.object[exc.start:exc.end]), where) from None
     version = document.get("format_version")
     if version not in (1, DOSSIER_FORMAT_VERSION) or isinstance(version, bool):
         raise ConfigError(
-            f"dossier format version {version!r} is not supported by bilan {__version__}"
-            f" (expected {DOSSIER_FORMAT_VERSION})",
+            _("dossier format version {version!r} is not supported by bilan {bilan}"
+              " (expected {expected})").format(
+                version=version, bilan=__version__, expected=DOSSIER_FORMAT_VERSION),
             where,
         )
     deep = too_deep(document, MAX_DEPTH)
     if deep is not None:
-        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep",
+        raise ConfigError(_("nested more than {depth} levels deep").format(depth=MAX_DEPTH),
                           Location(file=file, key_path=deep))
     body = document.get("dossier")
     if version == 1 and isinstance(body, dict):
@@ -144,7 +169,8 @@ def dossier_from_json(text: str, file: Path | None = None) -> Dossier:
         detail = "; ".join(_located(line) for line in cattrs.transform_error(
             exc, format_exception=_reason)) if isinstance(
             exc, cattrs.BaseValidationError) else str(exc)
-        raise ConfigError(f"the dossier is damaged: {detail}", where) from None
+        raise ConfigError(_("the dossier is damaged: {detail}").format(detail=detail),
+                          where) from None
 
 
 _FIELD = "\x00"
@@ -156,7 +182,7 @@ def _reason(exc: BaseException, kind: Any) -> str:
     if isinstance(exc, FieldValueError):
         return f"{_FIELD}{exc.field}{_FIELD}{exc}"
     if isinstance(exc, KeyError):
-        return "required field missing"
+        return _("required field missing")
     if isinstance(exc, (ValueError, TypeError)) and str(exc):
         return str(exc)
     return cattrs.v.format_exception(exc, kind)
@@ -164,11 +190,11 @@ def _reason(exc: BaseException, kind: Any) -> str:
 
 def _located(line: str) -> str:
     """``$.branding.colour: message`` from cattrs's ``message @ $.branding``."""
-    message, _, path = line.rpartition(" @ ")
+    message, _sep, path = line.rpartition(" @ ")
     if not message:
         return line
     if message.startswith(_FIELD):
-        _, field, message = message.split(_FIELD, 2)
+        _empty, field, message = message.split(_FIELD, 2)
         path = f"{path}.{field}"
     return f"{path}: {message}"
 

@@ -17,6 +17,7 @@ from typing import Any
 from bilan_core._version import __version__
 from bilan_core.components import RenderContext
 from bilan_core.errors import ConfigError, Location, RunError
+from bilan_core.i18n import _
 from bilan_core.model import Audience, Dossier
 from bilan_core.report import charts
 from bilan_core.report.text import to_html
@@ -58,7 +59,8 @@ def render_page(dossier: Dossier, context: RenderContext) -> str:
     def asset(file_name: str) -> Any:
         uri = brand.assets.get(file_name)
         if uri is None:
-            raise ValueError(f"no file {file_name!r} was embedded with this template")
+            raise ValueError(_("no file {name!r} was embedded with this template").format(
+                name=file_name))
         return Markup(uri)
 
     try:
@@ -89,7 +91,8 @@ def render_page(dossier: Dossier, context: RenderContext) -> str:
         safety.check_html(html)
     except safety.UnsafeContent as exc:
         line = templating.line_of(source, exc.snippet)
-        raise template_error(f"refused: {exc.message}", name, line, builtin) from None
+        raise template_error(_("refused: {problem}").format(problem=exc.message), name, line,
+                             builtin) from None
     return html
 
 

@@ -44,7 +44,7 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
                                       order=300, audience=Audience.COUNSELLOR))
     if dossier.warnings:
         sections.append(ReportSection(id="warnings", title="Avertissements du traitement",
-                                      body=bullets(dossier.warnings),
+                                      body=bullets(w.render("fr") for w in dossier.warnings),
                                       order=400, audience=Audience.COUNSELLOR))
     sections.append(ReportSection(
         id="retention", title="Conservation des documents", order=500,

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from bilan_core.i18n import N_, _
+
 #: The policy every HTML synthèse carries: inline styles, images and fonts from data: URIs.
 CSP = ("default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline';"
        " base-uri 'none'; form-action 'none'")
@@ -30,16 +32,17 @@ _DATA_URI = re.compile(
     r"^data:(image/(?:png|jpeg|gif|webp|svg\+xml)|font/(?:woff2?|ttf|otf)"
     r"|application/(?:font-woff2?|x-font-ttf|x-font-opentype))"
     r"(?:;charset=[\w-]+)?(?:;base64)?,", re.IGNORECASE)
-_FORBIDDEN_ELEMENTS = {
-    "script": "a script", "iframe": "a frame", "frame": "a frame", "frameset": "a frame",
-    "object": "an embedded object", "embed": "an embedded object", "applet": "an applet",
-    "base": "a base URL", "link": "a link to an external resource",
-    "portal": "a portal", "form": "a form", "noscript": "a noscript block",
-    "foreignobject": "an SVG foreign object",
+_FORBIDDEN_ELEMENTS = {  # what each element is, marked for the catalog
+    "script": N_("a script"), "iframe": N_("a frame"), "frame": N_("a frame"),
+    "frameset": N_("a frame"), "object": N_("an embedded object"),
+    "embed": N_("an embedded object"), "applet": N_("an applet"), "base": N_("a base URL"),
+    "link": N_("a link to an external resource"), "portal": N_("a portal"),
+    "form": N_("a form"), "noscript": N_("a noscript block"),
+    "foreignobject": N_("an SVG foreign object"),
     # SVG animation can set an attribute (href, style) to a value no check has seen.
-    "set": "an SVG animation", "animate": "an SVG animation",
-    "animatemotion": "an SVG animation", "animatetransform": "an SVG animation",
-    "animatecolor": "an SVG animation", "discard": "an SVG animation",
+    "set": N_("an SVG animation"), "animate": N_("an SVG animation"),
+    "animatemotion": N_("an SVG animation"), "animatetransform": N_("an SVG animation"),
+    "animatecolor": N_("an SVG animation"), "discard": N_("an SVG animation"),
 }
 _URL_ATTRIBUTES = {
     "href", "src", "srcset", "xlink:href", "action", "formaction", "poster", "data",
@@ -68,16 +71,18 @@ def _url_problem(url: str) -> str:
     value = url.strip()
     scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", value)
     if scheme is None:
-        return (f"refers to the file {_short(value)!r}: documents carry their images, use"
-                " {{ asset('NAME') }} for a file of the template's folder")
+        return _("refers to the file {url!r}: documents carry their images, use"
+                 " {call} for a file of the template's folder").format(
+            url=_short(value), call="{{ asset('NAME') }}")
     name = scheme.group(1).lower()
     if name in ("http", "https", "ftp", "ws", "wss"):
-        return f"refers to the network ({_short(value)!r}): documents load nothing remote"
+        return _("refers to the network ({url!r}): documents load nothing remote").format(
+            url=_short(value))
     if name == "file":
-        return f"refers to a file ({_short(value)!r}): documents read no file"
+        return _("refers to a file ({url!r}): documents read no file").format(url=_short(value))
     if name == "data":
-        return "embeds data that is not an image or a font"
-    return f"uses a URL scheme that is not allowed ({name}:)"
+        return _("embeds data that is not an image or a font")
+    return _("uses a URL scheme that is not allowed ({scheme}:)").format(scheme=name)
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -95,7 +100,7 @@ def css_problems(css: str, declarations: bool = False) -> Iterator[tuple[str, st
 
     if "<" in css:
         at = css.index("<")
-        yield "contains '<' (write \\3c in a CSS string)", css[at:].split("\n")[0][:60]
+        yield _("contains '<' (write \\3c in a CSS string)"), css[at:].split("\n")[0][:60]
         return
     if declarations:
         nodes: list[Any] = tinycss2.parse_blocks_contents(css)
@@ -109,7 +114,7 @@ def _walk_css(nodes: list[Any]) -> Iterator[tuple[str, str]]:
         kind = getattr(node, "type", "")
         if kind == "at-rule":
             if node.lower_at_keyword == "import":
-                yield "imports a style sheet (@import)", "@import"
+                yield _("imports a style sheet (@import)"), "@import"
             yield from _walk_css(node.prelude or [])
             yield from _walk_css(node.content or [])
         elif kind in ("qualified-rule",):
@@ -140,30 +145,35 @@ def _local(name: str) -> str:
 def _check_element(tag: str, attributes: dict[str, str]) -> None:
     """Raise :class:`UnsafeContent` for an element that would load or run something."""
     if tag in _FORBIDDEN_ELEMENTS:
-        raise UnsafeContent(f"<{tag}> is not allowed: {_FORBIDDEN_ELEMENTS[tag]} would load"
-                            " or run something", snippet=f"<{tag}")
+        raise UnsafeContent(_("<{tag}> is not allowed: {what} would load or run something")
+                            .format(tag=tag, what=_(_FORBIDDEN_ELEMENTS[tag])),
+                            snippet=f"<{tag}")
     if tag == "meta" and attributes.get("http-equiv", "").lower() not in (
             "", "content-type", "content-security-policy"):
-        raise UnsafeContent(f"<meta http-equiv={attributes['http-equiv']!r}> is not allowed",
-                            snippet="http-equiv")
+        raise UnsafeContent(_("<meta http-equiv={value!r}> is not allowed").format(
+            value=attributes["http-equiv"]), snippet="http-equiv")
     for name, value in attributes.items():
         if name.startswith("on"):
-            raise UnsafeContent(f"the attribute {name!r} would run a script", snippet=name)
+            raise UnsafeContent(_("the attribute {name!r} would run a script").format(name=name),
+                                snippet=name)
         if name == "rel" and "attachment" in value.lower().split():
-            raise UnsafeContent("attachment links (rel=\"attachment\") are not allowed",
+            raise UnsafeContent(_("attachment links (rel=\"attachment\") are not allowed"),
                                 snippet=value)
         if name in _URL_ATTRIBUTES:
             urls = ([part.strip().split(" ")[0] for part in value.split(",")]
                     if name.endswith("srcset") else [value])
             for url in urls:
                 if not allowed_url(url):
-                    raise UnsafeContent(f"<{tag} {name}> {_url_problem(url)}", snippet=url)
+                    raise UnsafeContent(_("<{tag} {name}> {problem}").format(
+                        tag=tag, name=name, problem=_url_problem(url)), snippet=url)
         elif name == "style":
             for problem, url in css_problems(value, declarations=True):
-                raise UnsafeContent(f"a style attribute {problem}", snippet=url)
+                raise UnsafeContent(_("a style attribute {problem}").format(problem=problem),
+                                    snippet=url)
         elif "url(" in value.lower() or "\\" in value:
             for problem, url in css_problems(f"x{{p:{value}}}"):
-                raise UnsafeContent(f"the attribute {name!r} {problem}", snippet=url)
+                raise UnsafeContent(_("the attribute {name!r} {problem}").format(
+                    name=name, problem=problem), snippet=url)
 
 
 def check_tree(root: Any) -> None:
@@ -177,7 +187,8 @@ def check_tree(root: Any) -> None:
         if tag == "style":
             css = "".join(element.itertext())
             for problem, url in css_problems(css):
-                raise UnsafeContent(f"a style sheet {problem}", snippet=url)
+                raise UnsafeContent(_("a style sheet {problem}").format(problem=problem),
+                                    snippet=url)
 
 
 def parse_html(html: str) -> Any:
@@ -204,9 +215,9 @@ def check_html(html: str) -> None:
     if (first is None or _local(first.tag) != "meta"
             or first.attrib.get("http-equiv", "").lower() != "content-security-policy"
             or first.attrib.get("content") != CSP):
-        raise UnsafeContent("bilan cannot put its Content-Security-Policy first in the"
-                            " document's <head>: start the template with <!doctype html>,"
-                            " <html> and <head>, with nothing before them")
+        raise UnsafeContent(_("bilan cannot put its Content-Security-Policy first in the"
+                              " document's <head>: start the template with <!doctype html>,"
+                              " <html> and <head>, with nothing before them"))
 
 
 _PREFIX = re.compile(r"\A\s*(?:<!doctype[^>]*>\s*)?(?:<html(?:\s[^>]*)?>\s*)?"
@@ -235,14 +246,16 @@ def check_svg(data: bytes) -> None:
 
     lowered = data.lower()
     if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise UnsafeContent("the SVG declares a DOCTYPE or entities, which are not allowed")
+        raise UnsafeContent(_("the SVG declares a DOCTYPE or entities, which are not allowed"))
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
-        raise UnsafeContent(f"the SVG is not well-formed XML ({exc})") from None
+        raise UnsafeContent(_("the SVG is not well-formed XML ({error})").format(error=exc)
+                            ) from None
     if _local(str(root.tag)) != "svg":
-        raise UnsafeContent("the file is not an SVG image (its root element is not <svg>)")
+        raise UnsafeContent(_("the file is not an SVG image (its root element is not <svg>)"))
     try:
         check_tree(root)
     except UnsafeContent as exc:
-        raise UnsafeContent(f"the SVG: {exc.message}", snippet=exc.snippet) from None
+        raise UnsafeContent(_("the SVG: {problem}").format(problem=exc.message),
+                            snippet=exc.snippet) from None

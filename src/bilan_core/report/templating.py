@@ -21,6 +21,8 @@ from importlib import resources
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from bilan_core.i18n import _
+
 if TYPE_CHECKING:
     import jinja2
 
@@ -81,13 +83,14 @@ def environment() -> jinja2.Environment:
             from jinja2.exceptions import SecurityError
 
             if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-                raise SecurityError(f"an exponent over {MAX_EXPONENT} is not allowed")
+                raise SecurityError(_("an exponent over {limit} is not allowed").format(
+                    limit=MAX_EXPONENT))
             if operator == "*":
                 for sized, times in ((left, right), (right, left)):
                     if (isinstance(sized, (str, list, tuple)) and isinstance(times, int)
                             and len(sized) * times > MAX_VALUE):
-                        raise SecurityError(f"a value of more than {MAX_VALUE:,} items is"
-                                            " not allowed")
+                        raise SecurityError(_("a value of more than {limit:,} items is"
+                                              " not allowed").format(limit=MAX_VALUE))
             return super().call_binop(context, operator, left, right)
 
     env = Sandbox(
@@ -144,9 +147,11 @@ def get(source: str | None, name: str | None) -> tuple[jinja2.Template, str, str
     try:
         return environment().get_template(key), name, source
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"template error: {exc.message}", name, exc.lineno) from None
+        raise TemplateProblem(_("template error: {error}").format(error=exc.message), name,
+                              exc.lineno) from None
     except jinja2.TemplateError as exc:  # a loader error: include of another file
-        raise TemplateProblem(f"template error: {exc}", name, None) from None
+        raise TemplateProblem(_("template error: {error}").format(error=exc), name,
+                              None) from None
 
 
 def asset_names(source: str, name: str) -> list[tuple[str, int]]:
@@ -161,15 +166,16 @@ def asset_names(source: str, name: str) -> list[tuple[str, int]]:
     try:
         tree = environment().parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"template error: {exc.message}", name, exc.lineno) from None
+        raise TemplateProblem(_("template error: {error}").format(error=exc.message), name,
+                              exc.lineno) from None
     found = []
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "asset":
             if (len(call.args) != 1 or call.kwargs or call.dyn_args or call.dyn_kwargs
                     or not isinstance(call.args[0], nodes.Const)
                     or not isinstance(call.args[0].value, str)):
-                raise TemplateProblem("asset() takes one file name written as a string,"
-                                      " such as asset(\"logo-pied.png\")", name, call.lineno)
+                raise TemplateProblem(_("asset() takes one file name written as a string,"
+                                        " such as asset(\"logo-pied.png\")"), name, call.lineno)
             found.append((call.args[0].value, call.lineno))
     return found
 
@@ -184,18 +190,18 @@ def render(template: jinja2.Template, name: str, **context: Any) -> str:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_OUTPUT:
-                    raise TemplateProblem(f"the template produced more than {MAX_OUTPUT:,}"
-                                          " characters", name, None)
+                    raise TemplateProblem(_("the template produced more than {limit:,}"
+                                            " characters").format(limit=MAX_OUTPUT), name, None)
     except TemplateProblem:
         raise
     except Exception as exc:  # the template is data: whatever it raises is its author's error
         from jinja2.exceptions import SecurityError, TemplateNotFound
 
         if isinstance(exc, SecurityError):
-            message = f"the sandbox refused an operation: {exc}"
+            message = _("the sandbox refused an operation: {error}").format(error=exc)
         elif isinstance(exc, TemplateNotFound):
-            message = (f"template {exc.name!r} not found: a template cannot include, import"
-                       " or extend another file")
+            message = _("template {name!r} not found: a template cannot include, import"
+                        " or extend another file").format(name=exc.name)
         else:
             message = f"{type(exc).__name__}: {exc}"
         raise TemplateProblem(message, name, _template_line(exc.__traceback__, name)) from None
@@ -234,8 +240,8 @@ def _time_budget(name: str) -> Iterator[None]:
     try:
         yield
     except _OutOfTime:
-        raise TemplateProblem(f"the template took more than {seconds:g} seconds to render",
-                              name, None) from None
+        raise TemplateProblem(_("the template took more than {seconds:g} seconds to render")
+                              .format(seconds=seconds), name, None) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from bilan_core.i18n import _
+
 Z_DECIMALS = 9
 
 
@@ -43,7 +45,7 @@ def percentile_midpoint(raw: float, distribution: Sequence[tuple[float, int]]) -
     """Percentile rank by the midpoint method over ``(raw score, count)`` pairs."""
     total = sum(count for _, count in distribution)
     if total <= 0:
-        raise ValueError("an empty distribution has no percentile ranks")
+        raise ValueError(_("an empty distribution has no percentile ranks"))
     below = sum(count for value, count in distribution if value < raw)
     equal = sum(count for value, count in distribution if value == raw)
     return 100 * (below + 0.5 * equal) / total

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from bilan_core.errors import HookError
+from bilan_core.i18n import N_
 from bilan_core.model import Dossier, InstrumentResult, NormTable
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ def score_instruments(dossier: Dossier, step: StepContext) -> Dossier:
         found = host.call("score_instrument", firstresult=True, instrument=instrument,
                           responses=responses, norms=norms)
         if not found:
-            dossier = dossier.warn(f"no plugin can score instrument {instrument_id!r}")
+            dossier = dossier.warn(N_("no plugin can score instrument {instrument!r}"),
+                                   instrument=instrument_id)
             continue
         plugin, result = found[0]
         if not isinstance(result, InstrumentResult):
@@ -42,6 +44,8 @@ def score_instruments(dossier: Dossier, step: StepContext) -> Dossier:
                                                   instrument=instrument, result=result)]
         results[instrument_id] = attrs.evolve(
             result, interpretations=(*result.interpretations, *sentences))
-        for flag in result.flags:
-            dossier = dossier.warn(f"{instrument_id}: {flag}")
+        if result.flags:  # the flags themselves are French, in the counsellor's notes
+            dossier = dossier.warn(N_("{instrument}: {count} validity flag(s) raised, see the"
+                                      " counsellor's working notes"),
+                                   instrument=instrument_id, count=len(result.flags))
     return attrs.evolve(dossier, results=results)

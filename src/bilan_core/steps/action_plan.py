@@ -11,6 +11,7 @@ import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import ArrayOf, Date, Field, ListOf, Number, Str, Table
+from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
 from bilan_core.model import Action, ActionKind, Audience, Dossier, Phase, ReportSection
 from bilan_core.orientation.actions import funders_for_training
@@ -47,14 +48,16 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     known = {o.id: o for o in dossier.career_options}
     missing = [i for i in kept_ids if i not in known]
     if missing:
-        dossier = dossier.warn("action plan: unknown kept options: " + ", ".join(missing))
+        dossier = dossier.warn(N_("action plan: unknown kept options: {options}"),
+                               options=", ".join(missing))
     kept = [known[i] for i in kept_ids if i in known]
     actions = [Action(id=slug(a["title"]), title=a["title"], kind=a["kind"], owner=a["owner"],
                       due=a["due"], option=a["option"]) for a in options.get("actions", ())]
     for action in actions:
         if action.option and action.option not in known:
-            dossier = dossier.warn(f"action plan: action {action.title!r} names the unknown"
-                                   f" option {action.option!r}")
+            dossier = dossier.warn(N_("action plan: action {action!r} names the unknown option"
+                                      " {option!r}"), action=action.title,
+                                   option=str(action.option))
     actions += [a for _, a in step.host.call_list("plan_actions", Action, dossier=dossier,
                                                   options=kept)]
     # Actions that cost money name who may pay, the counsellor's own ones too.

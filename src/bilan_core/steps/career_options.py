@@ -13,6 +13,7 @@ import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Bool, Field, Identifier, ListOf, Number, Str, Table
+from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
 from bilan_core.model import (
     CONDITIONS,
@@ -97,8 +98,8 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
         if ROME_CODE.match(entry):
             named = named_option(dossier, step.host, settings, entry)
             if named is None:
-                dossier = dossier.warn(f"career options: no occupation source has the ROME"
-                                       f" code {entry}")
+                dossier = dossier.warn(N_("career options: no occupation source has the ROME"
+                                          " code {code}"), code=entry)
                 continue
             if named.explanation.startswith(EXCLUDED):
                 # The counsellor's own option stays: what conflicts is to be examined together.
@@ -113,7 +114,7 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     taken = {o.id for o in first}
     ranked = first + [o for o in rank(options) if o.id not in taken][: settings.max_options]
     if not ranked:
-        dossier = dossier.warn("career options: no option was proposed")
+        dossier = dossier.warn(N_("career options: no option was proposed"))
     notes = {"settings": settings.as_json(), "excluded": excluded}
     return attrs.evolve(dossier, career_options=tuple(ranked),
                         extra={**dossier.extra, STEP_ID: notes})

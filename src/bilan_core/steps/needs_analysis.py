@@ -11,6 +11,7 @@ import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Field, ListOf, Str, Table
+from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Dossier, Phase, ReportSection
 from bilan_core.pipeline import StepContext
@@ -42,14 +43,14 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     needs = {key: (list(value) if isinstance(value, tuple) else value)
              for key, value in options.items() if value}
     if not needs:
-        dossier = dossier.warn("needs analysis: no request or expectation is written"
-                               " in [plugin.needs_analysis]")
+        dossier = dossier.warn(N_("needs analysis: no request or expectation is written in"
+                                  " [plugin.needs_analysis]"))
     matching = step.pipeline.options("career_options")
     if needs.get("constraints") and not any(matching.get(key) for key in STRUCTURED):
         dossier = dossier.warn(
-            "[plugin.needs_analysis] constraints are notes for the synthèse: career matching"
-            " reads [plugin.career_options] (" + ", ".join(STRUCTURED) + "); write there the"
-            " constraints matching must respect")
+            N_("[plugin.needs_analysis] constraints are notes for the synthèse: career matching"
+               " reads [plugin.career_options] ({keys}); write there the constraints matching"
+               " must respect"), keys=", ".join(STRUCTURED))
     return attrs.evolve(dossier, needs={**dossier.needs, **needs})
 
 

@@ -6,6 +6,7 @@ import attrs
 
 from bilan_core.components import FundingRequest, StepDefinition
 from bilan_core.funding.study import study
+from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
 from bilan_core.model import (
     Audience,
@@ -34,8 +35,8 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     )
     decisions, plan = study(request, step.host)
     if not decisions:
-        dossier = dossier.warn("no funder plugin is installed: the funding"
-                               " request could not be studied")
+        dossier = dossier.warn(N_("no funder plugin is installed: the funding request could"
+                                  " not be studied"))
     return attrs.evolve(dossier, funding=tuple(decisions), funding_plan=plan)
 
 

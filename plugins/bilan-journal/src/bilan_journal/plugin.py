@@ -29,6 +29,7 @@ from bilan_core import hookimpl
 from bilan_core.cli import DATE
 from bilan_core.errors import ConfigError, Location
 from bilan_core.files import private_dir
+from bilan_core.i18n import _, ngettext
 from bilan_core.model.serialize import dossier_to_json
 
 PLUGIN_NAME = "journal"
@@ -95,18 +96,20 @@ def open_existing(path: Path) -> sqlite3.Connection:
         raise ConfigError(path_problem(exc, "journal file"), Location(file=path)) from None
     kind = kind_of(info.st_mode)
     if kind is not None:
-        raise ConfigError(f"expected a journal file, found {kind}", Location(file=path))
+        raise ConfigError(_("expected a journal file, found {kind}").format(kind=kind),
+                          Location(file=path))
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
         _configure(connection)
         tables = {name: {row[1] for row in connection.execute(f"PRAGMA table_info({name})")}
                   for name in COLUMNS}
     except sqlite3.DatabaseError as exc:
-        raise ConfigError(f"not a bilan journal: {exc}", Location(file=path)) from None
+        raise ConfigError(_("not a bilan journal: {error}").format(error=exc),
+                          Location(file=path)) from None
     if tables != COLUMNS:
         connection.close()
-        raise ConfigError("not a bilan journal (an SQLite file without the journal's"
-                          " tables)", Location(file=path))
+        raise ConfigError(_("not a bilan journal (an SQLite file without the journal's"
+                            " tables)"), Location(file=path))
     return connection
 
 
@@ -183,12 +186,12 @@ def _journal_file(value: str | None) -> Path:
     return Path(value)
 
 
-@click.group("journal")
+@click.group("journal", help=_("Read and purge the journal of runs (plugin bilan-journal)."))
 def journal_group() -> None:
     """Read and purge the journal of runs (plugin bilan-journal)."""
 
 
-@journal_group.command("list")
+@journal_group.command("list", help=_("List the runs of the journal, newest last."))
 @click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
 def list_runs(journal_file: str | None) -> None:
     """List the runs of the journal, newest last."""
@@ -198,18 +201,23 @@ def list_runs(journal_file: str | None) -> None:
             " (SELECT COUNT(*) FROM snapshot s WHERE s.run = r.id) FROM run r ORDER BY r.id"
         ).fetchall()
     for run_id, dossier, status, started, keep_until, snapshots in rows:
-        kept = f"kept until {keep_until}" if keep_until else "documents destroyed"
-        click.echo(f"{run_id:>4}  {dossier}  {status:<8} {started}  {snapshots} snapshots, {kept}")
+        kept = (_("kept until {date}").format(date=keep_until) if keep_until
+                else _("documents destroyed"))
+        # The English forms are the same (as the tests read them); a catalog gives each its own.
+        count = ngettext("{n} snapshots", "{n} snapshots", snapshots).format(n=snapshots)
+        click.echo(f"{run_id:>4}  {dossier}  {status:<8} {started}  {count}, {kept}")
 
 
-@journal_group.command("purge")
+@journal_group.command("purge", help=_("Destroy the snapshots whose retention date has"
+                                        " passed."))
 @click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
 @click.option("--date", "when", type=DATE,
-              help="Purge as of this date (default: today).")
+              help=_("Purge as of this date (default: today)."))
 def purge_runs(journal_file: str | None, when: date | None) -> None:
     """Destroy the snapshots whose retention date has passed."""
     count = purge(_journal_file(journal_file), when or date.today())
-    click.echo(f"purged the documents of {count} run(s)")
+    click.echo(ngettext("purged the documents of {n} run(s)",
+                        "purged the documents of {n} run(s)", count).format(n=count))
 
 
 @hookimpl

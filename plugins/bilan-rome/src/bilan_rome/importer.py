@@ -34,6 +34,7 @@ import attrs
 
 from bilan_core.errors import ConfigError, Location
 from bilan_core.files import read_input, size_limit
+from bilan_core.i18n import _, ngettext
 from bilan_core.model import Occupation, Prerequisite
 from bilan_core.model.orientation import RIASEC_LETTERS, ROME_CODE
 
@@ -65,16 +66,16 @@ def _files(path: Path) -> dict[str, tuple[str, str]]:
                 if info.filename.endswith(".csv"):
                     shown = f"{path}!{info.filename}"
                     if info.file_size > limit:  # checked before inflating: no zip bomb
-                        raise ConfigError(f"the file is {info.file_size:,} bytes once"
-                                          f" unpacked, over the limit of {limit:,}",
-                                          Location(file=Path(shown)))
+                        raise ConfigError(_("the file is {size:,} bytes once unpacked, over"
+                                            " the limit of {limit:,}").format(
+                            size=info.file_size, limit=limit), Location(file=Path(shown)))
                     found[Path(info.filename).name] = (shown, _decode(
                         archive.read(info)[: limit + 1], shown))
     elif path.exists():
-        raise ConfigError("expected a folder or a zip file of the ROME export",
+        raise ConfigError(_("expected a folder or a zip file of the ROME export"),
                           Location(file=path))
     else:
-        raise ConfigError("not found", Location(file=path))
+        raise ConfigError(_("not found"), Location(file=path))
     return found
 
 
@@ -83,7 +84,7 @@ def _decode(raw: bytes, shown: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError("not valid UTF-8: download the UTF-8 version of the export",
+        raise ConfigError(_("not valid UTF-8: download the UTF-8 version of the export"),
                           Location(file=Path(shown), line=line)) from None
 
 
@@ -92,13 +93,14 @@ def _pick(files: dict[str, tuple[str, str]], part: str, exclude: str | None,
     names = [n for n in files if part in n.lower() and not (exclude and exclude in n.lower())]
     if not names:
         if required:
-            raise ConfigError(f"no file whose name contains {part!r}"
-                              + (f" (and not {exclude!r})" if exclude else "")
-                              + "; found: " + (", ".join(sorted(files)) or "no CSV file"))
+            excluded = _(" (and not {name!r})").format(name=exclude) if exclude else ""
+            raise ConfigError(_("no file whose name contains {part!r}{excluded}; found: {found}")
+                              .format(part=part, excluded=excluded,
+                                      found=", ".join(sorted(files)) or _("no CSV file")))
         return None
     if len(names) > 1:
-        raise ConfigError(f"several files match {part!r}: {', '.join(sorted(names))};"
-                          " keep one")
+        raise ConfigError(_("several files match {part!r}: {names}; keep one").format(
+            part=part, names=", ".join(sorted(names))))
     shown, text = files[names[0]]
     return Table(shown, list(_rows(shown, text)))
 
@@ -110,30 +112,34 @@ def _rows(shown: str, text: str) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise ConfigError("the file is empty", Location(file=Path(shown), line=1)) from None
+        raise ConfigError(_("the file is empty"), Location(file=Path(shown), line=1)) from None
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise ConfigError(f"{len(row)} columns, the header has {len(header)}",
+            # The English forms are the same (as today); a catalog gives each its own.
+            raise ConfigError(ngettext("{n} columns, the header has {header}",
+                                       "{n} columns, the header has {header}", len(row))
+                              .format(n=len(row), header=len(header)),
                               Location(file=Path(shown), line=reader.line_num))
         yield reader.line_num, {h: cell.strip() for h, cell in zip(header, row)}
 
 
 def _need(table: Table, *columns: str) -> None:
     if not table.rows:
-        raise ConfigError("no data line", Location(file=Path(table.name), line=2))
+        raise ConfigError(_("no data line"), Location(file=Path(table.name), line=2))
     present = table.rows[0][1].keys()
     for column in columns:
         if column not in present:
-            raise ConfigError(f"missing column {column!r} (found: {', '.join(present)})",
-                              Location(file=Path(table.name), line=1))
+            raise ConfigError(_("missing column {column!r} (found: {found})").format(
+                column=column, found=", ".join(present)), Location(file=Path(table.name), line=1))
 
 
 def _code(table: Table, line: int, value: str, column: str = "code_rome") -> str:
     if not ROME_CODE.match(value):
-        raise ConfigError(f"{column} {value!r} is not a ROME code (a letter A to N and four"
-                          " digits)", Location(file=Path(table.name), line=line))
+        raise ConfigError(_("{column} {value!r} is not a ROME code (a letter A to N and four"
+                            " digits)").format(column=column, value=value),
+                          Location(file=Path(table.name), line=line))
     return value
 
 
@@ -153,26 +159,26 @@ def read_export(path: Path) -> dict[str, Any]:
             # The full referential repeats a code once per appellation: keep the first title.
             continue
         if not row["libelle_rome"]:
-            raise ConfigError(f"empty libelle_rome for {code}",
+            raise ConfigError(_("empty libelle_rome for {code}").format(code=code),
                               Location(file=Path(codes.name), line=line))
         occupations[code] = {"title": row["libelle_rome"], "riasec": None, "nearby": []}
     seen: set[str] = set()
     for line, row in riasec.rows:
         code = _code(riasec, line, row["code_rome"])
         if code not in occupations:
-            raise ConfigError(f"{code} is not in the referential of codes",
+            raise ConfigError(_("{code} is not in the referential of codes").format(code=code),
                               Location(file=Path(riasec.name), line=line))
         if code in seen:
-            raise ConfigError(f"{code} is listed twice", Location(file=Path(riasec.name),
-                                                                   line=line))
+            raise ConfigError(_("{code} is listed twice").format(code=code),
+                              Location(file=Path(riasec.name), line=line))
         seen.add(code)
         letters = (row["riasec_majeur"] + row["riasec_mineur"]).upper()
         if not letters or any(c not in RIASEC_LETTERS for c in letters) or len(
                 set(letters)) != len(letters):
-            raise ConfigError(f"RIASEC letters {row['riasec_majeur']!r},"
-                              f" {row['riasec_mineur']!r} for {code}: expected one letter of"
-                              " R I A S E C in each, different",
-                              Location(file=Path(riasec.name), line=line))
+            raise ConfigError(_("RIASEC letters {major!r}, {minor!r} for {code}: expected one"
+                                " letter of R I A S E C in each, different").format(
+                major=row["riasec_majeur"], minor=row["riasec_mineur"], code=code),
+                Location(file=Path(riasec.name), line=line))
         occupations[code]["riasec"] = letters
     links = 0
     if mobility is not None:
@@ -183,14 +189,14 @@ def read_export(path: Path) -> dict[str, Any]:
             target = _code(mobility, line, row["code_rome_cible"], "code_rome_cible")
             for code in (source, target):
                 if code not in occupations:
-                    raise ConfigError(f"{code} is not in the referential of codes",
-                                      Location(file=Path(mobility.name), line=line))
+                    raise ConfigError(_("{code} is not in the referential of codes").format(
+                        code=code), Location(file=Path(mobility.name), line=line))
             order = row.get("ordre_mobilite") or "0"
             if not order.isdigit():
-                raise ConfigError(f"ordre_mobilite {order!r} is not a whole number",
-                                  Location(file=Path(mobility.name), line=line))
+                raise ConfigError(_("ordre_mobilite {order!r} is not a whole number").format(
+                    order=order), Location(file=Path(mobility.name), line=line))
             ordered.append((source, int(order), line, target))
-        for source, _, _, target in sorted(ordered):
+        for source, _order, _line, target in sorted(ordered):
             if target != source and target not in occupations[source]["nearby"]:
                 occupations[source]["nearby"].append(target)
                 links += 1
@@ -238,17 +244,17 @@ def load_imported(target: Path) -> tuple[str, list[Occupation]]:
     try:
         document = json.loads(target.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"the imported referential cannot be read ({exc}); import it"
-                          " again", Location(file=target)) from None
+        raise ConfigError(_("the imported referential cannot be read ({error}); import it"
+                            " again").format(error=exc), Location(file=target)) from None
     if document.get("format") != FORMAT or document.get("format_version") != FORMAT_VERSION:
-        raise ConfigError("not an imported ROME referential of this version; import it again",
-                          Location(file=target))
+        raise ConfigError(_("not an imported ROME referential of this version; import it"
+                            " again"), Location(file=target))
     source = document["source"]
     try:
         return source, _occupations(document, source)
     except (TypeError, ValueError, KeyError) as exc:
-        raise ConfigError(f"the imported referential is damaged ({exc}); import it again",
-                          Location(file=target)) from None
+        raise ConfigError(_("the imported referential is damaged ({error}); import it again")
+                          .format(error=exc), Location(file=target)) from None
 
 
 def _occupations(document: dict[str, Any], source: str) -> list[Occupation]:

@@ -15,6 +15,7 @@ from bilan_core import hookimpl
 from bilan_core.cli import PATH
 from bilan_core.components import OccupationSource
 from bilan_core.files import data_dir
+from bilan_core.i18n import _, ngettext
 from bilan_core.model import ROME_DOMAINS, Occupation
 from bilan_rome.importer import import_export, load_imported
 from bilan_rome.sample import load_occupations_file, sample_path
@@ -45,29 +46,35 @@ def register_occupation_sources(register):  # type: ignore[no-untyped-def]
     register(OccupationSource(id=SOURCE_ID, name="ROME 4.0 (France Travail)", load=load))
 
 
-@click.group("occupations")
+@click.group("occupations", help=_("The occupations of the ROME referential"
+                                   " (plugin bilan-rome)."))
 def occupations_group() -> None:
     """The occupations of the ROME referential (plugin bilan-rome)."""
 
 
-@occupations_group.command("import")
+@occupations_group.command("import", help=_(
+    "Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces"
+    " the sample for career matching."))
 @click.argument("path", metavar="PATH", type=PATH)
 def import_command(path: Path) -> None:
     """Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces
     the sample for career matching."""
-    _, sample = load_occupations_file(sample_path())
+    _source, sample = load_occupations_file(sample_path())
     summary = import_export(path, imported_path(), {o.code: o for o in sample})
-    click.echo(f"Imported {summary['occupations']} métiers ({summary['riasec']} with RIASEC"
-               f" letters, {summary['links']} mobility links) into {summary['file']}")
+    click.echo(_("Imported {occupations} métiers ({riasec} with RIASEC letters, {links}"
+                 " mobility links) into {file}").format(
+        occupations=summary["occupations"], riasec=summary["riasec"], links=summary["links"],
+        file=summary["file"]))
 
 
-@occupations_group.command("list")
-@click.option("--domain", type=click.Choice(sorted(ROME_DOMAINS)), help="One large domain.")
-@click.option("--search", metavar="TEXT", help="Words to find in the title.")
+@occupations_group.command("list", help=_("List the occupations matching uses, and where they"
+                                           " come from."))
+@click.option("--domain", type=click.Choice(sorted(ROME_DOMAINS)), help=_("One large domain."))
+@click.option("--search", metavar="TEXT", help=_("Words to find in the title."))
 @click.option("--prerequisites", is_flag=True,
-              help="List the prerequisites occupations ask (the ids [plugin.career_options]"
-                   " holds takes) instead.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+              help=_("List the prerequisites occupations ask (the ids [plugin.career_options]"
+                     " holds takes) instead."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def list_command(domain: str | None, search: str | None, prerequisites: bool,
                  as_json: bool) -> None:
     """List the occupations matching uses, and where they come from."""
@@ -83,7 +90,8 @@ def list_command(domain: str | None, search: str | None, prerequisites: bool,
              "level": o.level, "training_months": o.training_months, "nearby": list(o.nearby)}
             for o in chosen]}, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{source}\n{len(chosen)} métiers")
+    click.echo(source)
+    click.echo(ngettext("{n} métiers", "{n} métiers", len(chosen)).format(n=len(chosen)))
     for o in chosen:
         click.echo(f"{o.code}  {(o.riasec or '-'):<3}  {o.title}")
 

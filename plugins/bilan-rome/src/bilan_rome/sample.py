@@ -22,19 +22,20 @@ from bilan_core.config.schema import (
     Table,
 )
 from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.i18n import N_, _
 from bilan_core.model import CONDITIONS, Occupation, Prerequisite
 from bilan_core.model.orientation import PREREQUISITE_KINDS
 
 PREREQUISITE = Table({
-    "id": Field(Identifier(), required=True, help="the same id for the same prerequisite"),
+    "id": Field(Identifier(), required=True, help=N_("the same id for the same prerequisite")),
     "kind": Field(Str(choices=PREREQUISITE_KINDS), required=True),
-    "text": Field(Str(min_length=1), required=True, help="what it is, in French"),
+    "text": Field(Str(min_length=1), required=True, help=N_("what it is, in French")),
     "months": Field(Number(minimum=0, maximum=240, integer=True), default=0,
                     help="the usual time an adult needs to obtain it"),
 })
 
 OCCUPATION = Table({
-    "code": Field(Str(min_length=5), required=True, help="ROME code, e.g. M1607"),
+    "code": Field(Str(min_length=5), required=True, help=N_("ROME code, e.g. M1607")),
     "title": Field(Str(min_length=1), required=True),
     "riasec": Field(Str(min_length=1), help="2 or 3 RIASEC letters, major first"),
     "skills": Field(ListOf(Str(min_length=1), unique=True), default=()),
@@ -72,8 +73,8 @@ def load_occupations_file(path: Path) -> tuple[str, list[Occupation]]:
         where: tuple[Any, ...] = ("occupations", (i, entry["code"]))
         for j, target in enumerate(entry["nearby"]):
             if target not in codes:
-                raise ctx.error(f"nearby occupation {target!r} is not in this file",
-                                (*where, "nearby", (j, None)))
+                raise ctx.error(_("nearby occupation {code!r} is not in this file").format(
+                    code=target), (*where, "nearby", (j, None)))
         try:
             found.append(Occupation(
                 code=entry["code"], title=entry["title"], riasec=entry["riasec"],
