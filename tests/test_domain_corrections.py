@@ -537,3 +537,22 @@ def test_the_reviewed_example_offers_what_a_counsellor_would_accept(bilan, tmp_p
     assert codes[:2] == ["K2111", "K1801"]  # the counsellor's own, in her order
     excluded = " ".join(dossier.extra["career_options"]["excluded"])
     assert "conditions de travail à éviter" in excluded
+
+
+# ------------------------------------------------------------------------------ 11. agreement
+@pytest.mark.parametrize("address,label", [("madame", "salariée du privé"),
+                                           ("monsieur", "salarié du privé"),
+                                           (None, "salarié·e du privé")])
+def test_status_labels_agree_with_the_beneficiary(bilan, pipeline_file, tmp_path, address,
+                                                  label):
+    from conftest import PIPELINE
+
+    text = PIPELINE if address is None else PIPELINE.replace(
+        'status = "private_employee"', f'status = "private_employee"\naddress = "{address}"')
+    path = pipeline_file(text + '\n[funding]\nprice = "1950.00"\n')
+    assert bilan("-p", "no:journal", "run", path, "--output", tmp_path / "o",
+                 "--format", "md").code == 0
+    synthese = (tmp_path / "o" / "synthese.md").read_text("utf-8")
+    assert f"Bénéficiaire : B-TEST-001 ({label})" in synthese
+    others = {"salariée du privé", "salarié du privé", "salarié·e du privé"} - {label}
+    assert not any(other in synthese for other in others)

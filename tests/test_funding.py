@@ -134,7 +134,7 @@ FUNDER_CASES = [
     ("France Travail on 2024-01-01", "france_travail", "2024-01-01", {"status": "job_seeker"},
      "to_check", "0.00", "name:France Travail"),
     ("France Travail only for job seekers", "france_travail", "2026-03-01", {},
-     "not_eligible", "0.00", "✘ demandeur d'emploi inscrit à France Travail"),
+     "not_eligible", "0.00", "✘ inscription comme demandeur·se d'emploi à France Travail"),
     ("employer plan needs the employer's agreement", "employer", "2026-03-01",
      {"employer": "Transports Morel"}, "to_check", "1950.00", "? accord de l'employeur"),
     ("employer plan not for job seekers", "employer", "2026-03-01", {"status": "job_seeker"},

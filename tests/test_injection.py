@@ -196,12 +196,16 @@ def produced(_cache, cli, tmp_path_factory):
             (folder / "logo.svg").write_text(LOGO, encoding="utf-8")
             path.write_bytes(tomli_w.dumps(pipeline(pid)).encode("utf-8"))
             out, notes = folder / "out", folder / "notes"
+            bad = pipeline(pid)  # the payload as a key the pipeline does not know
+            bad["provider"][value(pid, "uk")] = "x"
+            (folder / "bad.toml").write_bytes(tomli_w.dumps(bad).encode("utf-8"))
             commands = {
                 "run": cli("run", path, "--output", out, "--format", ",".join(FORMATS)),
                 "report": cli("report", out / "dossier.json", "--audience", "counsellor",
                               "--format", "json,md,html", "--output", notes),
                 "careers": cli("careers", out / "dossier.json"),
                 "careers --json": cli("careers", out / "dossier.json", "--json"),
+                "validate": cli("validate", folder / "bad.toml"),
             }
             _cache[pid] = {"out": out, "notes": notes, "commands": commands}
         return _cache[pid]
@@ -401,7 +405,7 @@ def shown(pid: str, code: str) -> str:
 def test_run_succeeds(produced, pid):
     found = produced(pid)
     for command, result in found["commands"].items():
-        assert result.code == 0, (command, result.err)
+        assert result.code == (2 if command == "validate" else 0), (command, result.err)
 
 
 @pytest.mark.parametrize("pid", PARAMS)
@@ -533,8 +537,9 @@ def test_terminal_gets_no_control_character(produced, pid):
         for stream in (result.out, result.err):
             found = TERMINAL_CONTROLS.findall(stream)
             assert not found, (command, found, stream[:2000])
-    # Not a vacuous check: the run prints the steps, the renamed one with the payload.
-    assert f"{MARKERS[pid]}ti" in commands["run"].out
+    # Not a vacuous check: the error names the unknown key, payload and all.
+    assert commands["validate"].code == 2
+    assert f"{MARKERS[pid]}uk" in commands["validate"].err
 
 
 # ----------------------------------------------------------------------------- dossier

@@ -38,7 +38,12 @@ def test_beneficiary_converts_status_and_balance():
     b = Beneficiary(id="B-1", status="job_seeker", cpf_balance=800)
     assert b.status is Status.JOB_SEEKER
     assert b.cpf_balance == Decimal("800.00")
-    assert b.status.label == "demandeur d'emploi"
+    assert b.status.label == "demandeur·se d'emploi"
+    assert b.status_label == "demandeur·se d'emploi"
+    assert Beneficiary(id="B-1", status="job_seeker", address="madame").status_label == (
+        "demandeuse d'emploi")
+    assert Beneficiary(id="B-1", status="job_seeker", address="monsieur").status_label == (
+        "demandeur d'emploi")
 
 
 @pytest.mark.parametrize(

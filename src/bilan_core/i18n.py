@@ -89,19 +89,23 @@ class Message:
 
     __slots__ = ("params", "text")
 
-    def __init__(self, text: str, **params: str | int | float) -> None:
+    def __init__(self, text: str, **params: str | int | float | Message) -> None:
         self.text = text
         self.params = params
 
     def render(self, lang: str | None = None) -> str:
-        """The message in ``lang`` (default: the CLI's)."""
-        template = translation(lang or language()).gettext(self.text)
+        """The message in ``lang`` (default: the CLI's); a field that is a message itself (a
+        rule's source) is rendered in the same language."""
+        lang = lang or language()
+        template = translation(lang).gettext(self.text)
         if not self.params:
             return template  # a plain text (a plugin's own warning): no fields to fill
+        values = {k: v.render(lang) if isinstance(v, Message) else v
+                  for k, v in self.params.items()}
         try:
-            return template.format(**self.params)
+            return template.format(**values)
         except (KeyError, IndexError, ValueError):  # a translation that lost a field
-            return self.text.format(**self.params)
+            return self.text.format(**values)
 
     def __str__(self) -> str:
         return self.render()
@@ -122,6 +126,9 @@ def N_(message: str) -> str:
     is shown, as a :class:`Message` or through :func:`_`)."""
     return message
 
+
+#: Words click translates with a variable (``_(extra["required"])``), which Babel cannot see.
+CLICK_WORDS = (N_("required"),)
 
 #: The click modules that print messages of their own through gettext.
 CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui",

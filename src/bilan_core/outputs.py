@@ -37,7 +37,7 @@ import attrs
 
 from bilan_core.errors import ConfigError, RunError, UsageError
 from bilan_core.files import output_problem, private_dir, unusable
-from bilan_core.i18n import _
+from bilan_core.i18n import N_, _
 
 MANIFEST = ".bilan-output.json"
 MANIFEST_FORMAT = "bilan-output"
@@ -100,7 +100,8 @@ def read_manifest(folder: Path) -> Manifest | None:
     path = folder / MANIFEST
     if not path.exists():
         return None
-    text = decode_utf8(read_input(path, "output manifest", 1_000_000), path, "output manifest")
+    what = N_("output manifest")
+    text = decode_utf8(read_input(path, what, 1_000_000), path, what)
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):

@@ -19,6 +19,9 @@ import click
 from bilan_core._version import __version__
 from bilan_core.i18n import _, install_click
 
+# Click's own strings follow the catalog, those its decorators read below included.
+install_click()
+
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
 

@@ -113,7 +113,7 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
         return
     labels = {"eligible": "éligible", "not_eligible": "non éligible", "to_check": "à vérifier"}
     click.echo(f"Demande de financement — bénéficiaire {beneficiary.id}"
-               f" ({beneficiary.status.label}), devis {euros(price)} pour"
+               f" ({beneficiary.status_label}), devis {euros(price)} pour"
                f" {hours.normalize():f} h, au {french_date(on)}")
     order = {"eligible": 0, "to_check": 1, "not_eligible": 2}
     for decision in sorted(decisions, key=lambda d: order[d.eligibility.value]):

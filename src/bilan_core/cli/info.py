@@ -9,7 +9,11 @@ from typing import Any
 import click
 
 from bilan_core.cli import state
-from bilan_core.i18n import _
+from bilan_core.i18n import N_, _
+
+#: How the table names a plugin's status (``--json`` keeps the identifiers).
+STATUSES = {"pending": N_("pending"), "loaded": N_("loaded"), "blocked": N_("blocked"),
+            "not-allowed": N_("not allowed"), "failed": N_("failed")}
 
 
 @click.command("plugins",
@@ -24,7 +28,7 @@ def plugins_command(as_json: bool) -> None:
         return
     rows = [(_("NAME"), _("VERSION"), _("DISTRIBUTION"), _("STATUS"), _("LOAD"), _("HOOKS"))]
     for p in infos:
-        rows.append((p.name, p.version or "-", p.distribution or "-", p.status,
+        rows.append((p.name, p.version or "-", p.distribution or "-", _(STATUSES[p.status]),
                      f"{p.load_time * 1000:.1f} ms", ", ".join(p.hooks) or "-"))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for row in rows:

@@ -100,9 +100,15 @@ def run_command(pipeline_file: Path, output: Path, when: date | None,
     click.echo(_("Bilan {dossier} — {beneficiary}, reference date {date}").format(
         dossier=dossier.id, beneficiary=dossier.beneficiary.id,
         date=dossier.reference_date.isoformat()))
-    width = max(len(s.title) for s in dossier.plan) if dossier.plan else 0
+    # A step's title is document text (French); the terminal names the step by its id, in a
+    # line of one language.
+    from bilan_core.config.pipeline import PHASE_NAMES
+
+    phases = {phase: _(name) for phase, name in PHASE_NAMES.items()}
+    width = max(len(s.id) for s in dossier.plan) if dossier.plan else 0
+    phase_width = max(len(name) for name in phases.values())
     for number, (planned, done) in enumerate(zip(dossier.plan, dossier.steps_done), start=1):
-        click.echo(f"  {number}. {planned.title.ljust(width)}  {planned.phase.value:<13}"
+        click.echo(f"  {number}. {planned.id.ljust(width)}  {phases[planned.phase]:<{phase_width}}"
                    f"  {planned.hours.normalize():>5f} h  ({done.plugin})")
     click.echo(ngettext("Total: {hours} h planned in {n} steps",
                         "Total: {hours} h planned in {n} steps", len(dossier.steps_done)).format(

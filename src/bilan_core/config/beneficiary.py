@@ -46,6 +46,9 @@ BENEFICIARY_FIELDS: dict[str, Field] = {
                        help="permanent incapacity rate after a work accident or disease, in %"),
     "employer_top_up": Field(Euros(), default=None, help="the employer's top-up (abondement)"),
     "working_time": Field(Bool(), default=None, help="whether the bilan is on working time"),
+    "address": Field(Str(choices=("madame", "monsieur")),
+                     help=N_("the form of address the beneficiary chose (madame, monsieur);"
+                             " without it, documents use inclusive forms")),
     "faf": Field(Str(min_length=1), help="the self-employed's training fund (FIF-PL...)"),
 }
 

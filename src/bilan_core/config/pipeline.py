@@ -532,7 +532,7 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[Message]:
                 N_("{file}: the steps plan {total} hours, less than the minimum of {minimum}"
                    " hours ({source}, from {date})"),
                 file=pipeline.file.name, total=str(total), minimum=str(minimum),
-                source=rules.MINIMUM_HOURS.source,
+                source=Message(rules.MINIMUM_HOURS.source),
                 date=rules.MINIMUM_HOURS.in_force_from.isoformat()))
     for i, recipient in enumerate(pipeline.recipients):
         if recipient == "beneficiary":

@@ -49,6 +49,7 @@ from bilan_core.model.outcomes import (
     Synthesis,
 )
 from bilan_core.model.people import (
+    Address,
     Beneficiary,
     Consent,
     ConsentKind,
@@ -63,6 +64,7 @@ __all__ = [
     "ROME_DOMAINS",
     "Action",
     "ActionKind",
+    "Address",
     "Answer",
     "Audience",
     "Band",

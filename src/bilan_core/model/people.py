@@ -29,13 +29,32 @@ class Status(enum.Enum):
 
     @property
     def label(self) -> str:
-        """The French name of the status."""
-        return {
-            Status.PRIVATE_EMPLOYEE: "salarié du privé",
-            Status.PUBLIC_AGENT: "agent public",
-            Status.JOB_SEEKER: "demandeur d'emploi",
-            Status.SELF_EMPLOYED: "indépendant",
-        }[self]
+        """The French name of the status, in its inclusive form (``salarié·e du privé``)."""
+        return self.label_for(None)
+
+    def label_for(self, address: Address | None) -> str:
+        """The French name of the status agreeing with the beneficiary's declared form of
+        address (``madame``: ``salariée du privé``), or inclusive when none is declared."""
+        return _STATUS_LABELS[self][address.value if address is not None else "inclusive"]
+
+
+class Address(enum.Enum):
+    """The form of address the beneficiary chose: documents agree with it."""
+
+    MADAME = "madame"
+    MONSIEUR = "monsieur"
+
+
+_STATUS_LABELS = {
+    Status.PRIVATE_EMPLOYEE: {"madame": "salariée du privé", "monsieur": "salarié du privé",
+                              "inclusive": "salarié·e du privé"},
+    Status.PUBLIC_AGENT: {"madame": "agente publique", "monsieur": "agent public",
+                          "inclusive": "agent·e public·que"},
+    Status.JOB_SEEKER: {"madame": "demandeuse d'emploi", "monsieur": "demandeur d'emploi",
+                        "inclusive": "demandeur·se d'emploi"},
+    Status.SELF_EMPLOYED: {"madame": "indépendante", "monsieur": "indépendant",
+                           "inclusive": "indépendant·e"},
+}
 
 
 class PublicBranch(enum.Enum):
@@ -90,6 +109,13 @@ class Beneficiary:
                                            validator=non_negative)
     working_time: bool = False  # whether the bilan takes place on working time
     faf: str | None = None  # the self-employed's training fund (FIF-PL, AGEFICE, FAFCEA...)
+    address: Address | None = attrs.field(  # the declared form of address, if any
+        default=None, converter=attrs.converters.optional(Address))
+
+    @property
+    def status_label(self) -> str:
+        """The status in French, agreeing with the form of address (inclusive without)."""
+        return self.status.label_for(self.address)
 
 
 @attrs.frozen

@@ -91,20 +91,35 @@ def _structure_answer(value: Any, _type: Any) -> Answer:
 converter.register_structure_hook(Answer, _structure_answer)
 
 
-def _structure_message(value: Any, _type: Any) -> Message:
+def _structure_message(value: Any, _type: Any, depth: int = 0) -> Message:
     if isinstance(value, str):  # version 1 kept warnings as text
         return Message(value)
-    if (isinstance(value, dict) and isinstance(value.get("text"), str)
-            and isinstance(value.get("params", {}), dict)
-            and all(isinstance(k, str) and isinstance(v, (str, int, float))
-                    and not isinstance(v, bool) for k, v in value.get("params", {}).items())):
-        return Message(value["text"], **value.get("params", {}))
+    params = value.get("params", {}) if isinstance(value, dict) else None
+    if isinstance(value, dict) and isinstance(value.get("text"), str) and isinstance(
+            params, dict) and depth < 2:
+        values: dict[str, Any] = {}
+        for key, param in params.items():
+            if isinstance(param, dict):  # a field that is a message itself (a rule's source)
+                values[key] = _structure_message(param, _type, depth + 1)
+            elif isinstance(key, str) and isinstance(param, (str, int, float)) and not (
+                    isinstance(param, bool)):
+                values[key] = param
+            else:
+                break
+        else:
+            return Message(value["text"], **values)
     raise ValueError(_("expected a warning: {shape}").format(
         shape='{"text": ..., "params": {...}}'))
 
 
+def _unstructure_message(message: Message) -> dict[str, Any]:
+    return {"text": message.text, "params": {
+        k: _unstructure_message(v) if isinstance(v, Message) else v
+        for k, v in message.params.items()}}
+
+
 converter.register_structure_hook(Message, _structure_message)
-converter.register_unstructure_hook(Message, lambda m: {"text": m.text, "params": m.params})
+converter.register_unstructure_hook(Message, _unstructure_message)
 
 
 def dossier_to_json(dossier: Dossier) -> str:

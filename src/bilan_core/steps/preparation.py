@@ -59,7 +59,7 @@ def report_sections(dossier: Dossier, audience: Audience) -> list[ReportSection]
         return []
     b = dossier.beneficiary
     lines = [
-        f"Bénéficiaire : {b.id} ({b.status.label})",
+        f"Bénéficiaire : {b.id} ({b.status_label})",
         f"Prestataire : {dossier.provider.name}"
         + (" (certifié Qualiopi)" if dossier.provider.qualiopi else ""),
         f"Date de référence : {french_date(dossier.reference_date)}",

@@ -63,6 +63,7 @@ def check_in_force(decision: Decision, rule: FundingRule) -> bool:
 
 def check_private_employee(decision: Decision) -> bool:
     """The beneficiary is a private-sector employee."""
-    status = decision.request.beneficiary.status
-    return bool(decision.check(status is Status.PRIVATE_EMPLOYEE,
-                               f"salarié·e du secteur privé (statut : {status.label})"))
+    beneficiary = decision.request.beneficiary
+    return bool(decision.check(beneficiary.status is Status.PRIVATE_EMPLOYEE,
+                               f"salarié·e du secteur privé (statut :"
+                               f" {beneficiary.status_label})"))

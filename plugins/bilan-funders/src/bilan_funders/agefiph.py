@@ -33,7 +33,7 @@ def decide(request: FundingRequest) -> FundingDecision:
     d.check(b.rqth, "reconnaissance de la qualité de travailleur handicapé (RQTH) ou"
                     " bénéficiaire de l'obligation d'emploi")
     d.check(b.status is not Status.PUBLIC_AGENT,
-            f"secteur privé (statut : {b.status.label} ; les agents publics relèvent du"
+            f"secteur privé (statut : {b.status_label} ; les agents publics relèvent du"
             " FIPHFP)")
     check_qualiopi(d, request.provider_qualiopi)
     if d.failed:

@@ -31,7 +31,7 @@ def decide(request: FundingRequest) -> FundingDecision:
         return d.not_eligible()
     b = request.beneficiary
     d.check(b.status is Status.SELF_EMPLOYED,
-            f"travailleur ou travailleuse indépendante (statut : {b.status.label})")
+            f"travailleur ou travailleuse indépendante (statut : {b.status_label})")
     check_qualiopi(d, request.provider_qualiopi)
     if d.failed:
         return d.not_eligible()

@@ -32,7 +32,7 @@ def decide(request: FundingRequest) -> FundingDecision:
         return d.not_eligible()
     b = request.beneficiary
     d.check(b.rqth, "reconnaissance de la qualité de travailleur handicapé (RQTH)")
-    d.check(b.status is Status.PUBLIC_AGENT, f"agent public (statut : {b.status.label})")
+    d.check(b.status is Status.PUBLIC_AGENT, f"agent·e public·que (statut : {b.status_label})")
     if d.failed:
         return d.not_eligible()
     d.check(None, "aucune aide spécifique au bilan n'est connue : interrogez le ou la"

@@ -43,7 +43,7 @@ def decide(request: FundingRequest) -> FundingDecision:
     d = Decision(FUNDER, name, request)
     b = request.beneficiary
     d.check(b.status is Status.JOB_SEEKER,
-            f"demandeur d'emploi inscrit à {name} (statut : {b.status.label})")
+            f"inscription comme demandeur·se d'emploi à {name} (statut : {b.status_label})")
     check_qualiopi(d, request.provider_qualiopi)
     if d.failed:
         return d.not_eligible()

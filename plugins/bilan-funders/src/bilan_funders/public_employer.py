@@ -34,7 +34,7 @@ def decide(request: FundingRequest) -> FundingDecision:
     """FPE: every 5 years, full cost; FPT: depends on the local authority."""
     d = Decision(FUNDER, NAME, request)
     b = request.beneficiary
-    d.check(b.status is Status.PUBLIC_AGENT, f"agent public (statut : {b.status.label})")
+    d.check(b.status is Status.PUBLIC_AGENT, f"agent·e public·que (statut : {b.status_label})")
     if b.public_branch is None:
         d.check(None, "versant de la fonction publique à préciser (FPE, FPT ou FPH)")
     else:
