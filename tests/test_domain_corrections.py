@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -556,3 +557,27 @@ def test_status_labels_agree_with_the_beneficiary(bilan, pipeline_file, tmp_path
     assert f"Bénéficiaire : B-TEST-001 ({label})" in synthese
     others = {"salariée du privé", "salarié du privé", "salarié·e du privé"} - {label}
     assert not any(other in synthese for other in others)
+
+
+@pytest.mark.parametrize("address,words", [
+    ("madame", "exonérée de la participation forfaitaire : demandeuse d'emploi"),
+    ("monsieur", "exonéré de la participation forfaitaire : demandeur d'emploi"),
+    (None, "exonéré·e de la participation forfaitaire : demandeur·se d'emploi")])
+def test_funders_traces_agree_with_the_beneficiary(bilan, tmp_path, address, words):
+    path = tmp_path / "b.toml"
+    path.write_text('id = "B-1"\nstatus = "job_seeker"\ncpf_balance = "2000.00"\n'
+                    + (f'address = "{address}"\n' if address else ""), encoding="utf-8")
+    result = bilan("funding", "quote", path, "--price", "1500", "--hours", "20",
+                   "--date", "2026-10-05", "--json")
+    assert result.code == 0, result.err
+    (cpf,) = [d for d in json.loads(result.out)["decisions"] if d["funder"] == "cpf"]
+    assert f"· {words}" in cpf["trace"]
+
+
+def test_a_rules_sureness_is_one_of_the_known_kinds_and_shown_translated(bilan):
+    from bilan_core.model import FundingRule
+
+    with pytest.raises(ValueError, match="sureness must be one of law, official"):
+        FundingRule(id="r", funder="f", text="x", sureness="probably")
+    rules = bilan("funding", "rules").out
+    assert "(law (read in the official text))" in rules and "(3rd-party)" not in rules

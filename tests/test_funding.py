@@ -263,9 +263,10 @@ def test_quote_text_output(bilan, tmp_path):
                    "--date", "2026-10-05")
     assert result.code == 0, result.err
     first = result.out.split("\n\n")[1]
-    assert first.startswith("Compte personnel de formation (CPF) : éligible — pris en charge"
+    assert result.out.startswith("Funding request — beneficiary B-7 (job seeker), quote")
+    assert first.startswith("Compte personnel de formation (CPF): eligible — covers"
                             " 1\u202f600,00\u00a0€")
-    assert "Plan de financement : Prix 1\u202f800,00\u00a0€" in result.out
+    assert "Funding plan:\n    Prix 1\u202f800,00\u00a0€" in result.out
     assert "À vérifier : France Travail." in result.out
 
 

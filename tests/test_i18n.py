@@ -9,6 +9,7 @@ word that came from neither the catalog nor the data (names, ids, paths, numbers
 from __future__ import annotations
 
 import gettext
+import json
 import os
 import re
 import subprocess
@@ -123,7 +124,8 @@ def test_documents_stay_french_whatever_the_locale(tmp_path):
 
 # ------------------------------------------------------------------------------ pseudo-locale
 SEGMENT = re.compile(r"⟦[^⟦⟧]*⟧")
-QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|«[^»]*»|`[^`]*`")
+# A quote opens after no letter and closes before none: an apostrophe (l'emploi) is a letter.
+QUOTED = re.compile(r"(?<!\w)'[^']*'(?!\w)|\"[^\"]*\"|«[^»]*»|`[^`]*`")
 WORD = re.compile(r"[A-Za-zÀ-ÿ_][\wÀ-ÿ'’-]+")
 
 
@@ -190,10 +192,26 @@ def _without_messages(text: str) -> str:
     return re.sub(r"⟦[^⟦⟧\n]*$", " ", text, flags=re.MULTILINE)
 
 
+def _words(text: str) -> list[str]:
+    """The words of a text, without quoted values, paths, options, numbers and acronyms."""
+    text = QUOTED.sub(" ", text)
+    text = re.sub(r"\S*[/\\]\S*|(?<![\w'])--?[\w-]+|\S*\d\S*|\b[A-Z][A-Z_]+\b", " ", text)
+    return WORD.findall(text)
+
+
 def _foreign_words(line: str, data: set[str]) -> list[str]:
-    line = QUOTED.sub(" ", line)
-    line = re.sub(r"\S*[/\\]\S*|--?[\w-]+|\S*\d\S*|\b[A-Z][A-Z_]+\b", " ", line)
-    return [w for w in WORD.findall(line) if w not in data and w.strip("'") not in data]
+    return [w for w in _words(line) if w not in data and w.strip("'") not in data]
+
+
+def _json_words(document: object) -> set[str]:
+    """Every word of every text of a JSON document."""
+    if isinstance(document, str):
+        return set(_words(document))
+    if isinstance(document, dict):
+        document = [*document.keys(), *document.values()]
+    if isinstance(document, list):
+        return set().union(*map(_json_words, document)) if document else set()
+    return set()
 
 
 def test_every_line_comes_from_the_catalog(pseudo, tmp_path):
@@ -214,12 +232,32 @@ def test_every_line_comes_from_the_catalog(pseudo, tmp_path):
                 ["report", tmp_path / "out" / "dossier.json", "--recipient", "employeur"],
                 ["plugins"], ["purge"], ["--strict", "-p", "no_such_module", "plugins"],
                 ["journal", "list"]]
+    examples = ROOT / "examples"
+    beneficiary = examples / "demandeur-emploi" / "beneficiaire.toml"
+    responses = examples / "reconversion-cpf" / "reponses" / "riasec.toml"
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text(responses.read_text("utf-8").replace("R01 = 1", "R01 = 9"), "utf-8")
+    # Commands that show domain text (funders' traces, explanations, flags: French, the
+    # text of the documents) run with --json first: the text they show is data.
+    with_json = [["funding", "quote", beneficiary, "--price", "1950", "--hours", "20",
+                  "--date", "2026-03-01"], ["funding", "rules"],
+                 ["score", "riasec", responses, "--norms",
+                  "Adultes en bilan de compétences (normes illustratives)"],
+                 ["careers", tmp_path / "out" / "dossier.json"],
+                 ["instruments", "list"], ["occupations", "list", "--prerequisites"]]
+    commands += with_json
+    commands += [["funding", "quote", beneficiary, "--price", "-5", "--hours", "20"],
+                 ["score", "riasec", wrong], ["careers", tmp_path / "absent.json"]]
     from bilan_core.cli import BUILTIN_COMMANDS
 
     commands += [[name, "--help"] for name in sorted(BUILTIN_COMMANDS)]
     data = _data_words()
     problems = []
     for args in commands:
+        if args in with_json:
+            shown = _bilan(env, *args, "--json")
+            assert shown.returncode == 0, (args, shown.stderr)
+            data |= _json_words(json.loads(shown.stdout))
         result = _bilan(env, *args)
         assert "Traceback" not in result.stderr, (args, result.stderr)
         text = (result.stdout + result.stderr).replace(str(tmp_path), " ")

@@ -101,7 +101,7 @@ def test_score_command_on_a_first_party_instrument(bilan):
     path = ROOT / "examples" / "demandeur-emploi" / "reponses" / "riasec.toml"
     result = bilan("score", "riasec", path, "--norms", GROUP)
     assert result.code == 0, result.err
-    assert "Code Holland: ECR" in result.out
+    assert "Code Holland : ECR" in result.out
     assert "ILLUSTRATIVE norms" in result.out
     assert bilan("score", "riaesc", path).code == 2
 

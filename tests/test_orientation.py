@@ -174,7 +174,7 @@ def test_careers_command_reads_the_dossier(bilan, example_run):
     assert len([o for o in options if o["code"]]) == 5
     assert options == sorted(options, key=lambda o: (-o["score"], o["id"]))
     text = bilan("careers", out / "dossier.json", "--top", "3")
-    assert text.out.startswith("Pistes d'orientation pour DE-2026-0093")
+    assert text.out.startswith("Career options for DE-2026-0093")
     assert bilan("careers", out / "absent.json").code == 2
 
 

@@ -23,7 +23,7 @@ class DatedRule:
     value: Decimal
     description: str
     source: str
-    sureness: str  # "law" (read in the official text), "likely", "3rd-party" (reported)
+    sureness: str  # a key of bilan_core.model.common.SURENESS
     in_force_from: date
     in_force_until: date | None = None
     applies_to: str = "every bilan"

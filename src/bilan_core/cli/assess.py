@@ -125,9 +125,11 @@ def score_command(instrument_name: str, responses_file: Path, group: str | None,
         click.echo(_("Norms: none chosen (--norms GROUP); raw scores only"))
     click.echo(_table(instrument, result))
     for name, value in result.summary.items():
-        click.echo(f"{name}: {value}")
-    for flag in result.flags:
-        click.echo(_("flag: {flag}").format(flag=flag))
+        click.echo(f"{name} : {value}")  # the instrument's own French text
+    if result.flags:
+        click.echo(_("Validity flags:"))
+    for flag in result.flags:  # the scorer's French text, on a line of its own
+        click.echo(f"  ! {flag}")
     for sentence in (*result.interpretations, *sentences):
         click.echo(f"- {sentence}")
 

@@ -70,13 +70,21 @@ def careers_command(dossier_file: Path, top: int, as_json: bool) -> None:
                      " (score the instruments in the pipeline first)").format(
             dossier=dossier.id))
         return
-    click.echo(f"Pistes d'orientation pour {dossier.beneficiary.id} ({dossier.id})")
+    # Titles and explanations are document text (French); each is a line of its own, or a
+    # value of a message, never a sentence beside a message of another language.
+    click.echo(_("Career options for {beneficiary} ({dossier})").format(
+        beneficiary=dossier.beneficiary.id, dossier=dossier.id))
     ranked = [o for o in options if o.code]
     for number, option in enumerate(ranked, start=1):
-        click.echo(f"\n{number:>2}. {option.title} [{option.code}] — score {option.score:.2f}")
+        click.echo("\n" + _("{number}. {title} [{code}] — score {score}").format(
+            number=f"{number:>2}", title=option.title, code=option.code,
+            score=f"{option.score:.2f}"))
         click.echo(f"    {option.explanation}")
     for option in (o for o in options if not o.code):  # business creation, an option apart
-        click.echo(f"\nOption à part : {option.title} — score {option.score:.2f}")
+        click.echo("\n" + _("Outside the ranking: {title} — score {score}").format(
+            title=option.title, score=f"{option.score:.2f}"))
         click.echo(f"    {option.explanation}")
+    if excluded:
+        click.echo("\n" + _("Excluded:"))
     for line in excluded:
-        click.echo(f"\nÉcarté : {line}")
+        click.echo(f"    {line}")

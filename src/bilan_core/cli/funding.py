@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bilan_core.cli import DATE, PATH, state
-from bilan_core.i18n import _
+from bilan_core.i18n import N_, _
 
 MAX_PRICE = Decimal(100_000)
 
@@ -53,6 +53,17 @@ def parse_hours(value: str) -> Decimal:
     return hours
 
 
+#: The beneficiary's status, for the counsellor's terminal (documents agree with the address).
+STATUS_NAMES = {
+    "private_employee": N_("private-sector employee"),
+    "public_agent": N_("public agent"),
+    "job_seeker": N_("job seeker"),
+    "self_employed": N_("self-employed"),
+}
+ELIGIBILITY = {"eligible": N_("eligible"), "not_eligible": N_("not eligible"),
+               "to_check": N_("to check")}
+
+
 @click.group("funding", help=_("Who pays for a bilan, how much is left to pay, and why."))
 def funding_group() -> None:
     """Who pays for a bilan, how much is left to pay, and why."""
@@ -87,7 +98,7 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     from bilan_core.config.beneficiary import read_beneficiary_file
     from bilan_core.errors import UsageError
     from bilan_core.funding.study import study
-    from bilan_core.steps._text import euros, french_date
+    from bilan_core.steps._text import euros
 
     on = when or date.today()
     beneficiary = read_beneficiary_file(beneficiary_file)
@@ -111,21 +122,29 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
             "decisions": [_decision_json(d) for d in decisions],
             "plan": converter.unstructure(plan)}, indent=2, ensure_ascii=False))
         return
-    labels = {"eligible": "éligible", "not_eligible": "non éligible", "to_check": "à vérifier"}
-    click.echo(f"Demande de financement — bénéficiaire {beneficiary.id}"
-               f" ({beneficiary.status_label}), devis {euros(price)} pour"
-               f" {hours.normalize():f} h, au {french_date(on)}")
+    # The funders' names, traces and paperwork are French text of the documents, each on a
+    # line of its own or a value of a message; the frame around them follows the locale.
+    click.echo(_("Funding request — beneficiary {beneficiary} ({status}), quote {price} for"
+                 " {hours} h, on {date}").format(
+        beneficiary=beneficiary.id, status=_(STATUS_NAMES[beneficiary.status.value]),
+        price=euros(price), hours=f"{hours.normalize():f}", date=on.isoformat()))
     order = {"eligible": 0, "to_check": 1, "not_eligible": 2}
     for decision in sorted(decisions, key=lambda d: order[d.eligibility.value]):
-        click.echo(f"\n{decision.name} : {labels[decision.eligibility.value]}"
-                   + (f" — pris en charge {euros(decision.covered)}" if decision.covered else ""))
+        label = _(ELIGIBILITY[decision.eligibility.value])
+        if decision.covered:
+            line = _("{funder}: {eligibility} — covers {amount}").format(
+                funder=decision.name, eligibility=label, amount=euros(decision.covered))
+        else:
+            line = _("{funder}: {eligibility}").format(funder=decision.name, eligibility=label)
+        click.echo("\n" + line)
         failed = decision.eligibility.value == "not_eligible"
-        for line in decision.trace:
-            if not failed or line.startswith("✘"):  # why not, without the noise
-                click.echo(f"    {line}")
+        for trace in decision.trace:
+            if not failed or trace.startswith("✘"):  # why not, without the noise
+                click.echo(f"    {trace}")
         for paper in () if failed else decision.paperwork:
             click.echo(f"    → {paper}")
-    click.echo(f"\nPlan de financement : {plan.explanation}")
+    click.echo("\n" + _("Funding plan:"))
+    click.echo(f"    {plan.explanation}")
 
 
 @funding_group.command("rules", help=_("Every funding rule of every installed funder, with its"
@@ -133,6 +152,7 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def rules_command(as_json: bool) -> None:
     """Every funding rule of every installed funder, with its dates and source."""
+    from bilan_core.model.common import sureness_label
     from bilan_core.model.serialize import converter
 
     host = state().host()
@@ -150,6 +170,7 @@ def rules_command(as_json: bool) -> None:
         until = row["in_force_until"] or "…"
         amount = f" [{row['amount']} €]" if row["amount"] else ""
         click.echo(f"{row['funder']:<16} {row['id']:<30} {since} → {until}{amount}"
-                   f"  ({row['sureness']})")
+                   f"  ({sureness_label(row['sureness'])})")
+        # The rule's text and source are the funder's French text, each a line of its own.
         click.echo(f"{'':<16} {row['text']}")
-        click.echo(f"{'':<16} source : {row['source']}")
+        click.echo(f"{'':<16} ↳ {row['source']}")

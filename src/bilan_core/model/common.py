@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from bilan_core.i18n import _
+from bilan_core.i18n import N_, _
 
 CENT = Decimal("0.01")
 #: No duration bilan handles comes near this; beyond it a number is a mistake or an attack
@@ -41,6 +41,29 @@ _PHASE_LABELS = {
     Phase.INVESTIGATION: "phase d'investigation",
     Phase.CONCLUSIONS: "phase de conclusions",
 }
+
+
+#: How sure a rule is, by the kind of source it was checked against.
+SURENESS = {
+    "law": N_("law (read in the official text)"),
+    "official": N_("official fiche"),
+    "likely": N_("likely"),
+    "3rd-party": N_("reported by a third party"),
+    "unsure": N_("unsure"),
+}
+
+
+def sureness_label(value: str) -> str:
+    """How sure a rule is, in the reader's language."""
+    return _(SURENESS[value]) if value in SURENESS else value
+
+
+def is_sureness(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
+    """attrs validator: one of the kinds of :data:`SURENESS`."""
+    if value not in SURENESS:
+        raise FieldValueError(attribute.name, _("{field} must be one of {allowed}, got {value}")
+                              .format(field=attribute.name, allowed=", ".join(SURENESS),
+                                      value=_short(value)))
 
 
 def to_euros(value: Any) -> Decimal:

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from bilan_core.i18n import _
+from bilan_core.i18n import N_, _
 from bilan_core.model.common import as_tuple, identifier, non_empty
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
@@ -53,7 +53,9 @@ CONDITIONS = ("port de charges", "station debout prolongée", "gestes répétiti
               "contact avec le public", "conduite", "horaires décalés", "travail de nuit",
               "travail le week-end", "déplacements fréquents", "mobilité géographique")
 
-PREREQUISITE_KINDS = ("diploma", "experience", "licence", "other")
+#: What a prerequisite is, and its name for the terminal.
+PREREQUISITE_KINDS = {"diploma": N_("diploma"), "experience": N_("experience"),
+                      "licence": N_("licence"), "other": N_("other")}
 
 
 @attrs.frozen

@@ -15,6 +15,7 @@ from bilan_core.model.common import (
     as_tuple,
     identifier,
     is_date,
+    is_sureness,
     non_empty,
     non_negative,
     to_euros,
@@ -117,7 +118,7 @@ class FundingRule:
     amount: Decimal | None = attrs.field(default=None,
                                          converter=attrs.converters.optional(to_euros))
     source: str = ""
-    sureness: str = "law"  # "law", "official" (an official fiche), "3rd-party", "unsure"
+    sureness: str = attrs.field(default="law", validator=is_sureness)  # a key of SURENESS
     rate: Decimal | None = attrs.field(  # a share of the price, 0 to 1 (0.5: 50 %)
         default=None, converter=attrs.converters.optional(_rate))
     cap: Decimal | None = attrs.field(  # the most a rate may give

@@ -117,6 +117,15 @@ class Beneficiary:
         """The status in French, agreeing with the form of address (inclusive without)."""
         return self.status.label_for(self.address)
 
+    def agreeing(self, masculine: str, feminine: str, inclusive: str) -> str:
+        """The form of a French word said of the beneficiary that agrees with the declared
+        form of address (``exonéré``, ``exonérée``), or its inclusive form without one."""
+        if self.address is Address.MADAME:
+            return feminine
+        if self.address is Address.MONSIEUR:
+            return masculine
+        return inclusive
+
 
 @attrs.frozen
 class Provider:

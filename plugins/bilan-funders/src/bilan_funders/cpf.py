@@ -86,7 +86,7 @@ def participation(request: FundingRequest, decision: Decision) -> Decimal:
     b = request.beneficiary
     reasons = []
     if b.status is Status.JOB_SEEKER:
-        reasons.append("demandeur d'emploi")
+        reasons.append(b.status_label)
     if b.employer_top_up > 0:
         reasons.append(f"abondement de l'employeur de {money(b.employer_top_up)}")
     if b.c2p_points > 0:
@@ -94,7 +94,8 @@ def participation(request: FundingRequest, decision: Decision) -> Decimal:
     if b.atmp_rate >= 10:
         reasons.append(f"incapacité permanente de {b.atmp_rate} % (AT/MP)")
     if reasons:
-        decision.note("exonéré·e de la participation forfaitaire : " + ", ".join(reasons))
+        exempt = b.agreeing("exonéré", "exonérée", "exonéré·e")
+        decision.note(f"{exempt} de la participation forfaitaire : " + ", ".join(reasons))
         return Decimal(0)
     decision.note(f"participation forfaitaire à votre charge : {money(rule.amount)}"
                   f" (en vigueur le {_date_fr(request.on)})")

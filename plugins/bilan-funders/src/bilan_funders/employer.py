@@ -14,8 +14,8 @@ FUNDER = "employer"
 #: What it pays for (bilan_core.model.outcomes.FUNDABLE).
 FUNDS = ("bilan", "training", "vae")
 NAME = "Employeur (plan de développement des compétences)"
-TRIPARTITE = ("Convention tripartite écrite employeur, salarié·e et prestataire (R6313-8) : le"
-              " ou la salarié·e dispose de 10 jours pour la signer, son silence vaut refus")
+TRIPARTITE = ("Convention tripartite écrite entre votre employeur, vous et le prestataire"
+              " (R6313-8) : vous disposez de 10 jours pour la signer, votre silence vaut refus")
 
 RULES = (
     FundingRule(id="employer_plan", funder=FUNDER,

@@ -17,6 +17,7 @@ from bilan_core.components import OccupationSource
 from bilan_core.files import data_dir
 from bilan_core.i18n import _, ngettext
 from bilan_core.model import ROME_DOMAINS, Occupation
+from bilan_core.model.orientation import PREREQUISITE_KINDS
 from bilan_rome.importer import import_export, load_imported
 from bilan_rome.sample import load_occupations_file, sample_path
 
@@ -91,7 +92,7 @@ def list_command(domain: str | None, search: str | None, prerequisites: bool,
             for o in chosen]}, indent=2, ensure_ascii=False))
         return
     click.echo(source)
-    click.echo(ngettext("{n} métiers", "{n} métiers", len(chosen)).format(n=len(chosen)))
+    click.echo(ngettext("{n} occupation", "{n} occupations", len(chosen)).format(n=len(chosen)))
     for o in chosen:
         click.echo(f"{o.code}  {(o.riasec or '-'):<3}  {o.title}")
 
@@ -106,9 +107,11 @@ def _list_prerequisites(occupations: list[Occupation], as_json: bool) -> None:
                                for key, (kind, text, codes) in sorted(by_id.items())],
                               indent=2, ensure_ascii=False))
         return
-    for key, (kind, text, codes) in sorted(by_id.items()):
-        click.echo(f"{key:<26} {kind:<10} {text} ({len(codes)} : {', '.join(codes[:6])}"
-                   f"{'...' if len(codes) > 6 else ''})")
+    kinds = {kind: _(name) for kind, name in PREREQUISITE_KINDS.items()}
+    width = max(map(len, kinds.values()))
+    for key, (kind, text, codes) in sorted(by_id.items()):  # text: the source's French
+        shown = ", ".join(codes[:6]) + (f", … (+{len(codes) - 6})" if len(codes) > 6 else "")
+        click.echo(f"{key:<26} {kinds[kind]:<{width}}  {text} [{shown}]")
 
 
 @hookimpl

@@ -28,7 +28,7 @@ from bilan_core.model.orientation import PREREQUISITE_KINDS
 
 PREREQUISITE = Table({
     "id": Field(Identifier(), required=True, help=N_("the same id for the same prerequisite")),
-    "kind": Field(Str(choices=PREREQUISITE_KINDS), required=True),
+    "kind": Field(Str(choices=tuple(PREREQUISITE_KINDS)), required=True),
     "text": Field(Str(min_length=1), required=True, help=N_("what it is, in French")),
     "months": Field(Number(minimum=0, maximum=240, integer=True), default=0,
                     help="the usual time an adult needs to obtain it"),
