@@ -264,8 +264,9 @@ def test_quote_text_output(bilan, tmp_path):
     assert result.code == 0, result.err
     first = result.out.split("\n\n")[1]
     assert result.out.startswith("Funding request — beneficiary B-7 (job seeker), quote")
-    assert first.startswith("Compte personnel de formation (CPF): eligible — covers"
-                            " 1\u202f600,00\u00a0€")
+    assert first.startswith("Compte personnel de formation (CPF): eligible — covers €1,600.00")
+    assert result.out.startswith("Funding request — beneficiary B-7 (job seeker), quote €1,800.00"
+                                 " for 18 h, on 5 October 2026\n")
     assert "Funding plan:\n    Prix 1\u202f800,00\u00a0€" in result.out
     assert "À vérifier : France Travail." in result.out
 

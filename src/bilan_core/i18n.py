@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 DOMAIN = "bilan"
@@ -64,6 +66,29 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message, in the language of the command line."""
     return translation(language()).ngettext(singular, plural, n)
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def date_text(day: date) -> str:
+    """A date as the command line's language writes it: ``1er mars 2026``, ``1 March 2026``."""
+    if language() == "fr":
+        from bilan_core.steps._text import french_date
+
+        return french_date(day)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount in euros as the command line's language writes it: ``1 950,00 €``,
+    ``€1,950.00``."""
+    if language() == "fr":
+        from bilan_core.steps._text import euros
+
+        return euros(amount)
+    return f"€{amount:,.2f}"
 
 
 def catalog(domain: str, folder: Path) -> tuple[object, object]:

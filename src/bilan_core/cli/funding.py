@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bilan_core.cli import DATE, PATH, state
-from bilan_core.i18n import N_, _
+from bilan_core.i18n import N_, _, date_text, money_text
 
 MAX_PRICE = Decimal(100_000)
 
@@ -98,7 +98,6 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     from bilan_core.config.beneficiary import read_beneficiary_file
     from bilan_core.errors import UsageError
     from bilan_core.funding.study import study
-    from bilan_core.steps._text import euros
 
     on = when or date.today()
     beneficiary = read_beneficiary_file(beneficiary_file)
@@ -127,13 +126,13 @@ def quote_command(beneficiary_file: Path, price_text: str, hours_text: str,
     click.echo(_("Funding request — beneficiary {beneficiary} ({status}), quote {price} for"
                  " {hours} h, on {date}").format(
         beneficiary=beneficiary.id, status=_(STATUS_NAMES[beneficiary.status.value]),
-        price=euros(price), hours=f"{hours.normalize():f}", date=on.isoformat()))
+        price=money_text(price), hours=f"{hours.normalize():f}", date=date_text(on)))
     order = {"eligible": 0, "to_check": 1, "not_eligible": 2}
     for decision in sorted(decisions, key=lambda d: order[d.eligibility.value]):
         label = _(ELIGIBILITY[decision.eligibility.value])
         if decision.covered:
             line = _("{funder}: {eligibility} — covers {amount}").format(
-                funder=decision.name, eligibility=label, amount=euros(decision.covered))
+                funder=decision.name, eligibility=label, amount=money_text(decision.covered))
         else:
             line = _("{funder}: {eligibility}").format(funder=decision.name, eligibility=label)
         click.echo("\n" + line)
