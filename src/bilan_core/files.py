@@ -221,13 +221,15 @@ def atomic_write(path: Path, content: bytes) -> None:
 def data_dir() -> Path:
     """Where bilan keeps data a provider imports (an official referential, say).
 
-    ``BILAN_DATA_DIR`` when set, else ``$XDG_DATA_HOME/bilan`` (``~/.local/share/bilan``).
+    ``BILAN_DATA_DIR`` when set, else the user's data folder as ``platformdirs`` finds it
+    (``$XDG_DATA_HOME/bilan``, ``~/.local/share/bilan`` on Linux).
     """
     configured = os.environ.get("BILAN_DATA_DIR")
     if configured:
         return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "bilan"
+    import platformdirs
+
+    return platformdirs.user_data_path("bilan", appauthor=False)
 
 
 def private_dir(*parts: str) -> Path:

@@ -21,6 +21,7 @@ from bilan_core.model import (
     Audience,
     ConsentKind,
     Dossier,
+    Phase,
     PlannedStep,
     ReportSection,
     Retention,
@@ -34,7 +35,8 @@ from bilan_core.steps._text import french_date
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
 
-__all__ = ["Pipeline", "StepContext", "open_dossier", "run_pipeline", "write_outputs"]
+__all__ = ["Pipeline", "StepContext", "open_dossier", "run_pipeline", "run_steps",
+           "write_outputs"]
 
 
 @attrs.frozen
@@ -86,9 +88,25 @@ def open_dossier(pipeline: Pipeline) -> Dossier:
 
 def run_pipeline(pipeline: Pipeline, host: PluginHost) -> Dossier:
     """Run every step of the pipeline and return the final dossier, synthèse included."""
-    dossier = open_dossier(pipeline)
+    return run_steps(pipeline, host, open_dossier(pipeline))
+
+
+def run_steps(pipeline: Pipeline, host: PluginHost, dossier: Dossier,
+              after_step: Callable[[Dossier, str], Dossier] | None = None) -> Dossier:
+    """Run the planned steps the dossier has not done yet, in order, then build the synthèse.
+
+    ``after_step(dossier, step_id)`` is called after each step (the store saves the dossier
+    there, so that a later failure leaves the steps before it done); it returns the dossier
+    to go on with.
+    """
+    done = {record.id for record in dossier.steps_done}
     host.call("pipeline_start", pipeline=pipeline, dossier=dossier)
     for planned in pipeline.steps:
+        if planned.id in done:
+            continue
+        before = before_step(pipeline, dossier, planned)
+        if before is not None:
+            raise UsageError(before)
         definition = host.registry.steps[planned.id]
         owner = host.registry.owners[("register_steps", planned.id)]
         step = StepContext(definition, planned, pipeline, host, owner)
@@ -98,9 +116,21 @@ def run_pipeline(pipeline: Pipeline, host: PluginHost) -> Dossier:
         dossier = attrs.evolve(result, steps_done=(
             *result.steps_done, StepRecord(planned.id, planned.phase, planned.hours, owner)))
         host.call("step_end", step=step, dossier=dossier)
+        if after_step is not None:
+            dossier = after_step(dossier, planned.id)
     dossier = attrs.evolve(dossier, synthesis=build_synthesis(dossier, host))
     host.call("pipeline_end", pipeline=pipeline, dossier=dossier)
     return dossier
+
+
+def before_step(pipeline: Pipeline, dossier: Dossier, planned: PlannedStep) -> str | None:
+    """Why a step may not run now, or None: the investigation phase needs the beneficiary's
+    consent to the bilan (L6313-4), which a dossier of the store records over time."""
+    if planned.phase is not Phase.INVESTIGATION or dossier.has_consent(ConsentKind.BILAN):
+        return None
+    return _("step {step!r} is in the investigation phase and needs the beneficiary's"
+             " recorded consent to the bilan, on or before {date} (Code du travail"
+             " L6313-4)").format(step=planned.id, date=dossier.reference_date.isoformat())
 
 
 def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
@@ -197,7 +227,15 @@ def write_outputs(dossier: Dossier, pipeline_formats: tuple[str, ...], host: Plu
     Everything is rendered before anything is written, then put in place as one step
     (:func:`bilan_core.outputs.write_folder`): a failure or a kill leaves the previous set.
     """
+    rendered = render_all(dossier, pipeline_formats, host)
+    return write_folder(output, dossier.id, rendered, replace=replace, say=say)
+
+
+def render_all(dossier: Dossier, formats: tuple[str, ...], host: PluginHost
+               ) -> list[OutputFile]:
+    """``dossier.json`` and the synthèse in every format, with a copy for each recipient the
+    beneficiary agreed to."""
     rendered = [OutputFile("dossier.json", dossier_to_json(dossier).encode(), kind="dossier")]
     for recipient in dossier.recipients:
-        rendered += render_outputs(dossier, pipeline_formats, host, recipient=recipient)
-    return write_folder(output, dossier.id, rendered, replace=replace, say=say)
+        rendered += render_outputs(dossier, formats, host, recipient=recipient)
+    return rendered

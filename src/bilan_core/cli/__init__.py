@@ -39,6 +39,12 @@ BUILTIN_COMMANDS = {
     "careers": "bilan_core.cli.careers:careers_command",
     "report": "bilan_core.cli.report:report_command",
     "purge": "bilan_core.cli.purge:purge_command",
+    "user": "bilan_core.cli.store:user_group",
+    "dossier": "bilan_core.cli.dossier:dossier_group",
+    "session": "bilan_core.cli.dossier:session_group",
+    "consent": "bilan_core.cli.dossier:consent_group",
+    "audit": "bilan_core.cli.store:audit_command",
+    "store": "bilan_core.cli.store:store_group",
 }
 
 
@@ -89,7 +95,9 @@ class State:
     """The group's options, shared by every subcommand, and the plugin host they decide."""
 
     def __init__(self, plugins: Sequence[str], strict: bool, trace_hooks: bool,
-                 slow_hook: float | None = None) -> None:
+                 slow_hook: float | None = None, store: str | None = None) -> None:
+        self.store_url = store
+        self._store: Any = None
         self.explicit = [p for p in plugins if not p.startswith("no:")]
         self.blocked = [p[3:] for p in plugins if p.startswith("no:")]
         self.strict = strict
@@ -124,6 +132,18 @@ class State:
                     error_line(line)
         self._host = host
         return host
+
+    def store(self) -> Any:
+        """The dossier store chosen by ``--store`` or ``BILAN_STORE`` (default: the SQLite file
+        in the private data folder), opened once per command and closed with it."""
+        if self._store is None:
+            from bilan_core.store.core import Store
+
+            self._store = Store.open(self.store_url, say=note_line)
+            context = click.get_current_context(silent=True)
+            if context is not None:
+                context.call_on_close(self._store.close)
+        return self._store
 
 
 def _trace_line(line: str) -> None:
@@ -183,7 +203,7 @@ class BilanGroup(click.Group):
             if ctx.obj is None:  # resolving the command runs before the group callback
                 ctx.obj = State(ctx.params.get("plugins", ()), ctx.params.get("strict", False),
                                 ctx.params.get("trace_hooks", False),
-                                ctx.params.get("slow_hook"))
+                                ctx.params.get("slow_hook"), ctx.params.get("store"))
             collector = click.Group("bilan")
             state(ctx).host().add_commands(collector)
             found = ctx.meta["bilan.plugin_commands"] = {
@@ -205,7 +225,10 @@ _TRACEBACK = {"on": False}
                     "  BILAN_DISABLE_PLUGINS=a,b  block these plugins\n"
                     "  BILAN_TRACE_HOOKS=1        log every hook call\n"
                     "  BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)\n"
-                    "  BILAN_DATA_DIR=DIR         the private data folder"))
+                    "  BILAN_DATA_DIR=DIR         the private data folder\n"
+                    "  BILAN_STORE=URL            the dossier store (like --store)\n"
+                    "  BILAN_STORE_KEY[_FILE]     the key of an encrypted store\n"
+                    "  BILAN_USER=NAME            the account using an SQLite store"))
 @click.version_option(__version__, "-V", "--version", prog_name="bilan",
                       message="%(prog)s %(version)s")
 # -p, --strict and --trace-hooks are eager so that --help after them lists plugin commands.
@@ -220,9 +243,13 @@ _TRACEBACK = {"on": False}
 @click.option("--slow-hook", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
               is_eager=True, help=_("Warn of a hook call slower than this (default 10;"
                                     " also BILAN_SLOW_HOOK)."))
+@click.option("--store", "store", metavar="URL",
+              help=_("The dossier store: an SQLite file or sqlite:///FILE, or"
+                     " postgresql://ROLE@HOST/DATABASE (also BILAN_STORE; default: store.sqlite"
+                     " in the private data folder)."))
 @click.pass_context
 def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
-        trace_hooks: bool, slow_hook: float | None) -> None:
+        trace_hooks: bool, slow_hook: float | None, store: str | None) -> None:
     """Run a bilan de compétences as a pipeline of plugins.
 
     \b
@@ -232,10 +259,15 @@ def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceba
       BILAN_TRACE_HOOKS=1        log every hook call
       BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)
       BILAN_DATA_DIR=DIR         the private data folder
+      BILAN_STORE=URL            the dossier store (like --store)
+      BILAN_STORE_KEY[_FILE]     the key of an encrypted store
+      BILAN_USER=NAME            the account using an SQLite store
     """
     _TRACEBACK["on"] = show_traceback
     if not isinstance(ctx.obj, State):  # plugin commands may have created it already
-        ctx.obj = State(plugins, strict, trace_hooks, slow_hook)
+        ctx.obj = State(plugins, strict, trace_hooks, slow_hook, store)
+    elif store is not None:
+        ctx.obj.store_url = store
     from bilan_core.outputs import recover, scratch
 
     if ctx.invoked_subcommand != "purge":  # purge does it, and says what it did

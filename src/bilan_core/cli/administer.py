@@ -11,11 +11,12 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import attrs
 import click
 
-from bilan_core.cli import PATH
+from bilan_core.cli import PATH, state
 from bilan_core.cli.assess import resolve_instrument
 from bilan_core.errors import BilanError
 from bilan_core.i18n import _
@@ -129,20 +130,97 @@ def _save(path: Path, responses: Responses, instrument: Instrument) -> None:
     atomic_write(path, responses_to_toml(responses, header).encode("utf-8"))
 
 
+class _FileAnswers:
+    """Answers kept in a responses file, rewritten after every answer."""
+
+    def __init__(self, output: Path, instrument: Instrument, beneficiary: str | None) -> None:
+        self.output = output
+        self.instrument = instrument
+        self.responses = _load(output, instrument, beneficiary)
+        self.where = str(output)
+
+    def saved(self) -> tuple[dict[str, Answer], dict[str, float]]:
+        return dict(self.responses.answers), dict(self.responses.timings)
+
+    def keep(self, answers: dict[str, Answer], timings: dict[str, float],
+             changed: str | None, removed: str | None) -> None:
+        items = self.instrument.items
+        ordered = {i.id: answers[i.id] for i in items if i.id in answers}
+        self.responses = attrs.evolve(self.responses, answers=ordered, timings={
+            i.id: timings[i.id] for i in items if i.id in timings and i.id in answers})
+        if changed is not None:
+            _save(self.output, self.responses, self.instrument)
+
+    def complete(self) -> None:
+        self.responses = attrs.evolve(self.responses, completed_on=date.today())
+        _save(self.output, self.responses, self.instrument)
+
+
+class _StoreAnswers:
+    """Answers kept in a dossier of the store, each in its own transaction as it is given."""
+
+    def __init__(self, store: Any, dossier_id: str, instrument: Instrument) -> None:
+        self.store = store
+        self.dossier_id = dossier_id
+        self.instrument = instrument
+        self.where = _("dossier {id}").format(id=dossier_id)
+        store.start_administration(dossier_id, instrument.id, instrument.version)
+        self.entry = store.answers(dossier_id).get(instrument.id, {})
+
+    def saved(self) -> tuple[dict[str, Answer], dict[str, float]]:
+        answers = {k: tuple(v) if isinstance(v, list) else v
+                   for k, v in self.entry.get("answers", {}).items()}
+        return answers, dict(self.entry.get("timings", {}))
+
+    def keep(self, answers: dict[str, Answer], timings: dict[str, float],
+             changed: str | None, removed: str | None) -> None:
+        if removed is not None:
+            self.store.forget_answer(self.dossier_id, self.instrument.id, removed)
+        if changed is not None:
+            value = answers[changed]
+            self.store.record_answer(self.dossier_id, self.instrument.id, changed,
+                                     list(value) if isinstance(value, tuple) else value,
+                                     timings.get(changed))
+
+    def complete(self) -> None:
+        self.store.complete_administration(self.dossier_id, self.instrument.id, date.today())
+
+
 @click.command("administer", help=_("Ask the items one by one; save after every answer; resume"
-                                     " where it stopped."))
+                                     " where it stopped. The answers go to a responses file"
+                                     " (--output) or to a dossier of the store (--dossier),"
+                                     " each saved as it is given."))
 @click.argument("instrument_name", metavar="INSTRUMENT")
 @click.option("-o", "--output", type=PATH,
-              required=True, help=_("The responses file to write (resumed if it exists)."))
+              help=_("The responses file to write (resumed if it exists)."))
+@click.option("--dossier", "dossier_id", metavar="ID",
+              help=_("A dossier of the store to save the answers in (resumed if begun)."))
 @click.option("--beneficiary", metavar="ID", help=_("The beneficiary's pseudonymous id."))
-def administer_command(instrument_name: str, output: Path, beneficiary: str | None) -> None:
+def administer_command(instrument_name: str, output: Path | None, dossier_id: str | None,
+                       beneficiary: str | None) -> None:
     """Ask the items one by one; save after every answer; resume where it stopped."""
-    instrument = resolve_instrument(instrument_name)
-    responses = _load(output, instrument, beneficiary)
+    kept: _FileAnswers | _StoreAnswers
+    if (output is None) == (dossier_id is None):
+        raise BilanError(_("give --output FILE or --dossier ID (exactly one of the two)"))
+    if dossier_id is not None:
+        from bilan_core.cli.dossier import host_for
+
+        store = state().store()
+        info, text, _saved = store.content(dossier_id, purpose="administer")
+        if info.status != "open":
+            raise BilanError(_("dossier {id} is {status}: answering a questionnaire is no"
+                               " longer possible").format(id=dossier_id, status=_(info.status)))
+        if info.pipeline_path:
+            host_for(Path(info.pipeline_path), text)
+        instrument = resolve_instrument(instrument_name)
+        kept = _StoreAnswers(store, dossier_id, instrument)
+    else:
+        assert output is not None
+        instrument = resolve_instrument(instrument_name)
+        kept = _FileAnswers(output, instrument, beneficiary)
     interactive = sys.stdin.isatty()
     say = click.echo if interactive else (lambda *a, **k: None)
-    answers = dict(responses.answers)
-    timings = dict(responses.timings)
+    answers, timings = kept.saved()
     items = list(instrument.items)
     skipped: set[str] = set()
     total = len(items)
@@ -185,7 +263,8 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
                 if previous is None:
                     say("(aucun item précédent)")
                     continue
-                answers.pop(items[previous].id, None)
+                if answers.pop(items[previous].id, None) is not None:
+                    kept.keep(answers, timings, None, items[previous].id)
                 skipped.discard(items[previous].id)
                 index = previous
                 continue
@@ -207,23 +286,19 @@ def administer_command(instrument_name: str, output: Path, beneficiary: str | No
                 continue
             if interactive:  # a pipe answers instantly: its timings would mean nothing
                 timings[item.id] = round(time.monotonic() - started, 1)
-            ordered = {i.id: answers[i.id] for i in items if i.id in answers}
-            responses = attrs.evolve(responses, answers=ordered, timings={
-                i.id: timings[i.id] for i in items if i.id in timings and i.id in answers})
-            _save(output, responses, instrument)
+            kept.keep(answers, timings, item.id, None)
             index += 1
 
     except KeyboardInterrupt:
-        click.echo(f"\nInterrompu : {len(answers)}/{total} réponses enregistrées dans {output} ;"
+        click.echo(f"\nInterrompu : {len(answers)}/{total} réponses enregistrées ({kept.where}) ;"
                    " relancez la même commande pour reprendre.", err=True)
         click.get_current_context().exit(130)
 
     done = all(i.id in answers or i.id in skipped for i in items)
     if done and answers:
-        responses = attrs.evolve(responses, completed_on=date.today())
-        _save(output, responses, instrument)
-        click.echo(f"Terminé : {len(answers)}/{total} réponses enregistrées dans {output}.",
+        kept.complete()
+        click.echo(f"Terminé : {len(answers)}/{total} réponses enregistrées ({kept.where}).",
                    err=True)
     else:
-        click.echo(f"Enregistré : {len(answers)}/{total} réponses dans {output} ;"
+        click.echo(f"Enregistré : {len(answers)}/{total} réponses ({kept.where}) ;"
                    " relancez la même commande pour reprendre.", err=True)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bilan_core.cli import DATE, PATH, State, note_line, state, warning_line
+from bilan_core.cli import DATE, PATH, note_line, state, warning_line
 from bilan_core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 
 def _formats(value: str | None) -> tuple[str, ...] | None:
@@ -19,19 +23,11 @@ def _formats(value: str | None) -> tuple[str, ...] | None:
 
 def load(path: Path, when: date | None, formats: str | None = None):  # type: ignore[no-untyped-def]
     """Load the host the pipeline asks for (the command line winning) and the pipeline."""
-    from bilan_core.config.pipeline import Overrides, load_pipeline, plugin_settings
+    from bilan_core.cli.dossier import host_for
+    from bilan_core.config.pipeline import Overrides, load_pipeline
 
-    settings = plugin_settings(path)
-    current: State = state()
-    objects = []
-    if settings.instruments:
-        from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
-
-        objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
     # The pipeline's folder is on the import path only for the modules it names.
-    folder = [path.resolve().parent] if settings.plugins else []
-    host = current.host(explicit=settings.plugins, blocked=settings.disabled,
-                        search_path=folder, objects=objects)
+    host = host_for(path)
     overrides = Overrides(reference_date=when,
                           formats=_formats(formats))
     return host, load_pipeline(path, host, overrides)
@@ -71,31 +67,84 @@ def validate_command(pipeline_file: Path, when: date | None) -> None:
     "Run every step of a pipeline and write the dossier and the synthèse.\n"
     "\n"
     "The output folder receives the whole set in one step: a run that fails or is killed"
-    " leaves the previous set as it was."))
-@click.argument("pipeline_file", metavar="PIPELINE.toml",
-                type=PATH)
+    " leaves the previous set as it was. With --dossier ID, the steps a dossier of the store"
+    " has not done yet run, each kept in the store as it ends; the documents are kept there"
+    " too (and written to --output if given)."))
+@click.argument("pipeline_file", metavar="PIPELINE.toml", type=PATH, required=False)
+@click.option("--dossier", "dossier_id", metavar="ID", help=_("A dossier of the store."))
 @click.option("-o", "--output", type=PATH,
-              required=True, help=_("Folder to write dossier.json and the synthèse into."))
+              help=_("Folder to write dossier.json and the synthèse into."))
 @click.option("--date", "when", type=DATE, help=_("Reference date (overrides the file's)."))
 @click.option("--format", "formats", metavar="FMT[,FMT...]",
               help=_("Formats of the synthèse (overrides [report] formats), e.g. json,md."))
 @click.option("--replace", is_flag=True,
               help=_("Write into an output folder that holds another dossier, deleting it."))
-def run_command(pipeline_file: Path, output: Path, when: date | None,
-                formats: str | None, replace: bool) -> None:
+def run_command(pipeline_file: Path | None, dossier_id: str | None, output: Path | None,
+                when: date | None, formats: str | None, replace: bool) -> None:
     """Run every step of a pipeline and write the dossier and the synthèse.
 
     The output folder receives the whole set in one step: a run that fails or is killed
     leaves the previous set as it was.
     """
+    from bilan_core.errors import UsageError
     from bilan_core.outputs import check_target
     from bilan_core.pipeline import run_pipeline, write_outputs
 
+    if (pipeline_file is None) == (dossier_id is None):
+        raise UsageError(_("give a pipeline file or --dossier ID (one of the two)"))
+    if dossier_id is not None:
+        dossier = _run_stored(dossier_id, output, when, formats, replace)
+        _summary(dossier, [])
+        return
+    assert pipeline_file is not None
+    if output is None:
+        raise UsageError(_("give the output folder with -o/--output"))
     host, pipeline = load(pipeline_file, when, formats)
     check_target(output, pipeline.id, replace)  # said before the run, not after it
     dossier = run_pipeline(pipeline, host)
     written = write_outputs(dossier, pipeline.formats, host, output, replace=replace,
                             say=note_line)
+    _summary(dossier, written)
+
+
+def _run_stored(dossier_id: str, output: Path | None, when: date | None, formats: str | None,
+                replace: bool) -> Dossier:
+    """Run what remains of a dossier of the store, saving it after each step."""
+    import attrs
+
+    from bilan_core.cli.dossier import host_for
+    from bilan_core.model.serialize import dossier_to_json
+    from bilan_core.outputs import check_target, write_folder
+    from bilan_core.pipeline import render_all, run_steps
+    from bilan_core.store.dossiers import load_for_run
+
+    store = state().store()
+    host, pipeline, dossier, info = load_for_run(store, dossier_id, host_for, when)
+    chosen = _formats(formats) or pipeline.formats
+    if output is not None:
+        check_target(output, dossier_id, replace)
+    version = [info.version]
+
+    def save(current: Dossier, step_id: str) -> Dossier:
+        version[0] = store.save_state(dossier_id, dossier_to_json(current), version[0],
+                                      step=step_id)
+        note_line(_("step {step} done and kept in the store").format(step=step_id))
+        return current
+
+    dossier = run_steps(pipeline, host, dossier, after_step=save)
+    dossier = attrs.evolve(dossier, id=dossier_id)
+    rendered = render_all(dossier, chosen, host)
+    store.save_state(dossier_id, dossier_to_json(dossier), version[0], step="synthesis")
+    store.save_documents(dossier_id, rendered)
+    if output is not None:
+        written = write_folder(output, dossier_id, rendered, replace=replace, say=note_line)
+        click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))
+    click.echo(_("documents kept in the store for dossier {id}: {names}").format(
+        id=dossier_id, names=", ".join(r.name for r in rendered)))
+    return dossier
+
+
+def _summary(dossier: Dossier, written: list[Path]) -> None:
     _warn(dossier.warnings)
     click.echo(_("Bilan {dossier} — {beneficiary}, reference date {date}").format(
         dossier=dossier.id, beneficiary=dossier.beneficiary.id,
@@ -113,4 +162,5 @@ def run_command(pipeline_file: Path, output: Path, when: date | None,
     click.echo(ngettext("Total: {hours} h planned in {n} steps",
                         "Total: {hours} h planned in {n} steps", len(dossier.steps_done)).format(
         hours=f"{dossier.planned_hours.normalize():f}", n=len(dossier.steps_done)))
-    click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))
+    if written:
+        click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))

@@ -198,6 +198,9 @@ class Overrides:
 
     reference_date: date | None = None
     formats: tuple[str, ...] | None = None
+    #: A dossier of the store: consents are recorded over time, and the consent the
+    #: investigation phase needs is checked when its sessions are logged and its steps run.
+    deferred_consent: bool = False
 
 
 def pipeline_table(host: PluginHost | None) -> Table:
@@ -220,14 +223,24 @@ class PluginSettings:
     instruments: tuple[Instrument, ...] = ()
 
 
-def plugin_settings(path: Path) -> PluginSettings:
+def _read(path: Path, text: str | None) -> tuple[dict[str, Any], str]:
+    """The pipeline's document: the file, or its text as a dossier of the store keeps it
+    (the files it references are still found beside ``path``)."""
+    if text is None:
+        return read_toml(path, "pipeline file")
+    from bilan_core.config.toml import parse_toml
+
+    return parse_toml(text, path), text
+
+
+def plugin_settings(path: Path, text: str | None = None) -> PluginSettings:
     """Read what the host needs from a pipeline file, before plugins are loaded.
 
     Instrument files named by the pipeline are loaded here, so their errors are located.
     """
     from bilan_core.instruments import load_instrument
 
-    data, text = read_toml(path, "pipeline file")
+    data, text = _read(path, text)
     ctx = Context(Path(os.path.realpath(path)), KeyLocator(text),
                   root=Path(os.path.realpath(path)).parent)
     found = {}
@@ -237,12 +250,14 @@ def plugin_settings(path: Path) -> PluginSettings:
                           tuple(load_instrument(p) for p in found["instruments"]))
 
 
-def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides()) -> Pipeline:
+def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides(),
+                  text: str | None = None) -> Pipeline:
     """Check a pipeline file and everything it references; return the :class:`Pipeline`.
 
     Every problem raises a :class:`ConfigError` naming the file, key path, line and column.
+    ``text``, when given, is the file's content as a dossier of the store keeps it.
     """
-    data, text = read_toml(path, "pipeline file")
+    data, text = _read(path, text)
     real = Path(os.path.realpath(path))
     ctx = Context(real, KeyLocator(text), root=real.parent)
     _check_plugin_sections(data, host, ctx)
@@ -358,7 +373,7 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
         retention_months=(values["rules"] or {}).get("retention_months"),
         plugin_config=_plugin_config(values["plugin"] or {}, host, ctx),
     )
-    warnings = check_law(pipeline, ctx)
+    warnings = check_law(pipeline, ctx, deferred_consent=overrides.deferred_consent)
     return attrs.evolve(pipeline, warnings=tuple(warnings))
 
 
@@ -484,8 +499,12 @@ def _check_retention(pipeline: Pipeline, ctx: Context) -> None:
                             ("consent", (i, "retention"), "until"))
 
 
-def check_law(pipeline: Pipeline, ctx: Context) -> list[Message]:
-    """Apply the rules of the law to a pipeline: errors raise, warnings are returned."""
+def check_law(pipeline: Pipeline, ctx: Context, deferred_consent: bool = False
+              ) -> list[Message]:
+    """Apply the rules of the law to a pipeline: errors raise, warnings are returned.
+
+    ``deferred_consent``: the bilan's consent is recorded later (a dossier of the store).
+    """
     warnings: list[Message] = []
     steps = pipeline.steps
     for i in range(1, len(steps)):
@@ -497,7 +516,8 @@ def check_law(pipeline: Pipeline, ctx: Context) -> list[Message]:
                     step=step.id, phase=_(PHASE_NAMES[step.phase]), before=before.id,
                     other=_(PHASE_NAMES[before.phase])), ("steps", (i, step.id)))
     on = pipeline.reference_date
-    consent_ok = any(c.kind is ConsentKind.BILAN and c.in_force(on) for c in pipeline.consents)
+    consent_ok = deferred_consent or any(c.kind is ConsentKind.BILAN and c.in_force(on)
+                                         for c in pipeline.consents)
     for i, step in enumerate(steps):
         if step.phase is Phase.INVESTIGATION and not consent_ok:
             raise ctx.error(

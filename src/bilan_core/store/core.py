@@ -1,0 +1,898 @@
+"""The dossier store: accounts, dossiers over time, sessions, consents, answers, documents and
+the audit trail, on SQLite or PostgreSQL.
+
+Every call checks who may see what: a counsellor reaches only the dossiers recorded under their
+account, an administrator and the store's owner reach all (on PostgreSQL the database enforces
+it too, :mod:`bilan_core.store.access`). Every write is one transaction that also appends to
+the audit trail; a write to a dossier locks it (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR
+UPDATE`` on PostgreSQL) and increments its version, so a change computed from an older version
+is detected (:class:`ConcurrentChange`) instead of overwriting another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from bilan_core.errors import BilanError, UsageError
+from bilan_core.i18n import _
+from bilan_core.store import schema as t
+from bilan_core.store.crypto import Cipher
+from bilan_core.store.engine import (
+    create_engine,
+    describe,
+    migrate,
+    remove_backups,
+    shown,
+    store_url,
+    translated,
+)
+
+OWNER = "owner"
+ROLES = ("counsellor", "admin")
+
+
+class ConcurrentChange(BilanError):
+    """The dossier changed since it was read: the change was not made (exit 1)."""
+
+    exit_code = 1
+
+
+def now() -> str:
+    """The current moment, UTC, as the store writes it."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@attrs.frozen
+class Actor:
+    """Who is using the store: an account, or the store's owner (not an account)."""
+
+    name: str
+    role: str  # "counsellor", "admin" or OWNER
+
+    @property
+    def sees_all(self) -> bool:
+        """Administrators and the owner reach every dossier."""
+        return self.role != "counsellor"
+
+
+@attrs.frozen
+class DossierInfo:
+    """A dossier's administrative record (no content)."""
+
+    id: str
+    counsellor: str
+    label: str
+    beneficiary: str | None
+    status: str
+    version: int
+    reference_date: date
+    created_at: str
+    updated_at: str
+    closed_at: str | None
+    keep_until: date | None
+    pipeline_path: str | None
+    hours: Decimal = Decimal(0)
+    sessions: int = 0
+
+
+@attrs.frozen
+class SessionRecord:
+    """A session held with the beneficiary."""
+
+    id: int
+    held_on: date
+    hours: Decimal
+    step: str
+    phase: str
+    modality: str
+    recorded_by: str
+    recorded_at: str
+
+
+@attrs.frozen
+class ConsentRecord:
+    """A consent as recorded, and its revocation if any."""
+
+    id: int
+    kind: str
+    recipient: str | None
+    given_on: date
+    until: date | None
+    recorded_by: str
+    recorded_at: str
+    revoked_on: date | None = None
+    revoked_by: str | None = None
+
+    def in_force(self, on: date) -> bool:
+        """Given on or before ``on``, not expired, not revoked by then."""
+        return (self.given_on <= on and (self.until is None or on <= self.until)
+                and (self.revoked_on is None or on < self.revoked_on))
+
+
+def _info(row: Any) -> DossierInfo:
+    values = dict(row._mapping)
+    values.setdefault("hours", Decimal(0))
+    values["hours"] = Decimal(str(values["hours"] or 0))
+    values.setdefault("sessions", 0)
+    values["reference_date"] = _day(values["reference_date"])
+    values["keep_until"] = _day(values["keep_until"])
+    return DossierInfo(**{f.name: values[f.name] for f in attrs.fields(DossierInfo)})
+
+
+def _day(value: Any) -> Any:
+    """A date column's value as a date (None stays None)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _key(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT gave."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+class Store:
+    """One open store and who uses it. Open with :meth:`open`."""
+
+    def __init__(self, url: sa.URL, engine: sa.Engine, cipher: Cipher, actor: Actor,
+                 say: Any = None) -> None:
+        self.url = url
+        self.engine = engine
+        self.cipher = cipher
+        self.actor = actor
+        self.say = say
+        self.backend = url.get_backend_name()
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, given: str | None = None, *, key: bytes | None = None, say: Any = None,
+             user: str | None = None, upgrade: bool = True) -> Store:
+        """Open the store chosen by ``given``, ``BILAN_STORE`` or the default, migrating an
+        older one; ``key`` (else ``BILAN_STORE_KEY``/``_FILE``) opens encrypted content."""
+        from bilan_core.store.crypto import key_from_environment
+
+        url = store_url(given)
+        if key is None:
+            key = key_from_environment()
+        engine = create_engine(url)
+        with translated(url):
+            if upgrade:
+                migrate(engine, url, say=say)
+            with engine.connect() as connection, connection.begin():
+                encryption = connection.execute(
+                    sa.select(t.meta.c.value).where(t.meta.c.key == "encryption")
+                ).scalar_one_or_none()
+                actor = cls._identify(connection, url, user)
+        if encryption and key is None:
+            raise UsageError(_("{store}: the store's content is encrypted (key fingerprint"
+                               " {mark}); set BILAN_STORE_KEY or BILAN_STORE_KEY_FILE to its"
+                               " key").format(store=shown(url), mark=encryption))
+        cipher = Cipher(key)
+        if encryption and cipher.fingerprint != encryption:
+            raise UsageError(_("{store}: the key given (fingerprint {given}) is not the store's"
+                               " (fingerprint {mark})").format(
+                store=shown(url), given=cipher.fingerprint, mark=encryption))
+        if not encryption and key is not None:
+            raise UsageError(_("{store}: the store is not encrypted; to encrypt it with this"
+                               " key run 'bilan store rotate-key --new-key-file FILE' without"
+                               " BILAN_STORE_KEY").format(store=shown(url)))
+        return cls(url, engine, cipher, actor, say)
+
+    @staticmethod
+    def _identify(connection: sa.Connection, url: sa.URL, user: str | None) -> Actor:
+        """Who uses the store: on PostgreSQL the role connected; on SQLite ``BILAN_USER``
+        (an attribution: the file's owner may act as any account), else the owner."""
+        if url.get_backend_name() == "postgresql":
+            name = connection.exec_driver_sql("SELECT current_user").scalar_one()
+            row = connection.execute(sa.select(t.accounts).where(
+                t.accounts.c.name == name)).first()
+            if row is None:
+                owner = connection.exec_driver_sql(
+                    "SELECT rolsuper OR pg_has_role(current_user, (SELECT tableowner FROM"
+                    " pg_tables WHERE tablename = 'dossiers' AND schemaname ="
+                    " current_schema()), 'USAGE') FROM pg_roles WHERE rolname = current_user"
+                ).scalar_one()
+                if not owner:
+                    raise UsageError(_("{store}: the role {name!r} is not an account of this"
+                                       " store").format(store=shown(url), name=name))
+                return Actor(str(name), OWNER)
+        else:
+            name = user or os.environ.get("BILAN_USER") or ""
+            if not name:
+                return Actor(_login(), OWNER)
+            row = connection.execute(sa.select(t.accounts).where(
+                t.accounts.c.name == name)).first()
+            if row is None:
+                raise UsageError(_("{store}: no account {name!r} (BILAN_USER); the accounts are"
+                                   " listed by 'bilan user list'").format(store=shown(url),
+                                                                          name=name))
+        if row.disabled:
+            raise UsageError(_("{store}: the account {name!r} is disabled").format(
+                store=shown(url), name=name))
+        return Actor(str(name), str(row.role))
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A read transaction."""
+        with translated(self.url), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction: on SQLite it holds the write lock from its start."""
+        with translated(self.url), self.engine.connect().execution_options(
+                bilan_write=True) as connection, connection.begin():
+            yield connection
+
+    def audit(self, connection: sa.Connection, action: str, dossier: str | None = None,
+              **detail: Any) -> None:
+        """Append to the audit trail, in the same transaction as the action. ``detail`` is
+        administrative: ids, kinds, counts, never results or free text."""
+        connection.execute(t.audit.insert().values(
+            at=now(), actor=self.actor.name, action=action, dossier_id=dossier,
+            detail=json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)))
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def _require_admin(self, what: str) -> None:
+        if not self.actor.sees_all:
+            raise UsageError(_("{what}: an administrator's right; you are the counsellor"
+                               " {name!r}").format(what=what, name=self.actor.name))
+
+    def add_user(self, name: str, role: str, password_hash: str | None = None) -> None:
+        """Create an account (and, on PostgreSQL, its login role in the right group)."""
+        self._require_admin("user add")
+        _check_account_name(name)
+        if role not in ROLES:
+            raise UsageError(_("a role is counsellor or admin, not {role!r}").format(role=role))
+        with self.writing() as connection:
+            if connection.execute(sa.select(t.accounts.c.name).where(
+                    t.accounts.c.name == name)).first() is not None:
+                raise UsageError(_("the account {name!r} already exists").format(name=name))
+            connection.execute(t.accounts.insert().values(
+                name=name, role=role, disabled=False, created_at=now(),
+                created_by=self.actor.name, password_hash=password_hash))
+            if self.backend == "postgresql":
+                _pg_role(connection, name, role)
+            self.audit(connection, "account.add", account=name, role=role,
+                       password=password_hash is not None)
+
+    def set_password(self, name: str, password_hash: str) -> None:
+        """Set an account's web password (an argon2 hash); an account may set its own."""
+        if self.actor.name != name:
+            self._require_admin("user passwd")
+        with self.writing() as connection:
+            done = connection.execute(t.accounts.update().where(
+                t.accounts.c.name == name).values(password_hash=password_hash)).rowcount
+            if not done:
+                raise UsageError(_("no account {name!r}").format(name=name))
+            self.audit(connection, "account.password", account=name)
+
+    def disable_user(self, name: str) -> None:
+        """Disable an account: it can no longer use the store (on PostgreSQL its role loses
+        the store's groups). Its dossiers stay, attributed to it."""
+        self._require_admin("user disable")
+        with self.writing() as connection:
+            done = connection.execute(t.accounts.update().where(
+                t.accounts.c.name == name).values(disabled=True)).rowcount
+            if not done:
+                raise UsageError(_("no account {name!r}").format(name=name))
+            if self.backend == "postgresql":
+                from bilan_core.store.access import groups, quote
+
+                for group in groups(connection):
+                    connection.exec_driver_sql(f"REVOKE {quote(group)} FROM {quote(name)}")
+            self.audit(connection, "account.disable", account=name)
+
+    def users(self) -> list[dict[str, Any]]:
+        """The accounts (an administrator sees all, a counsellor their own)."""
+        with self.reading() as connection:
+            query = sa.select(t.accounts.c.name, t.accounts.c.role, t.accounts.c.disabled,
+                              t.accounts.c.created_at,
+                              (t.accounts.c.password_hash.is_not(None)).label("password")
+                              ).order_by(t.accounts.c.name)
+            if not self.actor.sees_all:
+                query = query.where(t.accounts.c.name == self.actor.name)
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def password_hash(self, name: str) -> str | None:
+        """An account's password hash, for the web application's login."""
+        with self.reading() as connection:
+            return connection.execute(sa.select(t.accounts.c.password_hash).where(
+                t.accounts.c.name == name, t.accounts.c.disabled.is_(False))
+            ).scalar_one_or_none()
+
+    # -- dossiers ------------------------------------------------------------------------
+
+    def _dossier_query(self) -> sa.Select[Any]:
+        hours = (sa.select(sa.func.coalesce(sa.func.sum(t.sessions.c.hours), 0))
+                 .where(t.sessions.c.dossier_id == t.dossiers.c.id).scalar_subquery())
+        count = (sa.select(sa.func.count()).where(t.sessions.c.dossier_id == t.dossiers.c.id)
+                 .scalar_subquery())
+        columns = [c for c in t.dossiers.c if c.name not in ("pipeline", "state")]
+        query = sa.select(*columns, hours.label("hours"), count.label("sessions"))
+        if not self.actor.sees_all:
+            query = query.where(t.dossiers.c.counsellor == self.actor.name)
+        return query
+
+    def dossiers(self, status: str | None = None, counsellor: str | None = None
+                 ) -> list[DossierInfo]:
+        """The dossiers this actor may see, newest first."""
+        query = self._dossier_query().order_by(t.dossiers.c.created_at.desc(),
+                                               t.dossiers.c.id)
+        if status:
+            query = query.where(t.dossiers.c.status == status)
+        if counsellor:
+            query = query.where(t.dossiers.c.counsellor == counsellor)
+        with self.reading() as connection:
+            return [_info(row) for row in connection.execute(query)]
+
+    def _visible(self, connection: sa.Connection, dossier_id: str, *,
+                 lock: bool = False, full: bool = False) -> DossierInfo:
+        """A dossier this actor may reach (with its hours and sessions when ``full``),
+        locked for the transaction when ``lock`` (PostgreSQL; SQLite's write transactions
+        hold the whole store)."""
+        if full:
+            query = self._dossier_query().where(t.dossiers.c.id == dossier_id)
+        else:
+            query = sa.select(*[c for c in t.dossiers.c if c.name not in ("pipeline", "state")]
+                              ).where(t.dossiers.c.id == dossier_id)
+            if not self.actor.sees_all:
+                query = query.where(t.dossiers.c.counsellor == self.actor.name)
+        if lock and self.backend == "postgresql":
+            locked = sa.select(t.dossiers.c.id).where(t.dossiers.c.id == dossier_id)
+            if not self.actor.sees_all:
+                locked = locked.where(t.dossiers.c.counsellor == self.actor.name)
+            connection.execute(locked.with_for_update())
+        row = connection.execute(query).first()
+        if row is None:
+            # The same answer whether the dossier does not exist or is another's.
+            raise UsageError(_("no dossier {id!r} among yours in {store} ('bilan dossier"
+                               " list' shows them)").format(id=dossier_id,
+                                                            store=shown(self.url)))
+        return _info(row)
+
+    def info(self, dossier_id: str) -> DossierInfo:
+        """A dossier's administrative record."""
+        with self.reading() as connection:
+            return self._visible(connection, dossier_id, full=True)
+
+    def _changed(self, connection: sa.Connection, info: DossierInfo,
+                 expected: int | None = None, **values: Any) -> int:
+        """Increment a dossier's version (with other changes); :class:`ConcurrentChange` if
+        its version is no longer the one read."""
+        version = info.version if expected is None else expected
+        done = connection.execute(t.dossiers.update().where(
+            t.dossiers.c.id == info.id, t.dossiers.c.version == version).values(
+            version=version + 1, updated_at=now(), **values)).rowcount
+        if not done:
+            raise ConcurrentChange(_("dossier {id}: changed by someone else since it was read"
+                                     " (version {old}, now {new}); nothing was saved, run the"
+                                     " command again").format(
+                id=info.id, old=version, new=info.version))
+        return version + 1
+
+    def _open_only(self, info: DossierInfo, what: str) -> None:
+        if info.status != "open":
+            raise UsageError(_("dossier {id} is {status}: {what} is no longer possible").format(
+                id=info.id, status=_(info.status), what=what))
+
+    def create(self, *, label: str, beneficiary: str, reference_date: date,
+               pipeline_path: str, pipeline_text: str, state: str,
+               counsellor: str | None = None, consents: Sequence[Mapping[str, Any]] = ()
+               ) -> str:
+        """A new dossier; its id."""
+        owner = counsellor or (self.actor.name if self.actor.role == "counsellor" else None)
+        if owner is None:
+            raise UsageError(_("name the dossier's counsellor with --counsellor (an account:"
+                               " 'bilan user list')"))
+        if owner != self.actor.name and not self.actor.sees_all:
+            raise UsageError(_("a counsellor creates dossiers in their own name, not"
+                               " {name!r}").format(name=owner))
+        with self.writing() as connection:
+            account = connection.execute(sa.select(t.accounts).where(
+                t.accounts.c.name == owner)).first()
+            if account is None or account.role != "counsellor" or account.disabled:
+                raise UsageError(_("{name!r} is not an active counsellor account ('bilan user"
+                                   " list')").format(name=owner))
+            dossier_id = secrets.token_hex(5)
+            moment = now()
+            connection.execute(t.dossiers.insert().values(
+                id=dossier_id, counsellor=owner, label=label, beneficiary=beneficiary,
+                status="open", version=1, reference_date=reference_date, created_at=moment,
+                updated_at=moment, pipeline_path=pipeline_path,
+                pipeline=self.cipher.seal(pipeline_text.encode(),
+                                          f"dossiers.pipeline:{dossier_id}"),
+                state=self.cipher.seal(state.encode(), f"dossiers.state:{dossier_id}")))
+            for consent in consents:
+                self._insert_consent(connection, dossier_id, consent)
+            self.audit(connection, "dossier.create", dossier_id, counsellor=owner,
+                       consents=len(consents))
+        return dossier_id
+
+    def content(self, dossier_id: str, *, purpose: str = "read") -> tuple[DossierInfo, str, str]:
+        """A dossier's record, pipeline text and state (the dossier JSON); the read is
+        audited, with its purpose."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id)
+            if info.status == "purged":
+                raise UsageError(_("dossier {id}: its content was destroyed on {date}").format(
+                    id=dossier_id, date=(info.closed_at or "")[:10]))
+            row = connection.execute(sa.select(t.dossiers.c.pipeline, t.dossiers.c.state).where(
+                t.dossiers.c.id == dossier_id)).one()
+            self.audit(connection, f"dossier.{purpose}", dossier_id)
+        return (info, self.cipher.open(row.pipeline, f"dossiers.pipeline:{dossier_id}").decode(),
+                self.cipher.open(row.state, f"dossiers.state:{dossier_id}").decode())
+
+    def save_state(self, dossier_id: str, state: str, expected: int, *,
+                   step: str | None = None, pipeline_text: str | None = None,
+                   pipeline_path: str | None = None, action: str = "dossier.step") -> int:
+        """Save the dossier after a step (or an update of its pipeline) if nobody changed it
+        since version ``expected``; its new version."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("running a step"))
+            values: dict[str, Any] = {
+                "state": self.cipher.seal(state.encode(), f"dossiers.state:{dossier_id}")}
+            if pipeline_text is not None:
+                values["pipeline"] = self.cipher.seal(pipeline_text.encode(),
+                                                      f"dossiers.pipeline:{dossier_id}")
+            if pipeline_path is not None:
+                values["pipeline_path"] = pipeline_path
+            version = self._changed(connection, info, expected, **values)
+            self.audit(connection, action, dossier_id, **({"step": step} if step else {}))
+        return version
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def sessions(self, dossier_id: str, connection: sa.Connection | None = None
+                 ) -> list[SessionRecord]:
+        """A dossier's sessions, in date order."""
+        with _maybe(self.reading, connection) as conn:
+            self._visible(conn, dossier_id)
+            rows = conn.execute(sa.select(t.sessions).where(
+                t.sessions.c.dossier_id == dossier_id).order_by(t.sessions.c.held_on,
+                                                                 t.sessions.c.id))
+            return [SessionRecord(id=r.id, held_on=_day(r.held_on), hours=Decimal(str(r.hours)),
+                                  step=r.step, phase=r.phase, modality=r.modality,
+                                  recorded_by=r.recorded_by, recorded_at=r.recorded_at)
+                    for r in rows]
+
+    def log_session(self, dossier_id: str, *, held_on: date, hours: Decimal, step: str,
+                    modality: str, check: Any) -> tuple[SessionRecord, Decimal]:
+        """Record a session after ``check(info, state, sessions, consents)`` accepted it (the
+        law's rules, applied inside the transaction so concurrent logs cannot both pass);
+        return it and the hours logged in all."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("logging a session"))
+            state = self._state(connection, dossier_id)
+            sessions = self.sessions(dossier_id, connection)
+            consents = self.consents(dossier_id, connection)
+            phase = check(info, state, sessions, consents)
+            moment = now()
+            new_id = _key(connection.execute(t.sessions.insert().values(
+                dossier_id=dossier_id, held_on=held_on, hours=hours, step=step, phase=phase,
+                modality=modality, recorded_by=self.actor.name, recorded_at=moment)))
+            self._changed(connection, info)
+            self.audit(connection, "session.log", dossier_id, session=new_id,
+                       hours=str(hours), step=step, modality=modality)
+        record = SessionRecord(new_id, held_on, hours, step, phase, modality, self.actor.name,
+                               moment)
+        return record, sum((s.hours for s in sessions), Decimal(0)) + hours
+
+    def _state(self, connection: sa.Connection, dossier_id: str) -> str:
+        stored = connection.execute(sa.select(t.dossiers.c.state).where(
+            t.dossiers.c.id == dossier_id)).scalar_one()
+        if stored is None:
+            raise UsageError(_("dossier {id}: its content was destroyed").format(id=dossier_id))
+        return self.cipher.open(stored, f"dossiers.state:{dossier_id}").decode()
+
+    # -- consents ------------------------------------------------------------------------
+
+    def consents(self, dossier_id: str, connection: sa.Connection | None = None
+                 ) -> list[ConsentRecord]:
+        """Every consent recorded for a dossier, revoked ones included."""
+        with _maybe(self.reading, connection) as conn:
+            self._visible(conn, dossier_id)
+            rows = conn.execute(sa.select(t.consents).where(
+                t.consents.c.dossier_id == dossier_id).order_by(t.consents.c.id))
+            return [ConsentRecord(
+                id=r.id, kind=r.kind, recipient=r.recipient, given_on=_day(r.given_on),
+                until=_day(r.until), recorded_by=r.recorded_by, recorded_at=r.recorded_at,
+                revoked_on=_day(r.revoked_on), revoked_by=r.revoked_by) for r in rows]
+
+    def _insert_consent(self, connection: sa.Connection, dossier_id: str,
+                        consent: Mapping[str, Any]) -> int:
+        return _key(connection.execute(t.consents.insert().values(
+            dossier_id=dossier_id, kind=consent["kind"], recipient=consent.get("recipient"),
+            given_on=consent["given_on"], until=consent.get("until"),
+            recorded_by=self.actor.name, recorded_at=now())))
+
+    def record_consent(self, dossier_id: str, *, kind: str, given_on: date,
+                       recipient: str | None = None, until: date | None = None,
+                       check: Any = None) -> int:
+        """Record a consent the beneficiary gave; ``check(info, state)`` applies the law."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("recording a consent"))
+            if check is not None:
+                check(info, self._state(connection, dossier_id))
+            consent_id = self._insert_consent(connection, dossier_id, {
+                "kind": kind, "given_on": given_on, "recipient": recipient, "until": until})
+            self._changed(connection, info)
+            self.audit(connection, "consent.record", dossier_id, consent=consent_id, kind=kind,
+                       recipient=recipient, given_on=given_on, until=until)
+        return consent_id
+
+    def revoke_consent(self, dossier_id: str, *, kind: str, on: date,
+                       recipient: str | None = None) -> list[int]:
+        """Revoke the consents of a kind (and recipient) in force; their ids."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            active = [c for c in self.consents(dossier_id, connection)
+                      if c.kind == kind and c.revoked_on is None
+                      and (recipient is None or c.recipient == recipient)]
+            if not active:
+                raise UsageError(_("dossier {id}: no {kind!r} consent in force to revoke{for_}")
+                                 .format(id=dossier_id, kind=kind,
+                                         for_=f" ({recipient})" if recipient else ""))
+            ids = [c.id for c in active]
+            connection.execute(t.consents.update().where(t.consents.c.id.in_(ids)).values(
+                revoked_on=on, revoked_by=self.actor.name, revoked_at=now()))
+            values: dict[str, Any] = {}
+            if kind == "retention":
+                values["keep_until"] = None
+            self._changed(connection, info, **values)
+            self.audit(connection, "consent.revoke", dossier_id, consents=ids, kind=kind,
+                       recipient=recipient, on=on)
+        return ids
+
+    # -- questionnaires ------------------------------------------------------------------
+
+    def start_administration(self, dossier_id: str, instrument: str, version: str) -> None:
+        """Open (or resume) an instrument's administration for a dossier."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("answering a questionnaire"))
+            exists = connection.execute(sa.select(t.administrations.c.version).where(
+                t.administrations.c.dossier_id == dossier_id,
+                t.administrations.c.instrument == instrument)).scalar_one_or_none()
+            if exists is None:
+                connection.execute(t.administrations.insert().values(
+                    dossier_id=dossier_id, instrument=instrument, version=version,
+                    started_at=now()))
+                self.audit(connection, "answers.start", dossier_id, instrument=instrument)
+            elif exists != version:
+                raise UsageError(_("dossier {id}: the answers to {instrument!r} were given to"
+                                   " version {old}, not {new}").format(
+                    id=dossier_id, instrument=instrument, old=exists, new=version))
+
+    def record_answer(self, dossier_id: str, instrument: str, item: str, value: Any,
+                      seconds: float | None = None) -> None:
+        """Save one answer (replacing an earlier one to the same item) in its own
+        transaction: once this returns, the answer is on disk."""
+        sealed = self.cipher.seal(json.dumps(value).encode(),
+                                  f"answers:{dossier_id}:{instrument}:{item}")
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("answering a questionnaire"))
+            key = (t.answers.c.dossier_id == dossier_id, t.answers.c.instrument == instrument,
+                   t.answers.c.item == item)
+            values = {"value": sealed, "seconds": seconds, "answered_at": now()}
+            if not connection.execute(t.answers.update().where(*key).values(**values)).rowcount:
+                connection.execute(t.answers.insert().values(
+                    dossier_id=dossier_id, instrument=instrument, item=item, **values))
+            self._changed(connection, info)
+
+    def forget_answer(self, dossier_id: str, instrument: str, item: str) -> None:
+        """Remove one answer (the beneficiary went back to change it)."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("answering a questionnaire"))
+            connection.execute(t.answers.delete().where(
+                t.answers.c.dossier_id == dossier_id, t.answers.c.instrument == instrument,
+                t.answers.c.item == item))
+            self._changed(connection, info)
+
+    def complete_administration(self, dossier_id: str, instrument: str, on: date,
+                                extra: Mapping[str, Any] | None = None) -> None:
+        """Mark an administration complete (and keep the rest of the responses)."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            values: dict[str, Any] = {"completed_on": on}
+            if extra:
+                values["extra"] = self.cipher.seal(
+                    json.dumps(extra).encode(), f"administrations:{dossier_id}:{instrument}")
+            connection.execute(t.administrations.update().where(
+                t.administrations.c.dossier_id == dossier_id,
+                t.administrations.c.instrument == instrument).values(**values))
+            self._changed(connection, info)
+            count = connection.execute(sa.select(sa.func.count()).where(
+                t.answers.c.dossier_id == dossier_id,
+                t.answers.c.instrument == instrument)).scalar_one()
+            self.audit(connection, "answers.complete", dossier_id, instrument=instrument,
+                       answers=count)
+
+    def answers(self, dossier_id: str, *, audit: bool = True) -> dict[str, dict[str, Any]]:
+        """Every administration of a dossier: ``{instrument: {"version", "completed_on",
+        "answers": {item: value}, "timings": {item: seconds}, "extra": {...}}}``."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id)
+            found: dict[str, dict[str, Any]] = {}
+            for row in connection.execute(sa.select(t.administrations).where(
+                    t.administrations.c.dossier_id == dossier_id).order_by(
+                    t.administrations.c.instrument)):
+                extra = (json.loads(self.cipher.open(
+                    row.extra, f"administrations:{dossier_id}:{row.instrument}"))
+                    if row.extra is not None else {})
+                found[row.instrument] = {"version": row.version,
+                                         "completed_on": _day(row.completed_on),
+                                         "answers": {}, "timings": {}, "extra": extra}
+            for row in connection.execute(sa.select(t.answers).where(
+                    t.answers.c.dossier_id == dossier_id)):
+                entry = found[row.instrument]
+                entry["answers"][row.item] = json.loads(self.cipher.open(
+                    row.value, f"answers:{dossier_id}:{row.instrument}:{row.item}"))
+                if row.seconds is not None:
+                    entry["timings"][row.item] = row.seconds
+            if audit:
+                self.audit(connection, "answers.read", dossier_id,
+                           instruments=sorted(found))
+        return found
+
+    # -- documents -----------------------------------------------------------------------
+
+    def save_documents(self, dossier_id: str, documents: Sequence[Any]) -> None:
+        """Keep rendered documents (``OutputFile``), replacing the earlier set."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("keeping documents"))
+            connection.execute(t.documents.delete().where(t.documents.c.dossier_id == dossier_id))
+            moment = now()
+            for document in documents:
+                connection.execute(t.documents.insert().values(
+                    dossier_id=dossier_id, name=document.name, kind=document.kind,
+                    audience=document.audience, recipient=document.recipient,
+                    content=self.cipher.seal(document.content,
+                                             f"documents:{dossier_id}:{document.name}"),
+                    created_at=moment))
+            self._changed(connection, info)
+            self.audit(connection, "documents.save", dossier_id,
+                       documents=[d.name for d in documents])
+
+    def documents(self, dossier_id: str) -> list[dict[str, Any]]:
+        """The rendered documents kept for a dossier (their reading is audited)."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id)
+            rows = connection.execute(sa.select(t.documents).where(
+                t.documents.c.dossier_id == dossier_id).order_by(t.documents.c.name)).all()
+            self.audit(connection, "documents.read", dossier_id,
+                       documents=[r.name for r in rows])
+            return [{"name": r.name, "kind": r.kind, "audience": r.audience,
+                     "recipient": r.recipient, "created_at": r.created_at,
+                     "content": self.cipher.open(r.content, f"documents:{dossier_id}:{r.name}")}
+                    for r in rows]
+
+    # -- the end of a bilan --------------------------------------------------------------
+
+    def close_dossier(self, dossier_id: str, *, on: date, keep_until: date | None) -> bool:
+        """Close a dossier: its content is destroyed now unless ``keep_until`` (a retention
+        consent within the legal ceiling, checked by the caller) keeps it; True if destroyed."""
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("closing it"))
+            destroy = keep_until is None or keep_until < on
+            self._changed(connection, info, status="closed", closed_at=now(),
+                          keep_until=None if destroy else keep_until)
+            self.audit(connection, "dossier.close", dossier_id,
+                       kept_until=None if destroy else keep_until)
+            if destroy:
+                self._destroy(connection, dossier_id, "dossier.purge", reason="closed")
+        if destroy:
+            self._after_purge()
+        return destroy
+
+    def purge_expired(self, today: date) -> list[str]:
+        """Destroy the content of closed dossiers whose retention has ended, and of those
+        whose retention consent was revoked; their ids."""
+        query = sa.select(t.dossiers.c.id).where(
+            t.dossiers.c.status == "closed",
+            sa.or_(t.dossiers.c.keep_until.is_(None), t.dossiers.c.keep_until < today))
+        if not self.actor.sees_all:
+            query = query.where(t.dossiers.c.counsellor == self.actor.name)
+        purged = []
+        with self.writing() as connection:
+            for dossier_id in connection.execute(query).scalars().all():
+                self._destroy(connection, dossier_id, "dossier.purge", reason="expired")
+                purged.append(dossier_id)
+        if purged:
+            self._after_purge()
+        return purged
+
+    def delete_dossier(self, dossier_id: str) -> None:
+        """Delete a dossier and everything of it but its audit trail."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id, lock=True)
+            self._destroy(connection, dossier_id, "dossier.delete", reason="deleted")
+            connection.execute(t.sessions.delete().where(t.sessions.c.dossier_id == dossier_id))
+            connection.execute(t.consents.delete().where(t.consents.c.dossier_id == dossier_id))
+            connection.execute(t.dossiers.delete().where(t.dossiers.c.id == dossier_id))
+        self._after_purge()
+
+    def _destroy(self, connection: sa.Connection, dossier_id: str, action: str,
+                 reason: str) -> None:
+        """Destroy a dossier's content: answers, results, free text, documents."""
+        counts = {}
+        for table in (t.answers, t.administrations, t.documents):
+            counts[table.name] = connection.execute(
+                table.delete().where(table.c.dossier_id == dossier_id)).rowcount
+        connection.execute(t.dossiers.update().where(t.dossiers.c.id == dossier_id).values(
+            status="purged", pipeline=None, state=None, beneficiary=None, keep_until=None,
+            pipeline_path=None, updated_at=now(), version=t.dossiers.c.version + 1))
+        self.audit(connection, action, dossier_id, reason=reason, **counts)
+
+    def _after_purge(self) -> None:
+        """Leave no copy of destroyed content: checkpoint and truncate SQLite's WAL (the
+        deleted pages were overwritten, ``secure_delete``), and remove migration backups."""
+        if self.backend != "sqlite":
+            return
+        with translated(self.url), self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        for backup in remove_backups(self.url):
+            if self.say is not None:
+                self.say(_("removed the migration backup {file}: it held content now"
+                           " destroyed").format(file=backup))
+
+    # -- audit and export ----------------------------------------------------------------
+
+    def audit_trail(self, dossier_id: str | None = None) -> list[dict[str, Any]]:
+        """The audit trail of a dossier (or all of it, for an administrator)."""
+        query = sa.select(t.audit).order_by(t.audit.c.id)
+        with self.reading() as connection:
+            if dossier_id is not None:
+                visible = connection.execute(sa.select(t.dossiers.c.counsellor).where(
+                    t.dossiers.c.id == dossier_id)).first()
+                if not self.actor.sees_all and (visible is None
+                                                or visible.counsellor != self.actor.name):
+                    self._visible(connection, dossier_id)  # says "no dossier"
+                query = query.where(t.audit.c.dossier_id == dossier_id)
+            elif not self.actor.sees_all:
+                query = query.where(t.audit.c.actor == self.actor.name)
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def export(self, dossier_id: str) -> dict[str, Any]:
+        """Everything the store holds of a beneficiary's dossier (access and portability)."""
+        _info, pipeline, state = self.content(dossier_id, purpose="export")
+        answers = self.answers(dossier_id, audit=False)
+        documents = self.documents(dossier_id)
+        return {
+            "format": "bilan-dossier-export", "version": 1,
+            "dossier": attrs.asdict(self.info(dossier_id)),
+            "pipeline": pipeline,
+            "state": json.loads(state),
+            "sessions": [attrs.asdict(s) for s in self.sessions(dossier_id)],
+            "consents": [attrs.asdict(c) for c in self.consents(dossier_id)],
+            "answers": answers,
+            "documents": [{**{k: v for k, v in d.items() if k != "content"},
+                           "content_base64": _b64(d["content"])} for d in documents],
+        }
+
+    # -- keys ----------------------------------------------------------------------------
+
+    def rotate_key(self, new_key: bytes | None) -> int:
+        """Re-encrypt every sealed value with ``new_key`` (None: decrypt the store); the
+        number of values rewritten. Owner or administrator only, in one transaction."""
+        self._require_admin("store rotate-key")
+        new = Cipher(new_key)
+        count = 0
+        places = [(t.dossiers, ("id",), ("pipeline", "state"), "dossiers.{column}:{id}"),
+                  (t.answers, ("dossier_id", "instrument", "item"), ("value",),
+                   "answers:{dossier_id}:{instrument}:{item}"),
+                  (t.administrations, ("dossier_id", "instrument"), ("extra",),
+                   "administrations:{dossier_id}:{instrument}"),
+                  (t.documents, ("dossier_id", "name"), ("content",),
+                   "documents:{dossier_id}:{name}")]
+        with self.writing() as connection:
+            for table, keys, columns, context in places:
+                for row in connection.execute(sa.select(*[table.c[k] for k in keys],
+                                                        *[table.c[c] for c in columns])).all():
+                    ids = {k: getattr(row, k) for k in keys}
+                    values = {}
+                    for column in columns:
+                        stored = getattr(row, column)
+                        if stored is None:
+                            continue
+                        where = context.format(column=column, **ids)
+                        values[column] = new.seal(self.cipher.open(stored, where), where)
+                        count += 1
+                    if values:
+                        connection.execute(table.update().where(
+                            *[table.c[k] == v for k, v in ids.items()]).values(**values))
+            connection.execute(t.meta.delete().where(t.meta.c.key == "encryption"))
+            if new.fingerprint is not None:
+                connection.execute(t.meta.insert().values(key="encryption",
+                                                          value=new.fingerprint))
+            self.audit(connection, "store.rotate_key", values=count,
+                       fingerprint=new.fingerprint)
+        self.cipher = new
+        self._after_purge()  # the old ciphertexts (or plain values) leave the WAL too
+        return count
+
+
+@contextlib.contextmanager
+def _maybe(opener: Any, connection: sa.Connection | None) -> Iterator[sa.Connection]:
+    if connection is not None:
+        yield connection
+    else:
+        with opener() as opened:
+            yield opened
+
+
+def _b64(content: bytes) -> str:
+    import base64
+
+    return base64.b64encode(content).decode()
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return f"uid-{os.getuid()}"
+
+
+def _check_account_name(name: str) -> None:
+    import re
+
+    if not re.fullmatch(r"[a-z][a-z0-9_.-]{0,62}", name):
+        raise UsageError(_("an account name is 1 to 63 lowercase letters, digits, '.', '_' or"
+                           " '-', beginning with a letter (it is also a database role): not"
+                           " {name!r}").format(name=name))
+
+
+def _pg_role(connection: sa.Connection, name: str, role: str) -> None:
+    """The account's login role, member of the store's group for its role."""
+    from bilan_core.store.access import groups, quote
+
+    counsellor, admin = groups(connection)
+    exists = connection.exec_driver_sql(
+        "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": name}).first()
+    if exists is None:
+        extra = " CREATEROLE" if role == "admin" else ""
+        connection.exec_driver_sql(f"CREATE ROLE {quote(name)} LOGIN{extra}")
+    if role == "admin":
+        connection.exec_driver_sql(
+            f"GRANT {quote(admin)}, {quote(counsellor)} TO {quote(name)} WITH ADMIN OPTION")
+    else:
+        connection.exec_driver_sql(f"GRANT {quote(counsellor)} TO {quote(name)}")
+
+
+__all__ = ["Actor", "ConcurrentChange", "ConsentRecord", "DossierInfo", "SessionRecord",
+           "Store", "describe"]

@@ -1,0 +1,151 @@
+"""The store's tables, in SQLAlchemy Core: one schema for SQLite and PostgreSQL.
+
+The tables are described here for the queries; the migrations under ``migrations/versions``
+create them, each as it was when written. ``tests/test_store_schema.py`` checks that a store
+migrated to the newest revision has exactly these tables and columns.
+
+Content and administration are kept apart. Columns of type :data:`Secret` hold the bilan's
+content (answers, results, free text, rendered documents): they are encrypted when the store
+has a key, and destroyed when a dossier is closed without a retention consent or purged. The
+other columns are administrative (who, when, how many hours, which consent) and never hold
+results or free text.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+#: Naming convention: constraint names are the same on both engines and in migrations.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+#: Encrypted (or plain, tagged) bytes: see :mod:`bilan_core.store.crypto`.
+Secret = sa.LargeBinary
+#: A moment, in UTC, written as ISO 8601 text with microseconds: ordered, the same on both
+#: engines and exact (SQLite has no time type).
+Moment = sa.String(32)
+
+ROLES = ("counsellor", "admin")
+STATUSES = ("open", "closed", "purged")
+MODALITIES = ("presentiel", "distance")
+CONSENT_KINDS = ("bilan", "sharing", "retention")
+
+meta = sa.Table(
+    "store_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("name", sa.String(63), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("created_by", sa.String(63), nullable=False),
+    sa.Column("password_hash", sa.Text),  # argon2, for the web application
+)
+
+dossiers = sa.Table(
+    "dossiers", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("counsellor", sa.String(63), sa.ForeignKey("accounts.name"), nullable=False),
+    sa.Column("label", sa.String(120), nullable=False),  # the pipeline's id
+    sa.Column("beneficiary", sa.String(120)),  # pseudonymous id; cleared by a purge
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("reference_date", sa.Date, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("updated_at", Moment, nullable=False),
+    sa.Column("closed_at", Moment),
+    sa.Column("keep_until", sa.Date),  # content kept until then (retention consent)
+    sa.Column("pipeline_path", sa.Text),  # where the pipeline's referenced files are
+    sa.Column("pipeline", Secret),  # the pipeline file's text: notes are free text
+    sa.Column("state", Secret),  # the dossier after the last step run (JSON)
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.Column("hours", sa.Numeric(5, 2), nullable=False),
+    sa.Column("step", sa.String(64), nullable=False),
+    sa.Column("phase", sa.String(32), nullable=False),
+    sa.Column("modality", sa.String(16), nullable=False),
+    sa.Column("recorded_by", sa.String(63), nullable=False),
+    sa.Column("recorded_at", Moment, nullable=False),
+)
+
+consents = sa.Table(
+    "consents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(64)),
+    sa.Column("given_on", sa.Date, nullable=False),
+    sa.Column("until", sa.Date),
+    sa.Column("recorded_by", sa.String(63), nullable=False),
+    sa.Column("recorded_at", Moment, nullable=False),
+    sa.Column("revoked_on", sa.Date),
+    sa.Column("revoked_by", sa.String(63)),
+    sa.Column("revoked_at", Moment),
+)
+
+administrations = sa.Table(
+    "administrations", metadata,
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("instrument", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("started_at", Moment, nullable=False),
+    sa.Column("completed_on", sa.Date),
+    sa.Column("extra", Secret),  # the rest of the responses (CV experience...), JSON
+)
+
+answers = sa.Table(
+    "answers", metadata,
+    sa.Column("dossier_id", sa.String(40), primary_key=True),
+    sa.Column("instrument", sa.String(64), primary_key=True),
+    sa.Column("item", sa.String(64), primary_key=True),
+    sa.Column("value", Secret, nullable=False),
+    sa.Column("seconds", sa.Float),  # time spent on the item, for the validity flags
+    sa.Column("answered_at", Moment, nullable=False),
+    sa.ForeignKeyConstraint(["dossier_id", "instrument"],
+                            ["administrations.dossier_id", "administrations.instrument"],
+                            ondelete="CASCADE", name="fk_answers_administrations"),
+)
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("audience", sa.String(32)),
+    sa.Column("recipient", sa.String(64)),
+    sa.Column("content", Secret, nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+)
+
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", Moment, nullable=False),
+    sa.Column("actor", sa.String(63), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("dossier_id", sa.String(40), index=True),  # no foreign key: it outlives them
+    sa.Column("detail", sa.Text, nullable=False),  # JSON; never results or free text
+)
+
+#: Tables whose rows belong to one dossier (row-level security follows the dossier's).
+DOSSIER_TABLES = ("sessions", "consents", "administrations", "answers", "documents")
