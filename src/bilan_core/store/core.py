@@ -755,6 +755,7 @@ class Store:
                 table.delete().where(table.c.dossier_id == dossier_id)).rowcount
         connection.execute(t.dossiers.update().where(t.dossiers.c.id == dossier_id).values(
             status="purged", pipeline=None, state=None, beneficiary=None, keep_until=None,
+            label=dossier_id,  # the pipeline's id may name the beneficiary
             pipeline_path=None, updated_at=now(), version=t.dossiers.c.version + 1))
         self.audit(connection, action, dossier_id, reason=reason, **counts)
 

@@ -30,6 +30,18 @@ FILE_NAME = "store.sqlite"
 BUSY_TIMEOUT_MS = 30_000
 
 
+def busy_timeout_ms() -> int:
+    """How long a command waits for a store another process holds: ``BILAN_STORE_TIMEOUT``
+    seconds, 30 by default."""
+    text = os.environ.get("BILAN_STORE_TIMEOUT", "")
+    try:
+        seconds = float(text) if text else BUSY_TIMEOUT_MS / 1000
+    except ValueError:
+        raise UsageError(_("BILAN_STORE_TIMEOUT: expected a number of seconds, got {text!r}")
+                         .format(text=text)) from None
+    return max(0, int(seconds * 1000))
+
+
 class StoreUnavailable(BilanError):
     """The store is busy or cannot be reached now: trying again later may work (exit 1)."""
 
@@ -94,8 +106,8 @@ def create_engine(url: sa.URL) -> sa.Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, poolclass=sa.pool.NullPool,
-                            connect_args={"connect_timeout": 10,
-                                          "application_name": "bilan"})
+                            connect_args={"connect_timeout": 10, "application_name": "bilan",
+                                          "options": f"-c lock_timeout={busy_timeout_ms()}"})
 
 
 def _prepare_file(path: Path) -> None:
@@ -119,7 +131,7 @@ def _prepare_file(path: Path) -> None:
 def _sqlite_connect(dbapi: Any, record: Any) -> None:
     dbapi.isolation_level = None  # transactions are begun below, as we choose
     cursor = dbapi.cursor()
-    for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "foreign_keys = ON",
+    for pragma in (f"busy_timeout = {busy_timeout_ms()}", "foreign_keys = ON",
                    "secure_delete = ON", "journal_mode = WAL", "synchronous = FULL",
                    "trusted_schema = OFF"):
         cursor.execute(f"PRAGMA {pragma}")
@@ -254,10 +266,11 @@ def describe(exc: sa.exc.DBAPIError, url: sa.URL) -> BilanError:
     text = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(
         getattr(exc, "orig", exc)).strip() else type(exc).__name__
     lowered = text.lower()
-    if "database is locked" in lowered or "database is busy" in lowered:
+    if ("database is locked" in lowered or "database is busy" in lowered
+            or "lock timeout" in lowered):
         return StoreUnavailable(_("{store}: the store is busy (locked by another process for"
                                   " more than {seconds} s); try again").format(
-            store=where, seconds=BUSY_TIMEOUT_MS // 1000))
+            store=where, seconds=f"{busy_timeout_ms() / 1000:g}"))
     if "readonly" in lowered or "read-only" in lowered:
         return UsageError(_("{store}: the store is read-only for you; bilan needs to write to"
                             " it").format(store=where))
@@ -267,6 +280,10 @@ def describe(exc: sa.exc.DBAPIError, url: sa.URL) -> BilanError:
     if isinstance(exc, sa.exc.OperationalError) and url.get_backend_name() != "sqlite":
         return StoreUnavailable(_("{store}: cannot reach the store ({reason})").format(
             store=where, reason=text))
+    if "permission denied for table alembic_version" in lowered:
+        return UsageError(_("{store}: the role {role!r} may not use this store: it is not one"
+                            " of its accounts, or the account was disabled").format(
+            store=where, role=url.username))
     if "row-level security" in lowered or "permission denied" in lowered \
             or "insufficient" in lowered or "append-only" in lowered:
         return UsageError(_("{store}: refused by the database: {reason}").format(

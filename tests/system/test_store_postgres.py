@@ -1,0 +1,188 @@
+"""The dossier store on PostgreSQL: accounts are database roles, and the database itself keeps a
+counsellor to their own dossiers (row-level security), through every command and through
+direct SQL.
+
+Each test makes its own database and roles and drops them (tests/storekit.py). Run once, in the
+``system`` tox environment; PostgreSQL missing fails in CI.
+"""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+from conftest import PIPELINE
+from storekit import postgres_database, sql, unique, url
+
+from bilan_core.store.core import Store
+from bilan_core.store.engine import create_engine, migrate, store_url
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture
+def team(tmp_path, monkeypatch):
+    """A store on a new database: an administrator and two counsellors, each a role; one
+    dossier of the first counsellor, with a session, a consent and an answer."""
+    for name in ("BILAN_STORE", "BILAN_USER", "BILAN_STORE_KEY", "BILAN_STORE_KEY_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    with postgres_database() as database:
+        names = {role: unique(role) for role in ("chef", "alice", "bruno")}
+        owner = Store.open(url(database))
+        owner.add_user(names["chef"], "admin")
+        owner.add_user(names["alice"], "counsellor")
+        owner.add_user(names["bruno"], "counsellor")
+        owner.close()
+        pipeline = tmp_path / "pipeline.toml"
+        pipeline.write_text(PIPELINE, encoding="utf-8")
+        yield database, names, pipeline
+
+
+def _as(bilan, database: str, role: str, *args: object):
+    return bilan("--store", url(database, role), *args)
+
+
+def _alices_dossier(bilan, database, names, pipeline) -> str:
+    created = _as(bilan, database, names["alice"], "dossier", "new", pipeline)
+    assert created.code == 0, created.err
+    dossier = created.out.split()[-1]
+    assert _as(bilan, database, names["alice"], "session", "log", dossier, "--date",
+               "2026-10-01", "--hours", "2", "--step", "preparation").code == 0
+    store = Store.open(url(database, names["alice"]))
+    store.start_administration(dossier, "valeurs", "1.0")
+    store.record_answer(dossier, "valeurs", "AUT1", 4)
+    store.close()
+    return dossier
+
+
+def test_a_counsellor_cannot_reach_another_counsellors_dossier_through_any_command(
+        bilan, team):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    bruno = names["bruno"]
+    assert json.loads(_as(bilan, database, bruno, "dossier", "list", "--json").out) == []
+    for command in (("dossier", "show", dossier), ("dossier", "export", dossier),
+                    ("dossier", "update", dossier, pipeline), ("dossier", "close", dossier),
+                    ("dossier", "delete", dossier, "--yes"), ("audit", dossier),
+                    ("session", "log", dossier, "--date", "2026-10-02", "--hours", "1",
+                     "--step", "preparation"), ("session", "list", dossier),
+                    ("consent", "record", dossier, "--kind", "bilan"),
+                    ("consent", "revoke", dossier, "--kind", "bilan"),
+                    ("run", "--dossier", dossier), ("report", "--dossier", dossier),
+                    ("administer", "valeurs", "--dossier", dossier),
+                    ("dossier", "answers", dossier, "--import", pipeline)):
+        result = _as(bilan, database, bruno, *command)
+        assert result.code == 2, (command, result.err)
+        assert f"no dossier '{dossier}' among yours" in result.err, (command, result.err)
+    # Alice's dossier is whole, and Bruno's attempts are not in her trail as changes.
+    alice = _as(bilan, database, names["alice"], "dossier", "show", dossier, "--json")
+    assert len(json.loads(alice.out)["sessions"]) == 1
+    chef = _as(bilan, database, names["chef"], "dossier", "list", "--json")
+    assert [d["id"] for d in json.loads(chef.out)] == [dossier]
+
+
+def test_direct_sql_as_another_counsellor_is_refused_by_the_database(bilan, team):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    bruno = names["bruno"]
+    for table in ("dossiers", "sessions", "consents", "administrations", "answers",
+                  "documents"):
+        assert sql(database, f"SELECT * FROM {table}", bruno) == [], table
+        assert sql(database, f"SELECT count(*) FROM {table}", names["alice"])[0][0] >= (
+            1 if table in ("dossiers", "sessions", "consents", "administrations", "answers")
+            else 0), table
+    assert sql(database, "SELECT count(*) FROM audit WHERE dossier_id = %s", bruno,
+               (dossier,)) == [(0,)]
+    # Changes to rows Bruno cannot see change nothing.
+    sql(database, f"UPDATE dossiers SET counsellor = '{bruno}'", bruno)
+    sql(database, "DELETE FROM answers", bruno)
+    sql(database, "UPDATE sessions SET hours = 24", bruno)
+    assert sql(database, "SELECT counsellor FROM dossiers", names["alice"]) == [
+        (names["alice"],)]
+    assert sql(database, "SELECT count(*), sum(hours) FROM sessions", names["alice"])[0][1] == 2
+    assert sql(database, "SELECT count(*) FROM answers", names["alice"]) == [(1,)]
+    # Writing into Alice's dossier, or in her name, is refused outright.
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO sessions (dossier_id, held_on, hours, step, phase,"
+            " modality, recorded_by, recorded_at) VALUES (%s, '2026-10-02', 1, 'preparation',"
+            " 'preliminary', 'presentiel', 'x', 'now')", bruno, (dossier,))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO dossiers (id, counsellor, label, status, version,"
+            " reference_date, created_at, updated_at) VALUES ('forged', %s, 'x', 'open', 1,"
+            " '2026-10-01', 'now', 'now')", bruno, (names["alice"],))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO audit (at, actor, action, detail) VALUES"
+            " ('now', %s, 'forged', '{}')", bruno, (names["alice"],))
+    # Accounts: Bruno reads his own row only and may not create one.
+    assert sql(database, "SELECT name FROM accounts", bruno) == [(bruno,)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        sql(database, "INSERT INTO accounts (name, role, disabled, created_at, created_by)"
+            " VALUES ('eve', 'admin', false, 'now', 'x')", bruno)
+
+
+def test_the_audit_trail_is_append_only_even_for_its_owner(bilan, team):
+    database, names, pipeline = team
+    _alices_dossier(bilan, database, names, pipeline)
+    for role in (names["alice"], names["chef"], None):
+        for statement in ("UPDATE audit SET actor = 'personne'", "DELETE FROM audit",
+                          "TRUNCATE audit"):
+            with pytest.raises((psycopg.errors.InsufficientPrivilege,
+                                psycopg.errors.RaiseException)):
+                sql(database, statement, role)
+    assert sql(database, "SELECT count(*) FROM audit")[0][0] >= 5
+    trail = _as(bilan, database, names["alice"], "audit", "--json")
+    assert {e["actor"] for e in json.loads(trail.out)} == {names["alice"]}
+
+
+def test_accounts_are_roles_and_a_disabled_one_loses_the_store(bilan, team):
+    database, names, pipeline = team
+    chef = names["chef"]
+    carole = unique("carole")
+    assert _as(bilan, database, chef, "user", "add", carole, "--role", "counsellor").code == 0
+    assert sql(database, "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", None,
+               (carole,)) == [(True,)]
+    assert _as(bilan, database, carole, "dossier", "list").code == 0
+    result = _as(bilan, database, carole, "user", "add", unique("eve"), "--role", "admin")
+    assert result.code == 2 and "an administrator's right" in result.err
+    assert _as(bilan, database, chef, "user", "disable", carole).code == 0
+    result = _as(bilan, database, carole, "dossier", "list")
+    assert result.code == 2
+    assert f"the role '{carole}' may not use this store" in result.err
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        sql(database, "SELECT * FROM dossiers", carole)
+    stranger = unique("stranger")
+    sql(database, f'CREATE ROLE "{stranger}" LOGIN')
+    try:
+        result = _as(bilan, database, stranger, "dossier", "list")
+        assert result.code == 2, result.err
+        assert f"the role '{stranger}' may not use this store" in result.err
+    finally:
+        sql(database, f'DROP ROLE "{stranger}"')
+
+
+def test_an_older_store_on_postgresql_is_migrated(bilan, tmp_path, monkeypatch):
+    monkeypatch.delenv("BILAN_STORE", raising=False)
+    with postgres_database() as database:
+        address = store_url(url(database))
+        engine = create_engine(address)
+        migrate(engine, address, target="0001")
+        engine.dispose()
+        name = unique("ancienne")
+        assert bilan("--store", url(database), "user", "add", name, "--role",
+                     "counsellor").code == 0
+        assert sql(database, "SELECT version_num FROM alembic_version") == [("0002",)]
+        store = Store.open(url(database, name))
+        assert store.dossiers() == []
+        store.close()
+
+
+def test_purge_on_postgresql_leaves_no_row_of_the_content(bilan, team):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    assert _as(bilan, database, names["alice"], "dossier", "close", dossier, "--date",
+               "2026-11-20").code == 0
+    for table in ("answers", "administrations", "documents"):
+        assert sql(database, f"SELECT count(*) FROM {table}") == [(0,)], table
+    assert sql(database, "SELECT pipeline, state, beneficiary, status FROM dossiers") == [
+        (None, None, None, "purged")]
