@@ -328,7 +328,7 @@ def test_consents_recorded_and_revoked_with_who_and_when(bilan, counsellor, tmp_
     assert bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "opco",
                  "--date", "2026-11-10").code == 0
     consents = json.loads(bilan("dossier", "show", dossier, "--json").out)["consents"]
-    sharing = [c for c in consents if c["kind"] == "sharing"][0]
+    sharing = next(c for c in consents if c["kind"] == "sharing")
     assert sharing["recorded_by"] == sharing["revoked_by"] and sharing["revoked_on"] == (
         "2026-11-10")
     result = bilan("consent", "revoke", dossier, "--kind", "sharing")

@@ -136,7 +136,7 @@ def test_the_audit_trail_is_append_only_even_for_its_owner(bilan, team):
 
 
 def test_accounts_are_roles_and_a_disabled_one_loses_the_store(bilan, team):
-    database, names, pipeline = team
+    database, names, _pipeline = team
     chef = names["chef"]
     carole = unique("carole")
     assert _as(bilan, database, chef, "user", "add", carole, "--role", "counsellor").code == 0
