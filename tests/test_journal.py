@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
-import stat
 from pathlib import Path
 
 from conftest import PIPELINE
@@ -26,57 +26,62 @@ def _with_marker(text: str) -> str:
     return text.replace("Faire le point après dix ans dans le même poste.", MARKER)
 
 
-def test_journal_is_private_and_keeps_no_snapshot_without_retention_consent(
-        bilan, pipeline_file, tmp_path):
-    path = pipeline_file(_with_marker(PIPELINE))
-    result = bilan("run", path, "--output", tmp_path / "out")
-    assert result.code == 0, result.err
-    journal = _journal()
-    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
-    assert stat.S_IMODE(journal.parent.stat().st_mode) == 0o700
-    assert not (tmp_path / "bilan-journal.sqlite").exists()  # nothing beside the pipeline
-    assert _rows(journal, "SELECT dossier, beneficiary, status, keep_until FROM run") == [
-        ("B-TEST-001-20261102", "B-TEST-001", "done", None)]
-    assert _rows(journal, "SELECT COUNT(*) FROM snapshot") == [(0,)]
-    raw = b"".join(p.read_bytes() for p in journal.parent.iterdir())
-    assert MARKER.encode() not in raw
+def _old_journal(tmp_path: Path, bilan, pipeline_file) -> tuple[Path, Path]:
+    """A journal as the plugin wrote it before the store: one run with snapshots and a
+    retention consent, one whose retention has ended, one outline without snapshot."""
+    from bilan_journal.plugin import create
 
+    from bilan_core.model.serialize import dossier_to_json, read_dossier
 
-def test_snapshots_kept_until_the_retention_date_then_purged_without_trace(
-        bilan, pipeline_file, tmp_path):
     path = pipeline_file(_with_marker(PIPELINE) + RETENTION)
     assert bilan("run", path, "--output", tmp_path / "out").code == 0
+    state = dossier_to_json(read_dossier(tmp_path / "out" / "dossier.json"))
     journal = _journal()
-    steps = _rows(journal, "SELECT step FROM snapshot ORDER BY position")
-    assert [s for (s,) in steps] == ["preparation", "needs_analysis", "skills_exploration",
-                                     "career_options", "action_plan"]
-    assert MARKER.encode() in journal.read_bytes()
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with create(journal) as db:
+        for keep_until in ("2027-10-01", "2026-01-01"):
+            run = db.execute("INSERT INTO run (dossier, beneficiary, pipeline, started, status,"
+                             " keep_until) VALUES ('B-TEST-001-20261102', 'B-TEST-001', ?,"
+                             " '2026-11-02T10:00:00+00:00', 'done', ?)",
+                             (str(path), keep_until)).lastrowid
+            db.execute("INSERT INTO snapshot (run, position, step, dossier_json) VALUES"
+                       " (?, 1, 'action_plan', ?)", (run, state))
+        db.execute("INSERT INTO run (dossier, beneficiary, pipeline, started, status)"
+                   " VALUES ('B-TEST-002', 'B-TEST-002', 'ailleurs.toml',"
+                   " '2026-11-03T10:00:00+00:00', 'running')")
+    return journal, path
+
+
+def test_runs_write_no_journal_now_that_the_store_keeps_dossiers(bilan, pipeline_file,
+                                                                 tmp_path):
+    path = pipeline_file(_with_marker(PIPELINE) + RETENTION)
+    assert bilan("run", path, "--output", tmp_path / "out").code == 0
+    assert not _journal().exists()
+    result = bilan("journal", "list")
+    assert result.code == 2 and "no journal here: runs are kept in the dossier store" in (
+        result.err)
+
+
+def test_import_moves_what_the_journal_kept_into_the_store_and_destroys_it(
+        bilan, pipeline_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
+    journal, _path = _old_journal(tmp_path, bilan, pipeline_file)
     listed = bilan("journal", "list")
-    assert "5 snapshots, kept until 2027-10-01" in listed.out
-
-    assert "purged the documents of 0 run(s)" in bilan(
-        "journal", "purge", "--date", "2027-10-01").out
-    assert "purged the documents of 1 run(s)" in bilan(
-        "journal", "purge", journal, "--date", "2027-10-02").out
-    assert _rows(journal, "SELECT COUNT(*) FROM snapshot") == [(0,)]
-    assert "documents destroyed" in bilan("journal", "list").out
-    # secure_delete: the deleted snapshots are not left readable in free pages or a journal.
-    leftovers = b"".join(p.read_bytes() for p in journal.parent.iterdir())
-    assert MARKER.encode() not in leftovers
-
-
-def test_interrupted_run_stays_marked_running(bilan, pipeline_file, tmp_path):
-    (tmp_path / "crash_journal.py").write_text(
-        "from bilan_core import hookimpl\n\n@hookimpl\ndef career_options(dossier):\n"
-        "    raise RuntimeError('panne')\n", encoding="utf-8")
-    path = pipeline_file('plugins = ["crash_journal"]\n' + PIPELINE + RETENTION)
-    result = bilan("run", path, "--output", tmp_path / "out")
-    assert result.code == 1
-    assert "plugin 'crash_journal'" in result.err
-    journal = _journal()
-    assert _rows(journal, "SELECT status FROM run") == [("running",)]
-    assert _rows(journal, "SELECT step FROM snapshot ORDER BY position") == [
-        ("preparation",), ("needs_analysis",), ("skills_exploration",)]
+    assert "1 snapshots, kept until 2027-10-01" in listed.out
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    result = bilan("journal", "import", "--counsellor", "alice")
+    assert result.code == 0, result.err
+    assert "1 dossier imported into the store" in result.out
+    assert "2 runs left out (no snapshot, or their retention has ended)" in result.out
+    assert not journal.exists()
+    dossier = result.out.splitlines()[0].split()[-1]
+    shown = json.loads(bilan("dossier", "show", dossier, "--json").out)
+    assert shown["steps_done"] == ["preparation", "needs_analysis", "skills_exploration",
+                                   "career_options", "action_plan"]
+    assert {c["kind"] for c in shown["consents"]} == {"bilan", "retention"}
+    assert MARKER in bilan("dossier", "export", dossier).out
+    rerun = bilan("run", "--dossier", dossier, "--format", "md")
+    assert rerun.code == 0, rerun.err
 
 
 def test_missing_journal_file_is_a_located_error(bilan, tmp_path):
@@ -93,7 +98,7 @@ def test_a_file_that_is_not_a_journal_is_a_located_error(bilan, tmp_path):
         db.execute("CREATE TABLE t (x)")
     for path, reason in ((text, "not a bilan journal"), (other, "not a bilan journal"),
                          (tmp_path, "found a directory")):
-        result = bilan("journal", "purge", path)
+        result = bilan("journal", "import", path, "--counsellor", "x")
         assert result.code == 2, result
         assert f"{path}: " in result.err and reason in result.err
         assert "Traceback" not in result.err and "internal error" not in result.err

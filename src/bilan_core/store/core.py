@@ -404,7 +404,7 @@ class Store:
                 id=info.id, status=_(info.status), what=what))
 
     def create(self, *, label: str, beneficiary: str, reference_date: date,
-               pipeline_path: str, pipeline_text: str, state: str,
+               pipeline_path: str | None, pipeline_text: str, state: str,
                counsellor: str | None = None, consents: Sequence[Mapping[str, Any]] = ()
                ) -> str:
         """A new dossier; its id."""

@@ -1,6 +1,11 @@
-"""The journal plugin: lifecycle hooks write runs, and dossier snapshots when consent allows.
+"""The journal plugin, replaced by the dossier store: it no longer writes anything.
 
-The journal is one SQLite file in bilan's private data folder (``BILAN_DATA_DIR``, by default
+Before the store, this plugin journaled every run, with a snapshot of the dossier after each
+step when a retention consent allowed it. The store keeps dossiers over time now (``bilan
+dossier``, ``bilan run --dossier``); ``bilan journal import`` moves what a journal recorded
+into the store and destroys the journal. ``list`` and ``purge`` still read an old journal.
+
+The journal was one SQLite file in bilan's private data folder (``BILAN_DATA_DIR``, by default
 ``~/.local/share/bilan``): ``journal/journal.sqlite``, the folder 0700 and the file 0600.
 Schema (created on first use)::
 
@@ -30,7 +35,6 @@ from bilan_core.cli import DATE
 from bilan_core.errors import ConfigError, Location
 from bilan_core.files import private_dir
 from bilan_core.i18n import _, ngettext
-from bilan_core.model.serialize import dossier_to_json
 
 PLUGIN_NAME = "journal"
 FILE_NAME = "journal.sqlite"
@@ -113,58 +117,6 @@ def open_existing(path: Path) -> sqlite3.Connection:
     return connection
 
 
-class Journal:
-    """The state of one run being journaled: which file, which run row, whether snapshots
-    may be kept."""
-
-    def __init__(self) -> None:
-        self.path: Path | None = None
-        self.run_id: int | None = None
-        self.position = 0
-        self.snapshots = False
-
-
-_current = Journal()
-
-
-@hookimpl
-def pipeline_start(pipeline: Any, dossier: Any) -> None:
-    """Open a run row; snapshots follow only with a retention consent in force."""
-    _current.path = journal_path()
-    _current.position = 0
-    keep_until = dossier.retention.keep_until
-    _current.snapshots = keep_until is not None
-    with closing(create(_current.path)) as db, db:
-        cursor = db.execute(
-            "INSERT INTO run (dossier, beneficiary, pipeline, started, status, keep_until)"
-            " VALUES (?, ?, ?, ?, 'running', ?)",
-            (dossier.id, dossier.beneficiary.id, str(pipeline.file), _now(),
-             keep_until.isoformat() if keep_until else None))
-        _current.run_id = cursor.lastrowid
-
-
-@hookimpl
-def step_end(step: Any, dossier: Any) -> None:
-    """Save the dossier as the step left it, if the beneficiary agreed to keep documents."""
-    if _current.path is None or _current.run_id is None or not _current.snapshots:
-        return
-    _current.position += 1
-    with closing(create(_current.path)) as db, db:
-        db.execute("INSERT INTO snapshot (run, position, step, dossier_json) VALUES (?, ?, ?, ?)",
-                   (_current.run_id, _current.position, step.id, dossier_to_json(dossier)))
-
-
-@hookimpl
-def pipeline_end(pipeline: Any, dossier: Any) -> None:
-    """Close the run."""
-    if _current.path is None or _current.run_id is None:
-        return
-    with closing(create(_current.path)) as db, db:
-        db.execute("UPDATE run SET ended = ?, status = 'done' WHERE id = ?",
-                   (_now(), _current.run_id))
-    _current.run_id = None
-
-
 def purge(path: Path, on: date) -> int:
     """Destroy the snapshots whose retention date has passed on ``on``; return how many runs."""
     with closing(open_existing(path)) as db, db:
@@ -181,14 +133,18 @@ def _journal_file(value: str | None) -> Path:
     if value is None:
         path = journal_path()
         if not path.exists():
-            create(path).close()
+            from bilan_core.errors import UsageError
+
+            raise UsageError(_("{file}: no journal here: runs are kept in the dossier store"
+                               " now").format(file=path))
         return path
     return Path(value)
 
 
-@click.group("journal", help=_("Read and purge the journal of runs (plugin bilan-journal)."))
+@click.group("journal", help=_("Import an old journal of runs into the dossier store, or read"
+                               " and purge it (plugin bilan-journal, replaced by the store)."))
 def journal_group() -> None:
-    """Read and purge the journal of runs (plugin bilan-journal)."""
+    """Import an old journal of runs into the dossier store, or read and purge it."""
 
 
 @journal_group.command("list", help=_("List the runs of the journal, newest last."))
@@ -218,6 +174,71 @@ def purge_runs(journal_file: str | None, when: date | None) -> None:
     count = purge(_journal_file(journal_file), when or date.today())
     click.echo(ngettext("purged the documents of {n} run(s)",
                         "purged the documents of {n} run(s)", count).format(n=count))
+
+
+def import_journal(path: Path, counsellor: str | None, on: date,
+                   say: Any = click.echo) -> tuple[list[str], int]:
+    """Move the runs a journal kept snapshots of into the store, as dossiers that can be
+    resumed (``bilan run --dossier``): the last snapshot of each run, its consents, the
+    pipeline file's text when it still exists. Runs whose retention has ended, and outlines
+    without snapshot, are not moved. Returns the new dossier ids and the runs left out."""
+    import os
+
+    from bilan_core.cli import state
+    from bilan_core.model.serialize import dossier_from_json
+
+    store = state().store()
+    imported, left = [], 0
+    with closing(open_existing(path)) as db:
+        runs = db.execute("SELECT id, pipeline, keep_until FROM run ORDER BY id").fetchall()
+        for run_id, pipeline_path, keep_until in runs:
+            last = db.execute("SELECT dossier_json FROM snapshot WHERE run = ? ORDER BY"
+                              " position DESC LIMIT 1", (run_id,)).fetchone()
+            if last is None or keep_until is None or date.fromisoformat(keep_until) < on:
+                left += 1
+                continue
+            dossier = dossier_from_json(last[0], path)
+            try:
+                with open(pipeline_path, encoding="utf-8") as source:
+                    text = source.read()
+            except OSError:
+                text = ""
+            new_id = store.create(
+                label=dossier.id, beneficiary=dossier.beneficiary.id,
+                reference_date=dossier.reference_date,
+                pipeline_path=os.path.realpath(pipeline_path) if text else None,
+                pipeline_text=text, state=last[0], counsellor=counsellor,
+                consents=[{"kind": c.kind.value, "given_on": c.given_on,
+                           "recipient": c.recipient, "until": c.until}
+                          for c in dossier.consents])
+            say(_("run {run} ({dossier}) imported as dossier {id}").format(
+                run=run_id, dossier=dossier.id, id=new_id))
+            imported.append(new_id)
+    return imported, left
+
+
+@journal_group.command("import", help=_(
+    "Move what the journal kept into the dossier store, then destroy the journal: each run"
+    " with snapshots still within its retention becomes a dossier that 'bilan run --dossier'"
+    " resumes."))
+@click.argument("journal_file", metavar="[JOURNAL.sqlite]", required=False)
+@click.option("--counsellor", metavar="ACCOUNT",
+              help=_("The counsellor's account the dossiers are attributed to."))
+@click.option("--keep-journal", is_flag=True, help=_("Do not delete the journal afterwards."))
+def import_runs(journal_file: str | None, counsellor: str | None, keep_journal: bool) -> None:
+    """Move what the journal kept into the dossier store, then destroy the journal."""
+    path = _journal_file(journal_file)
+    imported, left = import_journal(path, counsellor, date.today())
+    click.echo(ngettext("{n} dossier imported into the store", "{n} dossiers imported into"
+                        " the store", len(imported)).format(n=len(imported)))
+    if left:
+        click.echo(ngettext("{n} run left out (no snapshot, or its retention has ended)",
+                            "{n} runs left out (no snapshot, or their retention has ended)",
+                            left).format(n=left))
+    if not keep_journal:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        click.echo(_("journal {file} destroyed").format(file=path))
 
 
 @hookimpl

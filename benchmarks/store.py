@@ -1,0 +1,807 @@
+"""The dossier store beside the bare database driver running the same statements, on SQLite and
+PostgreSQL: recording one answer, opening a dossier, listing 10,000 dossiers.
+
+    python benchmarks/store.py [--quick] [--repeat 200] [--list-repeat 10] [--dossiers 10000]
+                               [--sqlite-dir DIR] [--no-postgres] [--show-sql] [--profile]
+                               [--json]
+
+Each operation runs through :class:`bilan_core.store.core.Store` as the command line uses it
+(a counsellor's account, one new connection per transaction: the store's engine has no pool)
+and, in the same run and interleaved with it, through the driver alone (``sqlite3`` with the
+store's PRAGMAs, psycopg 3 with the store's connection parameters), with the same SQL in the
+same transactions: ``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE`` on PostgreSQL. The
+driver runs twice: with a new connection per transaction (the baseline of the goal) and on one
+connection kept open (what a pool would give). Before timing, the script traces one call of
+each (SQLite's trace callback, libpq's protocol trace) and checks that the store and the driver
+send the same statements; ``--show-sql`` prints them.
+
+PostgreSQL is reached on ``BILAN_TEST_PGHOST``:``BILAN_TEST_PGPORT`` as ``BILAN_TEST_PGUSER``
+(default 127.0.0.1:5432, postgres, trust authentication, as for the tests); the script creates a
+database and a counsellor role with unique names and drops them at the end. When the server
+does not answer, PostgreSQL is skipped with a note.
+
+The goal is for each operation to take at most twice its driver baseline; the figures are
+reported, never asserted: the script exits 0 whatever they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import difflib
+import gc
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+# The store reads these; the benchmark makes its own store, unencrypted, used by its owner and
+# by one counsellor account.
+for _name in ("BILAN_STORE", "BILAN_STORE_KEY", "BILAN_STORE_KEY_FILE", "BILAN_USER"):
+    os.environ.pop(_name, None)
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+
+from bilan_core.store import schema as t  # noqa: E402
+from bilan_core.store.core import Store  # noqa: E402
+
+GOAL = 2.0
+INSTRUMENT = "riasec"
+INSTRUMENT_VERSION = "1.0"
+VALUE = 4  # the answer recorded (a Likert point), its seconds below
+SECONDS = 3.2
+PLAIN = b"P1"  # how an unencrypted store keeps a value (bilan_core.store.crypto)
+PG_HOST = os.environ.get("BILAN_TEST_PGHOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("BILAN_TEST_PGPORT", "5432"))
+PG_ADMIN = os.environ.get("BILAN_TEST_PGUSER", "postgres")
+
+#: A dossier's content as the store keeps it: its pipeline file and its state (JSON).
+PIPELINE_TEXT = ("reference_date = 2026-11-02\n\n[beneficiary]\nid = \"B-BENCH\"\n"
+                 "status = \"private_employee\"\ncpf_balance = \"1200.00\"\n\n"
+                 + "".join(f"[[steps]]\nid = \"step_{n}\"\nhours = 2\n"
+                           f"notes = \"{'entretien de suivi ' * 3}\"\n\n" for n in range(8)))
+STATE_TEXT = json.dumps({
+    "beneficiary": {"id": "B-BENCH", "status": "private_employee"},
+    "steps_done": [{"id": f"step_{n}", "phase": "investigation",
+                    "notes": "entretien de suivi, pistes à explorer " * 3} for n in range(8)],
+    "results": {letter: {"raw": 31, "t": 57.5, "percentile": 76} for letter in "RIASEC"},
+})
+
+_COLUMNS = ("dossiers.id, dossiers.counsellor, dossiers.label, dossiers.beneficiary,"
+            " dossiers.status, dossiers.version, dossiers.reference_date, dossiers.created_at,"
+            " dossiers.updated_at, dossiers.closed_at, dossiers.keep_until,"
+            " dossiers.pipeline_path")
+
+
+def _sql(p: str, v: str = "", i: str = "") -> dict[str, str]:
+    """The statements the store sends, in one driver's parameter style: ``p`` a parameter,
+    ``v`` and ``i`` the casts SQLAlchemy adds to text and integer parameters on PostgreSQL."""
+    totals = (f", (SELECT coalesce(sum(sessions.hours), {p}) AS coalesce_1 FROM sessions"
+              " WHERE sessions.dossier_id = dossiers.id) AS hours, (SELECT count(*) AS count_1"
+              " FROM sessions WHERE sessions.dossier_id = dossiers.id) AS sessions")
+    return {
+        # Store._visible(lock=True) on PostgreSQL, before the row is read
+        "lock": (f"SELECT dossiers.id FROM dossiers WHERE dossiers.id = {p}{v}"
+                 f" AND dossiers.counsellor = {p}{v} FOR UPDATE"),
+        # Store._visible(): the dossier's record, if it is the counsellor's
+        "visible": (f"SELECT {_COLUMNS} FROM dossiers WHERE dossiers.id = {p}{v}"
+                    f" AND dossiers.counsellor = {p}{v}"),
+        # Store.record_answer(): replace an earlier answer, else insert
+        "update_answer": (f"UPDATE answers SET value={p}, seconds={p}, answered_at={p}{v}"
+                          f" WHERE answers.dossier_id = {p}{v} AND answers.instrument = {p}{v}"
+                          f" AND answers.item = {p}{v}"),
+        "insert_answer": ("INSERT INTO answers (dossier_id, instrument, item, value, seconds,"
+                          f" answered_at) VALUES ({p}{v}, {p}{v}, {p}{v}, {p}, {p}, {p}{v})"),
+        # Store._changed(): the version bump
+        "bump": (f"UPDATE dossiers SET version={p}{i}, updated_at={p}{v}"
+                 f" WHERE dossiers.id = {p}{v} AND dossiers.version = {p}{i}"),
+        # Store.info(): the record with its hours and sessions (Store._dossier_query)
+        "info": (f"SELECT {_COLUMNS}{totals} FROM dossiers"
+                 f" WHERE dossiers.counsellor = {p}{v} AND dossiers.id = {p}{v}"),
+        # Store.content(): the content, then the audited read
+        "content": f"SELECT dossiers.pipeline, dossiers.state FROM dossiers"
+                   f" WHERE dossiers.id = {p}{v}",
+        "audit": ("INSERT INTO audit (at, actor, action, dossier_id, detail)"
+                  f" VALUES ({p}{v}, {p}{v}, {p}{v}, {p}{v}, {p}{v})"
+                  + (" RETURNING audit.id" if v else "")),
+        # Store.dossiers(): every dossier of the counsellor, newest first
+        "list": (f"SELECT {_COLUMNS}{totals} FROM dossiers WHERE dossiers.counsellor = {p}{v}"
+                 " ORDER BY dossiers.created_at DESC, dossiers.id"),
+    }
+
+
+def now() -> str:
+    """The current moment as the store writes it."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+# -- the bare driver ------------------------------------------------------------------------
+
+class Driver:
+    """One backend's driver, connected as the store connects, running the store's SQL."""
+
+    name = ""
+    lock = False  # SELECT ... FOR UPDATE before reading the dossier to change
+
+    def __init__(self, sql: dict[str, str], actor: str, dossier: str) -> None:
+        self.sql = sql
+        self.actor = actor
+        self.dossier = dossier
+
+    def connect(self, trace: Any = None) -> Any:
+        raise NotImplementedError
+
+    def begin(self, connection: Any, write: bool) -> None:
+        raise NotImplementedError
+
+    def commit(self, connection: Any) -> None:
+        raise NotImplementedError
+
+    def rollback(self, connection: Any) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def transaction(self, connection: Any, write: bool) -> Iterator[None]:
+        self.begin(connection, write)
+        try:
+            yield
+        except BaseException:
+            self.rollback(connection)
+            raise
+        self.commit(connection)
+
+    def record_answer(self, connect: Callable[[], Any], item: str) -> None:
+        """What Store.record_answer does: one write transaction."""
+        sealed = PLAIN + json.dumps(VALUE).encode()
+        with connect() as db, self.transaction(db, write=True):
+            if self.lock:
+                db.execute(self.sql["lock"], (self.dossier, self.actor))
+            row = db.execute(self.sql["visible"], (self.dossier, self.actor)).fetchone()
+            if row is None or row[4] != "open":
+                raise RuntimeError(f"dossier {self.dossier} not open for {self.actor}")
+            answered = now()
+            if not db.execute(self.sql["update_answer"], (
+                    sealed, SECONDS, answered, self.dossier, INSTRUMENT, item)).rowcount:
+                db.execute(self.sql["insert_answer"], (
+                    self.dossier, INSTRUMENT, item, sealed, SECONDS, answered))
+            version = row[5]
+            if db.execute(self.sql["bump"], (version + 1, now(), self.dossier,
+                                             version)).rowcount != 1:
+                raise RuntimeError("concurrent change")
+
+    def open_dossier(self, connect: Callable[[], Any]) -> tuple[Any, str, str]:
+        """What Store.info then Store.content do: a read transaction, then a write one."""
+        with connect() as db, self.transaction(db, write=False):
+            info = db.execute(self.sql["info"], (0, self.actor, self.dossier)).fetchone()
+        with connect() as db, self.transaction(db, write=True):
+            row = db.execute(self.sql["visible"], (self.dossier, self.actor)).fetchone()
+            if row is None or row[4] == "purged":
+                raise RuntimeError(f"dossier {self.dossier} not readable by {self.actor}")
+            pipeline, state = db.execute(self.sql["content"], (self.dossier,)).fetchone()
+            cursor = db.execute(self.sql["audit"], (now(), self.actor, "dossier.read",
+                                                    self.dossier, "{}"))
+            if self.sql["audit"].endswith("RETURNING audit.id"):
+                cursor.fetchone()
+        return info, bytes(pipeline)[2:].decode(), bytes(state)[2:].decode()
+
+    def list_dossiers(self, connect: Callable[[], Any]) -> list[Any]:
+        """What Store.dossiers does: one read transaction."""
+        with connect() as db, self.transaction(db, write=False):
+            return db.execute(self.sql["list"], (0, self.actor)).fetchall()
+
+
+class SQLiteDriver(Driver):
+    name = "SQLite"
+
+    def __init__(self, sql: dict[str, str], actor: str, dossier: str, arguments: tuple[
+            list[Any], dict[str, Any]], setup: list[str]) -> None:
+        super().__init__(sql, actor, dossier)
+        self.arguments = arguments  # what SQLAlchemy passes to sqlite3.connect
+        self.setup = setup  # what the store's engine runs on every new connection
+
+    def connect(self, trace: Any = None) -> Any:
+        args, kwargs = self.arguments
+        connection = sqlite3.connect(*args, **kwargs)
+        if trace is not None:
+            connection.set_trace_callback(trace)
+        connection.isolation_level = None  # as engine._sqlite_connect: we begin ourselves
+        for statement in self.setup:
+            connection.execute(statement)
+        return connection
+
+    def begin(self, connection: Any, write: bool) -> None:
+        connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    def commit(self, connection: Any) -> None:
+        connection.execute("COMMIT")
+
+    def rollback(self, connection: Any) -> None:
+        connection.execute("ROLLBACK")
+
+
+class PostgresDriver(Driver):
+    name = "PostgreSQL"
+    lock = True
+
+    def __init__(self, sql: dict[str, str], actor: str, dossier: str,
+                 arguments: dict[str, Any]) -> None:
+        super().__init__(sql, actor, dossier)
+        self.arguments = arguments  # what SQLAlchemy passes to psycopg.connect
+
+    def connect(self, trace: Any = None) -> Any:
+        import psycopg
+
+        connection = psycopg.connect(**self.arguments)
+        if trace is not None:
+            _libpq_trace(connection, trace)
+        return connection
+
+    def begin(self, connection: Any, write: bool) -> None:
+        pass  # psycopg sends BEGIN before the first statement, as under SQLAlchemy
+
+    def commit(self, connection: Any) -> None:
+        connection.commit()
+
+    def rollback(self, connection: Any) -> None:
+        connection.rollback()
+
+
+def _libpq_trace(connection: Any, file: Any) -> None:
+    from psycopg import pq
+
+    connection.pgconn.trace(file.fileno())
+    connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+
+
+# -- setting a store up ---------------------------------------------------------------------
+
+class Setup:
+    """A store with one counsellor and ``count`` dossiers, and the driver beside it."""
+
+    def __init__(self, backend: str, store: Store, driver: Driver, count: int, sessions: int,
+                 seconds: float, where: str, version: str) -> None:
+        self.backend = backend
+        self.store = store
+        self.driver = driver
+        self.count = count
+        self.sessions = sessions
+        self.seconds = seconds
+        self.where = where
+        self.version = version
+
+
+def _fill(owner: Store, counsellor: str, count: int) -> int:
+    """``count`` dossiers of ``counsellor`` (three sessions each), inserted in bulk through
+    SQLAlchemy Core as the store's owner; the number of sessions."""
+    pipeline = PLAIN + PIPELINE_TEXT.encode()
+    state = PLAIN + STATE_TEXT.encode()
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    dossiers, sessions = [], []
+    for n in range(count):
+        moment = (start + timedelta(minutes=n)).isoformat(timespec="microseconds")
+        dossier_id = f"b{n:09x}"
+        dossiers.append({
+            "id": dossier_id, "counsellor": counsellor, "label": "bilan-standard",
+            "beneficiary": f"B-{n:06d}", "status": "open", "version": 1,
+            "reference_date": date(2026, 1, 5) + timedelta(days=n % 300), "created_at": moment,
+            "updated_at": moment, "closed_at": None, "keep_until": None,
+            "pipeline_path": f"/srv/bilans/B-{n:06d}/pipeline.toml", "pipeline": pipeline,
+            "state": state})
+        for k, (step, phase) in enumerate((("preparation", "preliminary"),
+                                           ("needs_analysis", "preliminary"),
+                                           ("interests", "investigation"))):
+            sessions.append({
+                "dossier_id": dossier_id, "held_on": date(2026, 1, 6) + timedelta(days=7 * k),
+                "hours": Decimal("2.00"), "step": step, "phase": phase, "modality": "presentiel",
+                "recorded_by": counsellor, "recorded_at": moment})
+    with owner.writing() as connection:
+        connection.execute(t.dossiers.insert(), dossiers)
+        connection.execute(t.sessions.insert(), sessions)
+    return len(sessions)
+
+
+def _new_dossier(store: Store) -> str:
+    """The dossier the single-row operations use, made by the counsellor through the store."""
+    dossier_id = store.create(label="bilan-standard", beneficiary="B-BENCH",
+                              reference_date=date(2026, 11, 2),
+                              pipeline_path="/srv/bilans/B-BENCH/pipeline.toml",
+                              pipeline_text=PIPELINE_TEXT, state=STATE_TEXT)
+    store.start_administration(dossier_id, INSTRUMENT, INSTRUMENT_VERSION)
+    return dossier_id
+
+
+def _sqlite_connection_settings(store: Store, dossier: str) -> tuple[
+        tuple[list[Any], dict[str, Any]], list[str]]:
+    """What the store's engine passes to sqlite3.connect, and the statements it runs on every
+    new connection (traced during one read)."""
+    seen: dict[str, Any] = {}
+    traced: list[str] = []
+
+    def do_connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        seen["arguments"] = (list(cargs), dict(cparams))
+        connection = sqlite3.connect(*cargs, **cparams)
+        connection.set_trace_callback(traced.append)
+        return connection
+
+    event.listen(store.engine, "do_connect", do_connect)
+    try:
+        store.info(dossier)
+    finally:
+        event.remove(store.engine, "do_connect", do_connect)
+    setup = traced[:traced.index("BEGIN")]
+    return seen["arguments"], setup
+
+
+def _postgres_connection_settings(store: Store, dossier: str) -> dict[str, Any]:
+    """What the store's engine passes to psycopg.connect (without SQLAlchemy's adapters)."""
+    seen: dict[str, Any] = {}
+
+    def do_connect(dialect: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        assert not cargs, cargs
+        seen.update({k: v for k, v in cparams.items() if k != "context"})
+
+    event.listen(store.engine, "do_connect", do_connect)
+    try:
+        store.info(dossier)
+    finally:
+        event.remove(store.engine, "do_connect", do_connect)
+    return seen
+
+
+@contextlib.contextmanager
+def sqlite_setup(count: int, folder: str | None) -> Iterator[Setup]:
+    """An SQLite store in a temporary folder (of ``folder`` if given), removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bilan-bench-", dir=folder) as temporary:
+        path = Path(temporary) / "store.sqlite"
+        counsellor = "bench"
+        started = time.perf_counter()
+        with Store.open(str(path)) as owner:
+            owner.add_user(counsellor, "counsellor")
+            sessions = _fill(owner, counsellor, count - 1)
+        store = Store.open(str(path), user=counsellor)
+        try:
+            dossier = _new_dossier(store)
+            seconds = time.perf_counter() - started
+            arguments, setup = _sqlite_connection_settings(store, dossier)
+            driver = SQLiteDriver(_sql("?"), counsellor, dossier, arguments, setup)
+            yield Setup("sqlite", store, driver, count, sessions, seconds,
+                        f"{path} ({_filesystem(path)})", f"SQLite {sqlite3.sqlite_version}")
+        finally:
+            store.close()
+
+
+def _filesystem(path: Path) -> str:
+    """The type of the file system holding ``path`` (Linux), where fsync costs differ."""
+    best, kind = "", "file system unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/mounts").read_text().splitlines():
+            fields = line.split()
+            if len(fields) > 2 and str(path).startswith(fields[1]) and len(fields[1]) > len(best):
+                best, kind = fields[1], fields[2]
+    return kind
+
+
+def postgres_reachable() -> str | None:
+    """None if the PostgreSQL server answers, else why not."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        return f"psycopg is not installed ({exc})"
+    try:
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_ADMIN, dbname="postgres",
+                             connect_timeout=5):
+            return None
+    except Exception as exc:
+        return f"{PG_HOST}:{PG_PORT} as {PG_ADMIN}: {str(exc).strip().splitlines()[0]}"
+
+
+def _admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_ADMIN, dbname="postgres",
+                           autocommit=True, connect_timeout=5)
+
+
+@contextlib.contextmanager
+def postgres_setup(count: int) -> Iterator[Setup]:
+    """A new PostgreSQL database and counsellor role, dropped afterwards whatever happens."""
+    suffix = secrets.token_hex(4)
+    database, counsellor = f"bilan_bench_{suffix}", f"bench_{suffix}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+        server = admin.execute("SHOW server_version").fetchone()[0]
+    store: Store | None = None
+    try:
+        started = time.perf_counter()
+        base = f"postgresql://{{}}@{PG_HOST}:{PG_PORT}/{database}"
+        with Store.open(base.format(PG_ADMIN)) as owner:
+            owner.add_user(counsellor, "counsellor")
+            sessions = _fill(owner, counsellor, count - 1)
+            with owner.writing() as connection:
+                connection.exec_driver_sql("ANALYZE")
+        store = Store.open(base.format(counsellor))
+        dossier = _new_dossier(store)
+        seconds = time.perf_counter() - started
+        arguments = _postgres_connection_settings(store, dossier)
+        driver = PostgresDriver(_sql("%s", "::VARCHAR", "::INTEGER"), counsellor, dossier,
+                                arguments)
+        yield Setup("postgresql", store, driver, count, sessions, seconds,
+                    f"database {database} on {PG_HOST}:{PG_PORT}, counsellor role {counsellor}",
+                    f"PostgreSQL {server}")
+    finally:
+        if store is not None:
+            store.close()
+        _drop(database, counsellor)
+
+
+def _drop(database: str, counsellor: str) -> None:
+    """Drop the benchmark's database, its account's role and the store's group roles."""
+    groups = (f"{database[:40]}_counsellor", f"{database[:40]}_admin")
+    with _admin() as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE datname = %s", (database,))
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        for role in (counsellor, *groups):
+            admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+# -- the operations -------------------------------------------------------------------------
+
+OPERATIONS = ("connect", "record", "open", "list")
+LABELS = {
+    "connect": "new connection, its settings, close",
+    "record": "record one answer",
+    "open": "open a dossier (info + content)",
+    "list": "list {count:,} dossiers",
+}
+
+
+def variants(setup: Setup, persistent: Any) -> dict[str, dict[str, Callable[[int], object]]]:
+    """For each operation, the store's call and the driver's two ways, taking a run number."""
+    store, driver = setup.store, setup.driver
+    dossier = driver.dossier
+
+    def fresh() -> Any:
+        return contextlib.closing(driver.connect())
+
+    def kept() -> Any:
+        return contextlib.nullcontext(persistent)
+
+    def store_connect(_: int) -> None:
+        with store.engine.connect():
+            pass
+
+    def driver_connect(_: int) -> None:
+        driver.connect().close()
+
+    return {
+        "connect": {"store": store_connect, "driver": driver_connect},
+        "record": {
+            "store": lambda n: store.record_answer(dossier, INSTRUMENT, f"s{n}", VALUE, SECONDS),
+            "driver": lambda n: driver.record_answer(fresh, f"d{n}"),
+            "one connection": lambda n: driver.record_answer(kept, f"p{n}"),
+        },
+        "open": {
+            "store": lambda n: (store.info(dossier), store.content(dossier)),
+            "driver": lambda n: driver.open_dossier(fresh),
+            "one connection": lambda n: driver.open_dossier(kept),
+        },
+        "list": {
+            "store": lambda n: store.dossiers(),
+            "driver": lambda n: driver.list_dossiers(fresh),
+            "one connection": lambda n: driver.list_dossiers(kept),
+        },
+    }
+
+
+def measure(functions: dict[str, Callable[[int], object]], repeat: int,
+            warmup: int) -> dict[str, list[float]]:
+    """Seconds of each function over ``repeat`` runs, interleaved (the order rotating from one
+    round to the next) after ``warmup`` untimed rounds."""
+    names = list(functions)
+    for n in range(warmup):
+        for name in names:
+            functions[name](-1 - n)
+    gc.collect()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for n in range(repeat):
+        shift = n % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            functions[name](n)
+            samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+# -- checking that both send the same statements --------------------------------------------
+
+def _normal(statement: str) -> str:
+    """A statement without its values and parameter markers, on one line."""
+    statement = re.sub(r"[xX]'[0-9a-fA-F]*'", "?", statement)
+    statement = re.sub(r"'(?:[^']|'')*'", "?", statement)
+    statement = re.sub(r"\$\d+|%\(\w+\)s|%s", "?", statement)
+    statement = re.sub(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", "?", statement)
+    return " ".join(statement.split())
+
+
+def _libpq_statements(text: str) -> list[str]:
+    """The SQL the client sent (simple Query and extended Parse messages) in a libpq trace;
+    a new connection shows as ``(connect)``."""
+    statements = []
+    for message in re.split(r"\n(?=[FB]\t)", text):
+        fields = message.split("\t", 3)
+        if len(fields) < 4 or fields[0] != "F":
+            continue
+        kind, rest = fields[2], fields[3]
+        if kind == "Query":
+            statements.append(rest.strip()[1:-1])
+        elif kind == "Parse":
+            found = re.match(r' "[^"]*" "(.*)" \d+', rest, re.DOTALL)
+            statements.append(found.group(1) if found else rest)
+        elif kind == "Terminate":
+            statements.append("(close)")
+    return statements
+
+
+def traced(setup: Setup, operation: str) -> tuple[list[str], list[str]]:
+    """The statements one store call and one driver call (a connection per transaction) send,
+    normalised."""
+    store, driver = setup.store, setup.driver
+    calls = variants(setup, None)[operation]
+    if setup.backend == "sqlite":
+        store_log: list[str] = []
+        driver_log: list[str] = []
+
+        def do_connect(dialect: Any, record: Any, cargs: list[Any],
+                       cparams: dict[str, Any]) -> Any:
+            store_log.append("(connect)")
+            connection = sqlite3.connect(*cargs, **cparams)
+            connection.set_trace_callback(store_log.append)
+            return connection
+
+        event.listen(store.engine, "do_connect", do_connect)
+        try:
+            calls["store"](-100)
+        finally:
+            event.remove(store.engine, "do_connect", do_connect)
+
+        def connect() -> Any:
+            driver_log.append("(connect)")
+            return contextlib.closing(driver.connect(trace=driver_log.append))
+
+        run = {"record": lambda: driver.record_answer(connect, "d-100"),
+               "open": lambda: driver.open_dossier(connect),
+               "list": lambda: driver.list_dossiers(connect),
+               "connect": lambda: connect().close()}[operation]
+        run()
+        return [_normal(s) for s in store_log], [_normal(s) for s in driver_log]
+
+    import psycopg
+
+    with tempfile.TemporaryFile("w+") as store_file, tempfile.TemporaryFile("w+") as driver_file:
+        def pg_connect(dialect: Any, record: Any, cargs: list[Any],
+                       cparams: dict[str, Any]) -> Any:
+            connection = psycopg.connect(*cargs, **cparams)
+            store_file.write("F\t0\tConnect\t\n")
+            store_file.flush()
+            _libpq_trace(connection, store_file)
+            return connection
+
+        event.listen(store.engine, "do_connect", pg_connect)
+        try:
+            calls["store"](-100)
+        finally:
+            event.remove(store.engine, "do_connect", pg_connect)
+
+        def connect() -> Any:
+            driver_file.write("F\t0\tConnect\t\n")
+            driver_file.flush()
+            return contextlib.closing(driver.connect(trace=driver_file))
+
+        run = {"record": lambda: driver.record_answer(connect, "d-100"),
+               "open": lambda: driver.open_dossier(connect),
+               "list": lambda: driver.list_dossiers(connect),
+               "connect": lambda: connect().close()}[operation]
+        run()
+        logs = []
+        for file in (store_file, driver_file):
+            file.seek(0)
+            text = file.read().replace("F\t0\tConnect\t", "F\t0\tQuery\t \"(connect)\"")
+            logs.append([_normal(s) for s in _libpq_statements(text)])
+        return logs[0], logs[1]
+
+
+def check_statements(setup: Setup, show: bool) -> tuple[bool, list[str]]:
+    """Whether the store and the driver send the same statements for every operation, and
+    lines saying so (with the statements when ``show``)."""
+    same, lines, counts = True, [], []
+    for operation in ("record", "open", "list"):
+        store_log, driver_log = traced(setup, operation)
+        transactions = sum(1 for s in store_log if s.startswith("BEGIN"))
+        statements = sum(1 for s in store_log if not s.startswith(("(", "BEGIN", "COMMIT",
+                                                                      "PRAGMA")))
+        counts.append(f"{operation} {transactions} transaction{'s' * (transactions > 1)},"
+                      f" {statements} statements")
+        if store_log != driver_log:
+            same = False
+            lines.append(f"WARNING: {operation}: the driver's statements differ from the"
+                         " store's; its figures compare different work:")
+            lines.extend("    " + line for line in difflib.unified_diff(
+                store_log, driver_log, "store", "driver", lineterm="", n=1))
+        if show:
+            lines.append(f"  {operation}, as the store sends it:")
+            lines.extend(f"    {s}" for s in store_log)
+    lines.insert(0, ("same statements in the store and the driver: " if same else
+                     "statements differ between the store and the driver: ")
+                 + "; ".join(counts))
+    return same, lines
+
+
+# -- reporting ------------------------------------------------------------------------------
+
+def run_backend(setup: Setup, repeat: int, list_repeat: int, warmup: int, show: bool,
+                profile: bool) -> dict[str, Any]:
+    same, check_lines = check_statements(setup, show)
+    persistent = setup.driver.connect()
+    figures: dict[str, Any] = {}
+    try:
+        calls = variants(setup, persistent)
+        for operation in OPERATIONS:
+            runs = list_repeat if operation == "list" else repeat
+            samples = measure(calls[operation], runs, warmup if operation != "list" else 1)
+            figures[operation] = {
+                "label": LABELS[operation].format(count=setup.count), "runs": runs,
+                **{name: _summary(values) for name, values in samples.items()}}
+        profiles = _profiles(calls) if profile else {}
+    finally:
+        persistent.close()
+    for operation, entry in figures.items():
+        entry["ratio"] = round(entry["store"]["median_ms"] / entry["driver"]["median_ms"], 2)
+        if operation != "connect":
+            entry["goal"] = "PASS" if entry["ratio"] <= GOAL else "OVER"
+            entry["ratio_one_connection"] = round(
+                entry["store"]["median_ms"] / entry["one connection"]["median_ms"], 2)
+    return {"version": setup.version, "where": setup.where, "dossiers": setup.count,
+            "sessions": setup.sessions, "setup_s": round(setup.seconds, 2),
+            "same_statements": same, "check": check_lines, "operations": figures,
+            "profiles": profiles}
+
+
+def _summary(samples: list[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in samples]
+    return {"min_ms": round(min(ms), 3), "median_ms": round(statistics.median(ms), 3),
+            "max_ms": round(max(ms), 3)}
+
+
+def _profiles(calls: dict[str, dict[str, Callable[[int], object]]]) -> dict[str, str]:
+    """The store's calls under cProfile: the functions taking the most time of their own."""
+    out = {}
+    for operation, runs in (("record", 100), ("open", 100), ("list", 3)):
+        profiler = cProfile.Profile()
+        function = calls[operation]["store"]
+        profiler.enable()
+        for n in range(runs):
+            function(100_000 + n)
+        profiler.disable()
+        text = io.StringIO()
+        stats = pstats.Stats(profiler, stream=text).strip_dirs().sort_stats("tottime")
+        stats.print_stats(15)
+        body = text.getvalue()
+        start = body.find("   ncalls")
+        out[operation] = f"{runs} calls of the store's {operation}:\n" + body[start:].rstrip()
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    header = ("operation", "store ms", "driver ms", "x driver", "goal <=2x",
+              "driver 1 conn ms", "x 1 conn")
+    rows = [header]
+    for entry in result["operations"].values():
+        one = entry.get("one connection")
+        rows.append((entry["label"], f"{entry['store']['median_ms']:.2f}",
+                     f"{entry['driver']['median_ms']:.2f}", f"{entry['ratio']:.2f}",
+                     entry.get("goal", "-"), f"{one['median_ms']:.2f}" if one else "-",
+                     f"{entry['ratio_one_connection']:.2f}" if one else "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def report(name: str, result: dict[str, Any]) -> None:
+    print(f"\n{name}: {result['version']}, {result['where']}")
+    print(f"{result['dossiers']:,} dossiers of one counsellor, {result['sessions']:,} sessions"
+          f" (made in {result['setup_s']:.1f} s); medians of"
+          f" {result['operations']['record']['runs']} runs, listing"
+          f" {result['operations']['list']['runs']}")
+    print(table(result))
+    for line in result["check"]:
+        print(line)
+    for text in result["profiles"].values():
+        print()
+        print(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=200, metavar="N",
+                        help="timed runs of each single-dossier operation (default: 200)")
+    parser.add_argument("--list-repeat", type=int, default=10, metavar="N",
+                        help="timed runs of the listing (default: 10)")
+    parser.add_argument("--dossiers", type=int, default=10_000, metavar="N",
+                        help="dossiers in the store (default: 10000)")
+    parser.add_argument("--quick", action="store_true",
+                        help="40 runs, listing 3: about a minute in all")
+    parser.add_argument("--sqlite-dir", metavar="DIR",
+                        help="where to make the SQLite file (default: the temporary folder);"
+                             " choose the disk a real store would be on")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument("--show-sql", action="store_true",
+                        help="print the statements each operation sends")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile the store's calls with cProfile")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat, args.list_repeat = 40, 3
+    if args.repeat < 1 or args.list_repeat < 1 or args.dossiers < 1:
+        parser.error("--repeat, --list-repeat and --dossiers must be 1 or more")
+    warmup = min(5, args.repeat)
+
+    results: dict[str, Any] = {}
+    with sqlite_setup(args.dossiers, args.sqlite_dir) as setup:
+        results["sqlite"] = run_backend(setup, args.repeat, args.list_repeat, warmup,
+                                        args.show_sql, args.profile)
+    unreachable = None if args.no_postgres else postgres_reachable()
+    if args.no_postgres:
+        results["postgresql"] = {"skipped": "--no-postgres"}
+    elif unreachable:
+        results["postgresql"] = {"skipped": f"PostgreSQL not reachable: {unreachable}"}
+    else:
+        with postgres_setup(args.dossiers) as setup:
+            results["postgresql"] = run_backend(setup, args.repeat, args.list_repeat, warmup,
+                                                args.show_sql, args.profile)
+
+    import psycopg
+
+    versions = (f"Python {platform.python_version()}, SQLAlchemy {sa.__version__},"
+                f" psycopg {psycopg.__version__} ({psycopg.pq.__impl__})")
+    if args.json:
+        print(json.dumps({"python": platform.python_version(), "platform": platform.platform(),
+                          "sqlalchemy": sa.__version__, "psycopg": psycopg.__version__,
+                          "goal": f"each operation within {GOAL:g}x its driver baseline",
+                          "backends": results}, indent=2))
+        return 0
+    print(f"The dossier store beside the bare driver, same statements in the same transactions;"
+          f" {versions} on {platform.platform()}")
+    print(f"goal: each operation within {GOAL:g}x its driver baseline (a new connection per"
+          " transaction, as the store); 'driver 1 conn' keeps one connection open")
+    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
+        if "skipped" in results[backend]:
+            print(f"\n{name}: skipped ({results[backend]['skipped']})")
+        else:
+            report(name, results[backend])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
