@@ -91,7 +91,7 @@ _COLUMNS = ("dossiers.id, dossiers.counsellor, dossiers.label, dossiers.benefici
 def _sql(p: str, v: str = "", i: str = "") -> dict[str, str]:
     """The statements the store sends, in one driver's parameter style: ``p`` a parameter,
     ``v`` and ``i`` the casts SQLAlchemy adds to text and integer parameters on PostgreSQL."""
-    totals = (f", (SELECT coalesce(sum(sessions.hours), {p}) AS coalesce_1 FROM sessions"
+    totals = (f", (SELECT coalesce(sum(sessions.hours), {p}{i}) AS coalesce_1 FROM sessions"
               " WHERE sessions.dossier_id = dossiers.id) AS hours, (SELECT count(*) AS count_1"
               " FROM sessions WHERE sessions.dossier_id = dossiers.id) AS sessions")
     return {
@@ -540,8 +540,7 @@ def _normal(statement: str) -> str:
 
 
 def _libpq_statements(text: str) -> list[str]:
-    """The SQL the client sent (simple Query and extended Parse messages) in a libpq trace;
-    a new connection shows as ``(connect)``."""
+    """The SQL the client sent (simple Query and extended Parse messages) in a libpq trace."""
     statements = []
     for message in re.split(r"\n(?=[FB]\t)", text):
         fields = message.split("\t", 3)
@@ -553,8 +552,6 @@ def _libpq_statements(text: str) -> list[str]:
         elif kind == "Parse":
             found = re.match(r' "[^"]*" "(.*)" \d+', rest, re.DOTALL)
             statements.append(found.group(1) if found else rest)
-        elif kind == "Terminate":
-            statements.append("(close)")
     return statements
 
 

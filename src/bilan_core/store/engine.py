@@ -100,7 +100,8 @@ def shown(url: sa.URL) -> str:
 def create_engine(url: sa.URL) -> sa.Engine:
     """An engine for the store, with each backend's settings."""
     if url.get_backend_name() == "sqlite":
-        _prepare_file(Path(str(url.database)))
+        if not str(url.database).startswith("file:"):  # an SQLite URI (mode=ro...) as given
+            _prepare_file(Path(str(url.database)))
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
