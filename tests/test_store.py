@@ -598,3 +598,22 @@ def test_the_model_and_the_dates_of_a_new_dossier(bilan, counsellor, tmp_path, s
     info = Store.open(str(store_file)).info(dossier)
     assert info.reference_date == date(2026, 11, 5)
     assert info.counsellor == "alice" and info.status == "open" and info.version == 1
+
+
+def test_a_copy_for_a_third_party_needs_consent_and_is_audited_as_a_share(bilan, counsellor,
+                                                                         tmp_path):
+    dossier = _new(bilan, _pipeline(tmp_path))
+    assert bilan("run", "--dossier", dossier, "--format", "md").code == 0
+    refused = bilan("report", "--dossier", dossier, "--recipient", "opco", "--format", "md")
+    assert refused.code == 2 and "no sharing consent for 'opco'" in refused.err
+    assert bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", "opco",
+                 "--date", "2026-11-02").code == 0
+    shared = bilan("report", "--dossier", dossier, "--recipient", "opco", "--format", "md")
+    assert shared.code == 0, shared.err
+    trail = [(e["action"], json.loads(e["detail"])) for e in
+             json.loads(bilan("audit", dossier, "--json").out)]
+    shares = [detail for action, detail in trail if action == "dossier.share"]
+    assert shares == [{"recipient": "opco", "documents": ["synthese-opco.md"]}]
+    names = {d["name"] for d in json.loads(bilan("dossier", "export", dossier).out)[
+        "documents"]}
+    assert "synthese-opco.md" in names and "synthese.md" in names

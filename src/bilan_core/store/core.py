@@ -686,6 +686,9 @@ class Store:
             self._changed(connection, info)
             self.audit(connection, "documents.save", dossier_id,
                        documents=[d.name for d in documents])
+            for recipient in sorted({d.recipient for d in documents if d.recipient}):
+                self.audit(connection, "dossier.share", dossier_id, recipient=recipient,
+                           documents=[d.name for d in documents if d.recipient == recipient])
 
     def documents(self, dossier_id: str) -> list[dict[str, Any]]:
         """The rendered documents kept for a dossier (their reading is audited)."""
