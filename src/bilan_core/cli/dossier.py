@@ -307,12 +307,10 @@ def session_log(dossier_id: str, held_on: date, hours: Decimal, step: str,
     from bilan_core.store.dossiers import session_rules
 
     store = state().store()
+    check = session_rules(step, held_on, hours)
     record, total = store.log_session(dossier_id, held_on=held_on, hours=hours, step=step,
-                                      modality=modality,
-                                      check=session_rules(step, held_on, hours))
-    from bilan_core import rules
-
-    ceiling = rules.maximum_hours(held_on, True)
+                                      modality=modality, check=check)
+    ceiling = check.ceiling  # type: ignore[attr-defined]
     left = (_("; {left} h remain under the ceiling").format(
         left=f"{(ceiling - total).normalize():f}") if ceiling is not None else "")
     click.echo(_("session {n} logged: {date}, {hours} h, {step}; {total} h in all{left}").format(

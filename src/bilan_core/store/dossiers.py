@@ -175,6 +175,7 @@ def session_rules(step: str, held_on: date, hours: Decimal
                 " Code du travail L6313-4)").format(date=held_on.isoformat(), id=info.id))
         logged = sum((s.hours for s in sessions), Decimal(0))
         rule = rules.maximum_hours_rule(held_on, dossier.beneficiary.working_time)
+        check.ceiling = rule.value if rule is not None else None  # type: ignore[attr-defined]
         if rule is not None and logged + hours > rule.value:
             raise UsageError(_(
                 "refused: {hours} h more would bring the bilan to {total} h; {rule}; {left} h"
@@ -182,6 +183,7 @@ def session_rules(step: str, held_on: date, hours: Decimal
                                   rule=rule.text, left=_hours(rule.value - logged)))
         return phase.value
 
+    check.ceiling = None  # type: ignore[attr-defined]  # set by the check: for the message
     return check
 
 

@@ -181,6 +181,11 @@ def migrate(engine: sa.Engine, url: sa.URL, *, say: Any = None,
     from alembic.script import ScriptDirectory
 
     target = target or head_revision()
+    # Read first, without the write lock: a store already up to date (every command but the
+    # first after an upgrade) costs one SELECT.
+    with engine.connect() as connection, connection.begin():
+        if current_revision(connection) == target:
+            return None
     with engine.connect().execution_options(bilan_write=True) as connection, connection.begin():
         current = current_revision(connection)
         if current == target:
