@@ -12,7 +12,12 @@ from typing import Any
 import click
 
 from bilan_core.cli import DATE, PATH, State, note_line, state, warning_line
-from bilan_core.i18n import _, ngettext
+from bilan_core.i18n import N_, _, ngettext
+
+#: Words the store writes as data and the command line shows translated.
+WORDS = (N_("open"), N_("closed"), N_("purged"), N_("counsellor"), N_("admin"), N_("owner"),
+         N_("presentiel"), N_("distance"), N_("plan"), N_("notes"), N_("beneficiary"),
+         N_("provider"), N_("branding"))
 
 
 def host_for(path: Path, text: str | None = None) -> Any:
