@@ -9,6 +9,7 @@ word that came from neither the catalog nor the data (names, ids, paths, numbers
 from __future__ import annotations
 
 import gettext
+import getpass
 import json
 import os
 import re
@@ -251,7 +252,25 @@ def test_every_line_comes_from_the_catalog(pseudo, tmp_path):
     from bilan_core.cli import BUILTIN_COMMANDS
 
     commands += [[name, "--help"] for name in sorted(BUILTIN_COMMANDS)]
-    data = _data_words()
+    # The store's commands, on a store of the test's own.
+    env["BILAN_STORE"] = str(tmp_path / "store.sqlite")
+    assert _bilan(env, "user", "add", "alice", "--role", "counsellor").returncode == 0
+    created = _bilan(env, "dossier", "new", good, "--counsellor", "alice")
+    assert created.returncode == 0, created.stderr
+    dossier = created.stdout.split()[-1]
+    commands += [["user", "list"], ["user", "add", "Bad Name", "--role", "admin"],
+                 ["dossier", "list"], ["dossier", "show", dossier],
+                 ["session", "log", dossier, "--date", "2026-10-01", "--hours", "2", "--step",
+                  "preparation"],
+                 ["session", "log", dossier, "--date", "2026-10-02", "--hours", "23",
+                  "--step", "preparation"],
+                 ["session", "log", dossier, "--date", "2026-09-01", "--hours", "1", "--step",
+                  "needs_analysis"],
+                 ["consent", "record", dossier, "--kind", "retention", "--until", "2030-01-01"],
+                 ["consent", "revoke", dossier, "--kind", "sharing"],
+                 ["store", "info"], ["audit", dossier], ["dossier", "close", dossier],
+                 ["dossier", "show", "nope"], ["run", "--dossier", dossier]]
+    data = _data_words() | {"alice", getpass.getuser(), dossier}
     problems = []
     for args in commands:
         if args in with_json:
