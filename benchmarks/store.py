@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import cProfile
+import dataclasses
 import difflib
 import gc
 import io
@@ -135,7 +136,6 @@ def now() -> str:
 class Driver:
     """One backend's driver, connected as the store connects, running the store's SQL."""
 
-    name = ""
     lock = False  # SELECT ... FOR UPDATE before reading the dossier to change
 
     def __init__(self, sql: dict[str, str], actor: str, dossier: str) -> None:
@@ -143,8 +143,13 @@ class Driver:
         self.actor = actor
         self.dossier = dossier
 
-    def connect(self, trace: Any = None) -> Any:
+    def connect(self, trace: Callable[[Any], object] | None = None) -> Any:
+        """A new connection set as the store sets its own; ``trace`` sees it first."""
         raise NotImplementedError
+
+    def kept(self) -> Any:
+        """A connection to keep open over many transactions."""
+        return self.connect()
 
     def begin(self, connection: Any, write: bool) -> None:
         raise NotImplementedError
@@ -202,23 +207,22 @@ class Driver:
     def list_dossiers(self, connect: Callable[[], Any]) -> list[Any]:
         """What Store.dossiers does: one read transaction."""
         with connect() as db, self.transaction(db, write=False):
-            return db.execute(self.sql["list"], (0, self.actor)).fetchall()
+            rows: list[Any] = db.execute(self.sql["list"], (0, self.actor)).fetchall()
+        return rows
 
 
 class SQLiteDriver(Driver):
-    name = "SQLite"
-
     def __init__(self, sql: dict[str, str], actor: str, dossier: str, arguments: tuple[
             list[Any], dict[str, Any]], setup: list[str]) -> None:
         super().__init__(sql, actor, dossier)
         self.arguments = arguments  # what SQLAlchemy passes to sqlite3.connect
         self.setup = setup  # what the store's engine runs on every new connection
 
-    def connect(self, trace: Any = None) -> Any:
+    def connect(self, trace: Callable[[Any], object] | None = None) -> Any:
         args, kwargs = self.arguments
         connection = sqlite3.connect(*args, **kwargs)
         if trace is not None:
-            connection.set_trace_callback(trace)
+            trace(connection)
         connection.isolation_level = None  # as engine._sqlite_connect: we begin ourselves
         for statement in self.setup:
             connection.execute(statement)
@@ -235,7 +239,6 @@ class SQLiteDriver(Driver):
 
 
 class PostgresDriver(Driver):
-    name = "PostgreSQL"
     lock = True
 
     def __init__(self, sql: dict[str, str], actor: str, dossier: str,
@@ -243,12 +246,19 @@ class PostgresDriver(Driver):
         super().__init__(sql, actor, dossier)
         self.arguments = arguments  # what SQLAlchemy passes to psycopg.connect
 
-    def connect(self, trace: Any = None) -> Any:
+    def connect(self, trace: Callable[[Any], object] | None = None) -> Any:
         import psycopg
 
         connection = psycopg.connect(**self.arguments)
         if trace is not None:
-            _libpq_trace(connection, trace)
+            trace(connection)
+        return connection
+
+    def kept(self) -> Any:
+        # Without psycopg's automatic server-side preparation of a statement run five times
+        # on a connection: the kept connection differs from new ones by the connection alone.
+        connection = self.connect()
+        connection.prepare_threshold = None
         return connection
 
     def begin(self, connection: Any, write: bool) -> None:
@@ -270,19 +280,18 @@ def _libpq_trace(connection: Any, file: Any) -> None:
 
 # -- setting a store up ---------------------------------------------------------------------
 
+@dataclasses.dataclass
 class Setup:
     """A store with one counsellor and ``count`` dossiers, and the driver beside it."""
 
-    def __init__(self, backend: str, store: Store, driver: Driver, count: int, sessions: int,
-                 seconds: float, where: str, version: str) -> None:
-        self.backend = backend
-        self.store = store
-        self.driver = driver
-        self.count = count
-        self.sessions = sessions
-        self.seconds = seconds
-        self.where = where
-        self.version = version
+    backend: str  # "sqlite" or "postgresql"
+    store: Store  # opened by the counsellor
+    driver: Driver
+    count: int
+    sessions: int
+    seconds: float  # to make it all
+    where: str
+    version: str
 
 
 def _fill(owner: Store, counsellor: str, count: int) -> int:
@@ -309,9 +318,10 @@ def _fill(owner: Store, counsellor: str, count: int) -> int:
                 "dossier_id": dossier_id, "held_on": date(2026, 1, 6) + timedelta(days=7 * k),
                 "hours": Decimal("2.00"), "step": step, "phase": phase, "modality": "presentiel",
                 "recorded_by": counsellor, "recorded_at": moment})
-    with owner.writing() as connection:
-        connection.execute(t.dossiers.insert(), dossiers)
-        connection.execute(t.sessions.insert(), sessions)
+    if dossiers:
+        with owner.writing() as connection:
+            connection.execute(t.dossiers.insert(), dossiers)
+            connection.execute(t.sessions.insert(), sessions)
     return len(sessions)
 
 
@@ -343,8 +353,8 @@ def _sqlite_connection_settings(store: Store, dossier: str) -> tuple[
         store.info(dossier)
     finally:
         event.remove(store.engine, "do_connect", do_connect)
-    setup = traced[:traced.index("BEGIN")]
-    return seen["arguments"], setup
+    begin = next(n for n, statement in enumerate(traced) if statement.startswith("BEGIN"))
+    return seen["arguments"], traced[:begin]
 
 
 def _postgres_connection_settings(store: Store, dossier: str) -> dict[str, Any]:
@@ -389,9 +399,11 @@ def _filesystem(path: Path) -> str:
     """The type of the file system holding ``path`` (Linux), where fsync costs differ."""
     best, kind = "", "file system unknown"
     with contextlib.suppress(OSError):
+        real = path.resolve()
         for line in Path("/proc/self/mounts").read_text().splitlines():
             fields = line.split()
-            if len(fields) > 2 and str(path).startswith(fields[1]) and len(fields[1]) > len(best):
+            if (len(fields) > 2 and real.is_relative_to(fields[1])
+                    and len(fields[1]) > len(best)):
                 best, kind = fields[1], fields[2]
     return kind
 
@@ -407,7 +419,8 @@ def postgres_reachable() -> str | None:
                              connect_timeout=5):
             return None
     except Exception as exc:
-        return f"{PG_HOST}:{PG_PORT} as {PG_ADMIN}: {str(exc).strip().splitlines()[0]}"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"PostgreSQL not reachable on {PG_HOST}:{PG_PORT} as {PG_ADMIN}: {reason}"
 
 
 def _admin() -> Any:
@@ -471,23 +484,29 @@ LABELS = {
 }
 
 
-def variants(setup: Setup, persistent: Any) -> dict[str, dict[str, Callable[[int], object]]]:
-    """For each operation, the store's call and the driver's two ways, taking a run number."""
+Call = Callable[[int], object]  # one run of an operation, given the run's number
+
+
+def variants(setup: Setup, persistent: Callable[[], Any],
+             trace: Callable[[Any], object] | None = None) -> dict[str, dict[str, Call]]:
+    """For each operation, the store's call and the driver's two ways, taking a run number;
+    ``persistent()`` is the connection the driver keeps open, ``trace`` sees the driver's new
+    connections."""
     store, driver = setup.store, setup.driver
     dossier = driver.dossier
 
     def fresh() -> Any:
-        return contextlib.closing(driver.connect())
+        return contextlib.closing(driver.connect(trace))
 
     def kept() -> Any:
-        return contextlib.nullcontext(persistent)
+        return contextlib.nullcontext(persistent())
 
     def store_connect(_: int) -> None:
         with store.engine.connect():
             pass
 
     def driver_connect(_: int) -> None:
-        driver.connect().close()
+        driver.connect(trace).close()
 
     return {
         "connect": {"store": store_connect, "driver": driver_connect},
@@ -509,7 +528,7 @@ def variants(setup: Setup, persistent: Any) -> dict[str, dict[str, Callable[[int
     }
 
 
-def measure(functions: dict[str, Callable[[int], object]], repeat: int,
+def measure(functions: dict[str, Call], repeat: int,
             warmup: int) -> dict[str, list[float]]:
     """Seconds of each function over ``repeat`` runs, interleaved (the order rotating from one
     round to the next) after ``warmup`` untimed rounds."""
@@ -555,72 +574,52 @@ def _libpq_statements(text: str) -> list[str]:
     return statements
 
 
+class Trace:
+    """The statements sent on the connections given to :meth:`attach`: SQLite's trace
+    callback, or libpq's trace of the protocol (what reaches the server)."""
+
+    def __init__(self, backend: str, file: Any) -> None:
+        self.lines: list[str] = []
+        self.file = file if backend == "postgresql" else None  # a temporary text file
+
+    def attach(self, connection: Any) -> Any:
+        """Trace ``connection`` from now on (a new connection shows as ``(connect)``)."""
+        if self.file is None:
+            self.lines.append("(connect)")
+            connection.set_trace_callback(self.lines.append)
+        else:
+            self.file.write('F\t0\tQuery\t "(connect)"\n')
+            self.file.flush()
+            _libpq_trace(connection, self.file)
+        return connection
+
+    def statements(self) -> list[str]:
+        """The statements, normalised."""
+        if self.file is not None:
+            self.file.seek(0)
+            self.lines = _libpq_statements(self.file.read())
+        return [_normal(statement) for statement in self.lines]
+
+
 def traced(setup: Setup, operation: str) -> tuple[list[str], list[str]]:
     """The statements one store call and one driver call (a connection per transaction) send,
     normalised."""
-    store, driver = setup.store, setup.driver
-    calls = variants(setup, None)[operation]
-    if setup.backend == "sqlite":
-        store_log: list[str] = []
-        driver_log: list[str] = []
+    with tempfile.TemporaryFile("w+") as store_file, tempfile.TemporaryFile("w+") as driver_file:
+        store_trace = Trace(setup.backend, store_file)
+        driver_trace = Trace(setup.backend, driver_file)
+        calls = variants(setup, lambda: None, driver_trace.attach)[operation]
 
         def do_connect(dialect: Any, record: Any, cargs: list[Any],
                        cparams: dict[str, Any]) -> Any:
-            store_log.append("(connect)")
-            connection = sqlite3.connect(*cargs, **cparams)
-            connection.set_trace_callback(store_log.append)
-            return connection
+            return store_trace.attach(dialect.connect(*cargs, **cparams))
 
-        event.listen(store.engine, "do_connect", do_connect)
+        event.listen(setup.store.engine, "do_connect", do_connect)
         try:
             calls["store"](-100)
         finally:
-            event.remove(store.engine, "do_connect", do_connect)
-
-        def connect() -> Any:
-            driver_log.append("(connect)")
-            return contextlib.closing(driver.connect(trace=driver_log.append))
-
-        run = {"record": lambda: driver.record_answer(connect, "d-100"),
-               "open": lambda: driver.open_dossier(connect),
-               "list": lambda: driver.list_dossiers(connect),
-               "connect": lambda: connect().close()}[operation]
-        run()
-        return [_normal(s) for s in store_log], [_normal(s) for s in driver_log]
-
-    import psycopg
-
-    with tempfile.TemporaryFile("w+") as store_file, tempfile.TemporaryFile("w+") as driver_file:
-        def pg_connect(dialect: Any, record: Any, cargs: list[Any],
-                       cparams: dict[str, Any]) -> Any:
-            connection = psycopg.connect(*cargs, **cparams)
-            store_file.write("F\t0\tConnect\t\n")
-            store_file.flush()
-            _libpq_trace(connection, store_file)
-            return connection
-
-        event.listen(store.engine, "do_connect", pg_connect)
-        try:
-            calls["store"](-100)
-        finally:
-            event.remove(store.engine, "do_connect", pg_connect)
-
-        def connect() -> Any:
-            driver_file.write("F\t0\tConnect\t\n")
-            driver_file.flush()
-            return contextlib.closing(driver.connect(trace=driver_file))
-
-        run = {"record": lambda: driver.record_answer(connect, "d-100"),
-               "open": lambda: driver.open_dossier(connect),
-               "list": lambda: driver.list_dossiers(connect),
-               "connect": lambda: connect().close()}[operation]
-        run()
-        logs = []
-        for file in (store_file, driver_file):
-            file.seek(0)
-            text = file.read().replace("F\t0\tConnect\t", "F\t0\tQuery\t \"(connect)\"")
-            logs.append([_normal(s) for s in _libpq_statements(text)])
-        return logs[0], logs[1]
+            event.remove(setup.store.engine, "do_connect", do_connect)
+        calls["driver"](-100)
+        return store_trace.statements(), driver_trace.statements()
 
 
 def check_statements(setup: Setup, show: bool) -> tuple[bool, list[str]]:
@@ -654,19 +653,30 @@ def check_statements(setup: Setup, show: bool) -> tuple[bool, list[str]]:
 def run_backend(setup: Setup, repeat: int, list_repeat: int, warmup: int, show: bool,
                 profile: bool) -> dict[str, Any]:
     same, check_lines = check_statements(setup, show)
-    persistent = setup.driver.connect()
+    kept: list[Any] = []
+    calls = variants(setup, lambda: kept[0])
     figures: dict[str, Any] = {}
-    try:
-        calls = variants(setup, persistent)
-        for operation in OPERATIONS:
-            runs = list_repeat if operation == "list" else repeat
-            samples = measure(calls[operation], runs, warmup if operation != "list" else 1)
-            figures[operation] = {
-                "label": LABELS[operation].format(count=setup.count), "runs": runs,
-                **{name: _summary(values) for name, values in samples.items()}}
-        profiles = _profiles(calls) if profile else {}
-    finally:
-        persistent.close()
+    for operation in OPERATIONS:
+        runs = list_repeat if operation == "list" else repeat
+        rounds = warmup if operation != "list" else 1
+        # The store and the driver with a connection per transaction, interleaved, while no
+        # other connection is open: on SQLite, closing the last connection checkpoints the WAL
+        # into the database and deletes it, as at the end of each of the store's transactions
+        # in a command, and another connection held open would spare them that.
+        fresh = {name: call for name, call in calls[operation].items()
+                 if name != "one connection"}
+        samples = measure(fresh, runs, rounds)
+        if "one connection" in calls[operation]:
+            kept.append(setup.driver.kept())
+            try:
+                samples.update(measure({"one connection": calls[operation]["one connection"]},
+                                       runs, rounds))
+            finally:
+                kept.pop().close()
+        figures[operation] = {
+            "label": LABELS[operation].format(count=setup.count), "runs": runs,
+            **{name: _summary(values) for name, values in samples.items()}}
+    profiles = _profiles(calls) if profile else {}
     for operation, entry in figures.items():
         entry["ratio"] = round(entry["store"]["median_ms"] / entry["driver"]["median_ms"], 2)
         if operation != "connect":
@@ -685,7 +695,7 @@ def _summary(samples: list[float]) -> dict[str, float]:
             "max_ms": round(max(ms), 3)}
 
 
-def _profiles(calls: dict[str, dict[str, Callable[[int], object]]]) -> dict[str, str]:
+def _profiles(calls: dict[str, dict[str, Call]]) -> dict[str, str]:
     """The store's calls under cProfile: the functions taking the most time of their own."""
     out = {}
     for operation, runs in (("record", 100), ("open", 100), ("list", 3)):
@@ -724,8 +734,8 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def report(name: str, result: dict[str, Any]) -> None:
-    print(f"\n{name}: {result['version']}, {result['where']}")
+def report(result: dict[str, Any]) -> None:
+    print(f"\n{result['version']}: {result['where']}")
     print(f"{result['dossiers']:,} dossiers of one counsellor, {result['sessions']:,} sessions"
           f" (made in {result['setup_s']:.1f} s); medians of"
           f" {result['operations']['record']['runs']} runs, listing"
@@ -747,7 +757,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dossiers", type=int, default=10_000, metavar="N",
                         help="dossiers in the store (default: 10000)")
     parser.add_argument("--quick", action="store_true",
-                        help="40 runs, listing 3: about a minute in all")
+                        help="30 runs, listing 3: under a minute in all")
     parser.add_argument("--sqlite-dir", metavar="DIR",
                         help="where to make the SQLite file (default: the temporary folder);"
                              " choose the disk a real store would be on")
@@ -759,44 +769,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.quick:
-        args.repeat, args.list_repeat = 40, 3
+        args.repeat, args.list_repeat = 30, 3
     if args.repeat < 1 or args.list_repeat < 1 or args.dossiers < 1:
         parser.error("--repeat, --list-repeat and --dossiers must be 1 or more")
     warmup = min(5, args.repeat)
+
+    try:
+        import psycopg
+
+        driver = f"{psycopg.__version__} ({psycopg.pq.__impl__})"
+    except ImportError:
+        driver = "not installed"
+    if not args.json:
+        print(f"The dossier store beside the bare driver, same statements in the same"
+              f" transactions; Python {platform.python_version()}, SQLAlchemy {sa.__version__},"
+              f" psycopg {driver} on {platform.platform()}")
+        print(f"goal: each operation within {GOAL:g}x its driver baseline (a new connection per"
+              " transaction, as the store); 'driver 1 conn' keeps one connection open")
 
     results: dict[str, Any] = {}
     with sqlite_setup(args.dossiers, args.sqlite_dir) as setup:
         results["sqlite"] = run_backend(setup, args.repeat, args.list_repeat, warmup,
                                         args.show_sql, args.profile)
-    unreachable = None if args.no_postgres else postgres_reachable()
-    if args.no_postgres:
-        results["postgresql"] = {"skipped": "--no-postgres"}
-    elif unreachable:
-        results["postgresql"] = {"skipped": f"PostgreSQL not reachable: {unreachable}"}
+    if not args.json:
+        report(results["sqlite"])
+    unreachable = "--no-postgres" if args.no_postgres else postgres_reachable()
+    if unreachable:
+        results["postgresql"] = {"skipped": unreachable}
+        if not args.json:
+            print(f"\nPostgreSQL: skipped ({unreachable})")
     else:
         with postgres_setup(args.dossiers) as setup:
             results["postgresql"] = run_backend(setup, args.repeat, args.list_repeat, warmup,
                                                 args.show_sql, args.profile)
-
-    import psycopg
-
-    versions = (f"Python {platform.python_version()}, SQLAlchemy {sa.__version__},"
-                f" psycopg {psycopg.__version__} ({psycopg.pq.__impl__})")
+        if not args.json:
+            report(results["postgresql"])
     if args.json:
         print(json.dumps({"python": platform.python_version(), "platform": platform.platform(),
-                          "sqlalchemy": sa.__version__, "psycopg": psycopg.__version__,
+                          "sqlalchemy": sa.__version__, "psycopg": driver,
                           "goal": f"each operation within {GOAL:g}x its driver baseline",
                           "backends": results}, indent=2))
-        return 0
-    print(f"The dossier store beside the bare driver, same statements in the same transactions;"
-          f" {versions} on {platform.platform()}")
-    print(f"goal: each operation within {GOAL:g}x its driver baseline (a new connection per"
-          " transaction, as the store); 'driver 1 conn' keeps one connection open")
-    for backend, name in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL")):
-        if "skipped" in results[backend]:
-            print(f"\n{name}: skipped ({results[backend]['skipped']})")
-        else:
-            report(name, results[backend])
     return 0
 
 
