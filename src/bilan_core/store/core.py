@@ -121,13 +121,18 @@ class ConsentRecord:
 
 
 def _info(row: Any) -> DossierInfo:
-    values = dict(row._mapping)
-    values.setdefault("hours", Decimal(0))
-    values["hours"] = Decimal(str(values["hours"] or 0))
-    values.setdefault("sessions", 0)
-    values["reference_date"] = _day(values["reference_date"])
-    values["keep_until"] = _day(values["keep_until"])
-    return DossierInfo(**{f.name: values[f.name] for f in attrs.fields(DossierInfo)})
+    """A dossier's record from a row of :meth:`Store._dossier_query` (or of its columns
+    without the totals), built by position: listings build thousands."""
+    values = tuple(row)
+    hours = Decimal(str(values[12] or 0)) if len(values) > 12 else Decimal(0)
+    sessions = int(values[13] or 0) if len(values) > 13 else 0
+    return DossierInfo(values[0], values[1], values[2], values[3], values[4], values[5],
+                       _day(values[6]), values[7], values[8], values[9], _day(values[10]),
+                       values[11], hours, sessions)
+
+
+#: The dossier columns a record holds, in :class:`DossierInfo`'s order (no content).
+RECORD = tuple(c for c in t.dossiers.c if c.name not in ("pipeline", "state"))
 
 
 def _day(value: Any) -> Any:
@@ -331,12 +336,16 @@ class Store:
     # -- dossiers ------------------------------------------------------------------------
 
     def _dossier_query(self) -> sa.Select[Any]:
-        hours = (sa.select(sa.func.coalesce(sa.func.sum(t.sessions.c.hours), 0))
-                 .where(t.sessions.c.dossier_id == t.dossiers.c.id).scalar_subquery())
-        count = (sa.select(sa.func.count()).where(t.sessions.c.dossier_id == t.dossiers.c.id)
-                 .scalar_subquery())
-        columns = [c for c in t.dossiers.c if c.name not in ("pipeline", "state")]
-        query = sa.select(*columns, hours.label("hours"), count.label("sessions"))
+        """The records of the dossiers this actor may see, with their sessions' totals
+        (one grouped pass over the sessions, joined: not a subquery per dossier)."""
+        totals = (sa.select(t.sessions.c.dossier_id,
+                            sa.func.sum(t.sessions.c.hours).label("hours"),
+                            sa.func.count().label("sessions"))
+                  .group_by(t.sessions.c.dossier_id).subquery("totals"))
+        query = (sa.select(*RECORD, sa.func.coalesce(totals.c.hours, 0).label("hours"),
+                           sa.func.coalesce(totals.c.sessions, 0).label("sessions"))
+                 .select_from(t.dossiers.outerjoin(
+                     totals, totals.c.dossier_id == t.dossiers.c.id)))
         if not self.actor.sees_all:
             query = query.where(t.dossiers.c.counsellor == self.actor.name)
         return query
@@ -351,7 +360,7 @@ class Store:
         if counsellor:
             query = query.where(t.dossiers.c.counsellor == counsellor)
         with self.reading() as connection:
-            return [_info(row) for row in connection.execute(query)]
+            return [_info(row) for row in connection.execute(query).all()]
 
     def _visible(self, connection: sa.Connection, dossier_id: str, *,
                  lock: bool = False, full: bool = False) -> DossierInfo:
@@ -361,15 +370,11 @@ class Store:
         if full:
             query = self._dossier_query().where(t.dossiers.c.id == dossier_id)
         else:
-            query = sa.select(*[c for c in t.dossiers.c if c.name not in ("pipeline", "state")]
-                              ).where(t.dossiers.c.id == dossier_id)
+            query = sa.select(*RECORD).where(t.dossiers.c.id == dossier_id)
             if not self.actor.sees_all:
                 query = query.where(t.dossiers.c.counsellor == self.actor.name)
-        if lock and self.backend == "postgresql":
-            locked = sa.select(t.dossiers.c.id).where(t.dossiers.c.id == dossier_id)
-            if not self.actor.sees_all:
-                locked = locked.where(t.dossiers.c.counsellor == self.actor.name)
-            connection.execute(locked.with_for_update())
+            if lock and self.backend == "postgresql":
+                query = query.with_for_update()
         row = connection.execute(query).first()
         if row is None:
             # The same answer whether the dossier does not exist or is another's.
@@ -603,13 +608,21 @@ class Store:
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
             self._open_only(info, _("answering a questionnaire"))
-            key = (t.answers.c.dossier_id == dossier_id, t.answers.c.instrument == instrument,
-                   t.answers.c.item == item)
             values = {"value": sealed, "seconds": seconds, "answered_at": now()}
-            if not connection.execute(t.answers.update().where(*key).values(**values)).rowcount:
-                connection.execute(t.answers.insert().values(
-                    dossier_id=dossier_id, instrument=instrument, item=item, **values))
+            connection.execute(self._upsert_answer().values(
+                dossier_id=dossier_id, instrument=instrument, item=item, **values))
             self._changed(connection, info)
+
+    def _upsert_answer(self) -> Any:
+        """``INSERT ... ON CONFLICT DO UPDATE`` of an answer, in the backend's dialect."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        dialect: Any = postgresql if self.backend == "postgresql" else sqlite
+        statement = dialect.insert(t.answers)
+        return statement.on_conflict_do_update(
+            index_elements=[t.answers.c.dossier_id, t.answers.c.instrument, t.answers.c.item],
+            set_={"value": statement.excluded.value, "seconds": statement.excluded.seconds,
+                  "answered_at": statement.excluded.answered_at})
 
     def forget_answer(self, dossier_id: str, instrument: str, item: str) -> None:
         """Remove one answer (the beneficiary went back to change it)."""

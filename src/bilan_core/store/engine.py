@@ -102,11 +102,16 @@ def create_engine(url: sa.URL) -> sa.Engine:
     if url.get_backend_name() == "sqlite":
         if not str(url.database).startswith("file:"):  # an SQLite URI (mode=ro...) as given
             _prepare_file(Path(str(url.database)))
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        # One connection kept for the command's life (a pool of one, more for threads):
+        # closing SQLite's last connection checkpoints and deletes the WAL, a new PostgreSQL
+        # connection costs milliseconds (benchmarks/store.py).
+        engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1,
+                                  max_overflow=16)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, poolclass=sa.pool.NullPool,
+    return sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=16,
+                            pool_pre_ping=True,
                             connect_args={"connect_timeout": 10, "application_name": "bilan",
                                           "options": f"-c lock_timeout={busy_timeout_ms()}"})
 
