@@ -8,8 +8,8 @@ word that came from neither the catalog nor the data (names, ids, paths, numbers
 
 from __future__ import annotations
 
-import gettext
 import getpass
+import gettext
 import json
 import os
 import re

@@ -29,9 +29,8 @@ def _with_marker(text: str) -> str:
 def _old_journal(tmp_path: Path, bilan, pipeline_file) -> tuple[Path, Path]:
     """A journal as the plugin wrote it before the store: one run with snapshots and a
     retention consent, one whose retention has ended, one outline without snapshot."""
-    from bilan_journal.plugin import create
-
     from bilan_core.model.serialize import dossier_to_json, read_dossier
+    from bilan_journal.plugin import create
 
     path = pipeline_file(_with_marker(PIPELINE) + RETENTION)
     assert bilan("run", path, "--output", tmp_path / "out").code == 0

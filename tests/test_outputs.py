@@ -271,3 +271,11 @@ def test_commands_starting_together_do_not_trip_over_recovery(tmp_path):
                                   text=True) for _ in range(24)]
     results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in processes]
     assert all(code == 0 for code, _ in results), [r for r in results if r[0]]
+
+
+def test_the_folders_above_a_new_output_folder_are_made_private(bilan, pipeline_file, tmp_path):
+    target = tmp_path / "out" / "2026" / "dossier"
+    result = bilan("run", pipeline_file(), "--output", target, "--format", "md")
+    assert result.code == 0, result.err
+    assert (target / "synthese.md").is_file()
+    assert oct((tmp_path / "out" / "2026").stat().st_mode & 0o777) == "0o700"

@@ -280,6 +280,11 @@ def _operation(target: Path) -> Iterator[_Operation]:
     token = secrets.token_hex(6)
     folder = private_dir(PENDING)
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
+    try:  # the folders above the output folder, private like it (they will hold dossiers)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(_("{path}: cannot create the output folder there ({reason})").format(
+            path=target, reason=exc.strerror or exc)) from None
     lock = _lock_folder(target.parent)
     record = folder / f"{key}-{token}.json"
     operation = _Operation(
@@ -337,7 +342,7 @@ def _lock_folder(folder: Path, wait: float = 60.0) -> int:
 
 def _new_record(record: Path, data: dict[str, Any]) -> Any:
     """Write and lock a record under a hidden name, then show it under its own."""
-    hidden = record.with_suffix(".new")
+    hidden = record.with_suffix(f".{os.getpid()}.new")  # whose it is, for recover()
     fd = os.open(hidden, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
                  0o600)
     handle = os.fdopen(fd, "r+b")
@@ -472,7 +477,7 @@ def _remove_unlocked(folder: Path, pattern: str, older_than: float = 60.0) -> No
 
     for path in folder.glob(pattern):
         try:
-            if time.time() - path.stat().st_mtime < older_than:
+            if time.time() - path.stat().st_mtime < older_than and _alive(path):
                 continue
         except OSError:
             continue
@@ -480,6 +485,21 @@ def _remove_unlocked(folder: Path, pattern: str, older_than: float = 60.0) -> No
         if handle is not None:
             path.unlink(missing_ok=True)
             handle.close()
+
+
+def _alive(path: Path) -> bool:
+    """Whether the process that named a hidden file (``NAME.PID.new``) may still be running
+    (a file named otherwise is assumed to be some running command's)."""
+    parts = path.name.split(".")
+    if len(parts) < 3 or not parts[-2].isdigit():
+        return True
+    try:
+        os.kill(int(parts[-2]), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def recover() -> list[Path]:

@@ -31,6 +31,7 @@ from bilan_core.store.crypto import Cipher
 from bilan_core.store.engine import (
     create_engine,
     describe,
+    lock,
     migrate,
     remove_backups,
     shown,
@@ -160,6 +161,7 @@ class Store:
         self.actor = actor
         self.say = say
         self.backend = url.get_backend_name()
+        self._statements: dict[str, Any] = {}
 
     # -- opening -------------------------------------------------------------------------
 
@@ -277,6 +279,7 @@ class Store:
         if role not in ROLES:
             raise UsageError(_("a role is counsellor or admin, not {role!r}").format(role=role))
         with self.writing() as connection:
+            lock(connection, "accounts")  # two adds of one name: the second says it exists
             if connection.execute(sa.select(t.accounts.c.name).where(
                     t.accounts.c.name == name)).first() is not None:
                 raise UsageError(_("the account {name!r} already exists").format(name=name))
@@ -362,20 +365,40 @@ class Store:
         with self.reading() as connection:
             return [_info(row) for row in connection.execute(query).all()]
 
+    def _statement(self, name: str, build: Any) -> Any:
+        """A statement built once per store, with bound parameters: building SQLAlchemy
+        statements costs more than running them on a kept connection."""
+        found = self._statements.get(name)
+        if found is None:
+            found = self._statements[name] = build()
+        return found
+
     def _visible(self, connection: sa.Connection, dossier_id: str, *,
                  lock: bool = False, full: bool = False) -> DossierInfo:
         """A dossier this actor may reach (with its hours and sessions when ``full``),
         locked for the transaction when ``lock`` (PostgreSQL; SQLite's write transactions
         hold the whole store)."""
-        if full:
-            query = self._dossier_query().where(t.dossiers.c.id == dossier_id)
-        else:
-            query = sa.select(*RECORD).where(t.dossiers.c.id == dossier_id)
-            if not self.actor.sees_all:
-                query = query.where(t.dossiers.c.counsellor == self.actor.name)
-            if lock and self.backend == "postgresql":
-                query = query.with_for_update()
-        row = connection.execute(query).first()
+        restricted = not self.actor.sees_all
+        lock = lock and self.backend == "postgresql"
+
+        def build() -> Any:
+            if full:  # the totals of this dossier's sessions only: correlated subqueries
+                where = t.sessions.c.dossier_id == t.dossiers.c.id
+                query = sa.select(
+                    *RECORD,
+                    sa.select(sa.func.coalesce(sa.func.sum(t.sessions.c.hours), 0))
+                    .where(where).scalar_subquery().label("hours"),
+                    sa.select(sa.func.count()).where(where).scalar_subquery().label("sessions"))
+            else:
+                query = sa.select(*RECORD)
+            query = query.where(t.dossiers.c.id == sa.bindparam("dossier_id"))
+            if restricted:
+                query = query.where(t.dossiers.c.counsellor == sa.bindparam("actor"))
+            return query.with_for_update() if lock else query
+
+        query = self._statement(f"visible:{full}:{restricted}:{lock}", build)
+        row = connection.execute(query, {"dossier_id": dossier_id,
+                                         "actor": self.actor.name}).first()
         if row is None:
             # The same answer whether the dossier does not exist or is another's.
             raise UsageError(_("no dossier {id!r} among yours in {store} ('bilan dossier"
@@ -393,9 +416,19 @@ class Store:
         """Increment a dossier's version (with other changes); :class:`ConcurrentChange` if
         its version is no longer the one read."""
         version = info.version if expected is None else expected
-        done = connection.execute(t.dossiers.update().where(
-            t.dossiers.c.id == info.id, t.dossiers.c.version == version).values(
-            version=version + 1, updated_at=now(), **values)).rowcount
+        if values:
+            statement = t.dossiers.update().where(
+                t.dossiers.c.id == info.id, t.dossiers.c.version == version).values(
+                version=version + 1, updated_at=now(), **values)
+            done = connection.execute(statement).rowcount
+        else:
+            statement = self._statement("bump", lambda: t.dossiers.update().where(
+                t.dossiers.c.id == sa.bindparam("dossier_id"),
+                t.dossiers.c.version == sa.bindparam("old")).values(
+                version=sa.bindparam("new"), updated_at=sa.bindparam("moment")))
+            done = connection.execute(statement, {
+                "dossier_id": info.id, "old": version, "new": version + 1,
+                "moment": now()}).rowcount
         if not done:
             raise ConcurrentChange(_("dossier {id}: changed by someone else since it was read"
                                      " (version {old}, now {new}); nothing was saved, run the"
@@ -608,9 +641,9 @@ class Store:
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
             self._open_only(info, _("answering a questionnaire"))
-            values = {"value": sealed, "seconds": seconds, "answered_at": now()}
-            connection.execute(self._upsert_answer().values(
-                dossier_id=dossier_id, instrument=instrument, item=item, **values))
+            connection.execute(self._statement("upsert_answer", self._upsert_answer), {
+                "dossier_id": dossier_id, "instrument": instrument, "item": item,
+                "value": sealed, "seconds": seconds, "answered_at": now()})
             self._changed(connection, info)
 
     def _upsert_answer(self) -> Any:

@@ -111,7 +111,6 @@ def create_engine(url: sa.URL) -> sa.Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=16,
-                            pool_pre_ping=True,
                             connect_args={"connect_timeout": 10, "application_name": "bilan",
                                           "options": f"-c lock_timeout={busy_timeout_ms()}"})
 
@@ -192,6 +191,8 @@ def migrate(engine: sa.Engine, url: sa.URL, *, say: Any = None,
         if current_revision(connection) == target:
             return None
     with engine.connect().execution_options(bilan_write=True) as connection, connection.begin():
+        # SQLite's BEGIN IMMEDIATE serializes migrations; PostgreSQL needs a lock of its own.
+        lock(connection, "migrate")
         current = current_revision(connection)
         if current == target:
             return None
@@ -212,9 +213,19 @@ def migrate(engine: sa.Engine, url: sa.URL, *, say: Any = None,
             say(_("migrating the store from revision {old} to {new}; backup: {backup}").format(
                 old=current, new=target, backup=backup))
     with engine.connect().execution_options(bilan_write=True) as connection, connection.begin():
+        lock(connection, "migrate")
         if current_revision(connection) != target:  # another process may have done it
             command.upgrade(_alembic_config(connection), target)
     return str(backup) if backup else None
+
+
+def lock(connection: sa.Connection, name: str) -> None:
+    """Serialize a transaction with others taking the same lock: on PostgreSQL an advisory
+    lock held until the transaction ends (SQLite's write transactions are serialized
+    already)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%(name)s))",
+                                   {"name": f"bilan.{name}"})
 
 
 def _has_tables(connection: sa.Connection, current: str | None) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-#: Naming convention: constraint names are the same on both engines and in migrations.
+#: Naming convention of the constraints SQLAlchemy names (the migrations name their own).
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
