@@ -186,3 +186,23 @@ def test_purge_on_postgresql_leaves_no_row_of_the_content(bilan, team):
         assert sql(database, f"SELECT count(*) FROM {table}") == [(0,)], table
     assert sql(database, "SELECT pipeline, state, beneficiary, status FROM dossiers") == [
         (None, None, None, "purged")]
+
+
+def test_encryption_on_postgresql_is_rotated_by_the_owner(bilan, team, tmp_path,
+                                                         monkeypatch):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    key = tmp_path / "store.key"
+    assert bilan("store", "new-key", key).code == 0
+    refused = _as(bilan, database, names["chef"], "store", "rotate-key", "--new-key-file", key)
+    assert refused.code == 2 and "the store's owner" in refused.err
+    assert bilan("--store", url(database), "store", "rotate-key", "--new-key-file",
+                 key).code == 0
+    stored = sql(database, "SELECT value FROM answers")[0][0]
+    assert bytes(stored).startswith(b"E1")
+    locked = _as(bilan, database, names["alice"], "dossier", "export", dossier)
+    assert locked.code == 2 and "encrypted" in locked.err
+    monkeypatch.setenv("BILAN_STORE_KEY_FILE", str(key))
+    opened = _as(bilan, database, names["alice"], "dossier", "export", dossier)
+    assert opened.code == 0 and json.loads(opened.out)["answers"]["valeurs"]["answers"] == {
+        "AUT1": 4}

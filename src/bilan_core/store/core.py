@@ -860,6 +860,9 @@ class Store:
         """Re-encrypt every sealed value with ``new_key`` (None: decrypt the store); the
         number of values rewritten. Owner or administrator only, in one transaction."""
         self._require_admin("store rotate-key")
+        if self.backend == "postgresql" and self.actor.role != OWNER:
+            raise UsageError(_("store rotate-key: on PostgreSQL, the store's owner (the role"
+                               " that created it) rotates its key, not an account"))
         new = Cipher(new_key)
         count = 0
         places = [(t.dossiers, ("id",), ("pipeline", "state"), "dossiers.{column}:{id}"),
