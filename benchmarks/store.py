@@ -9,13 +9,13 @@ Each operation runs through :class:`bilan_core.store.core.Store` as the command 
 (a counsellor's account, one store per command keeping its one connection: the engine's pool of
 one) and, in the same run and interleaved with it, through the driver alone on one connection
 kept open (``sqlite3`` with the store's PRAGMAs, psycopg 3 with the store's connection
-parameters and its default automatic preparation), with the same SQL in the same transactions:
-``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL the pool's pre-ping (``;``) before each
-transaction and ``SELECT ... FOR UPDATE``. Then, for information, the driver runs the same
-statements with a new connection per transaction (what the store did before its pool). Before
-timing, the script traces the store and the driver on a new connection each (SQLite's trace
-callback, libpq's protocol trace) and checks that they send the same statements, and on
-PostgreSQL prepare the same ones; ``--show-sql`` prints them.
+parameters and its default automatic preparation, and no pre-ping, as the store's pool), with
+the same SQL in the same transactions: ``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR UPDATE``
+on PostgreSQL. Then, for information, the driver runs the same statements with a new
+connection per transaction (what the store did before its pool). Before timing, the script
+traces the store and the driver on a new connection each (SQLite's trace callback, libpq's
+protocol trace) and checks that they send the same statements, and on PostgreSQL prepare the
+same ones; ``--show-sql`` prints them.
 
 PostgreSQL is reached on ``BILAN_TEST_PGHOST``:``BILAN_TEST_PGPORT`` as ``BILAN_TEST_PGUSER``
 (default 127.0.0.1:5432, postgres, trust authentication, as for the tests); the script creates a
@@ -96,11 +96,16 @@ def _sql(p: str, v: str = "", i: str = "", lock: str = "") -> dict[str, str]:
     """The statements the store sends, in one driver's parameter style: ``p`` a parameter,
     ``v`` and ``i`` the casts SQLAlchemy adds to text and integer parameters on PostgreSQL,
     ``lock`` the locking clause of the read that precedes a write (PostgreSQL)."""
+    # Store.dossiers(): every dossier's totals from one grouped pass over the sessions, joined
     totals = (f", coalesce(totals.hours, {p}{i}) AS hours,"
               f" coalesce(totals.sessions, {p}{i}) AS sessions FROM dossiers"
               " LEFT OUTER JOIN (SELECT sessions.dossier_id AS dossier_id,"
               " sum(sessions.hours) AS hours, count(*) AS sessions FROM sessions"
               " GROUP BY sessions.dossier_id) AS totals ON totals.dossier_id = dossiers.id")
+    # Store._visible(full=True): one dossier's totals from correlated subqueries
+    own = "FROM sessions WHERE sessions.dossier_id = dossiers.id"
+    subqueries = (f", (SELECT coalesce(sum(sessions.hours), {p}{i}) AS coalesce_1 {own})"
+                  f" AS hours, (SELECT count(*) AS count_1 {own}) AS sessions")
     visible = (f"SELECT {_COLUMNS} FROM dossiers WHERE dossiers.id = {p}{v}"
                f" AND dossiers.counsellor = {p}{v}")
     return {
@@ -118,9 +123,9 @@ def _sql(p: str, v: str = "", i: str = "", lock: str = "") -> dict[str, str]:
         # Store._changed(): the version bump
         "bump": (f"UPDATE dossiers SET version={p}{i}, updated_at={p}{v}"
                  f" WHERE dossiers.id = {p}{v} AND dossiers.version = {p}{i}"),
-        # Store.info(): the record with its hours and sessions (Store._dossier_query)
-        "info": (f"SELECT {_COLUMNS}{totals}"
-                 f" WHERE dossiers.counsellor = {p}{v} AND dossiers.id = {p}{v}"),
+        # Store.info(): Store._visible(full=True), the record with its hours and sessions
+        "info": (f"SELECT {_COLUMNS}{subqueries} FROM dossiers WHERE dossiers.id = {p}{v}"
+                 f" AND dossiers.counsellor = {p}{v}"),
         # Store.content(): the content, then the audited read
         "content": f"SELECT dossiers.pipeline, dossiers.state FROM dossiers"
                    f" WHERE dossiers.id = {p}{v}",
@@ -154,10 +159,6 @@ class Driver:
         first."""
         raise NotImplementedError
 
-    def ping(self, connection: Any) -> None:
-        """What the store's pool does when it hands out a connection it kept (its
-        pre-ping): nothing on SQLite."""
-
     def begin(self, connection: Any, write: bool) -> None:
         raise NotImplementedError
 
@@ -178,7 +179,9 @@ class Driver:
     def open_dossier(self, connections: Connections) -> tuple[Any, str, str]:
         """What Store.info then Store.content do: a read transaction, then a write one."""
         with connections.transaction(write=False) as db:
-            info = db.execute(self.sql["info"], (0, 0, self.actor, self.dossier)).fetchone()
+            info = db.execute(self.sql["info"], (0, self.dossier, self.actor)).fetchone()
+            if info is None:
+                raise RuntimeError(f"dossier {self.dossier} not visible to {self.actor}")
         with connections.transaction(write=True) as db:
             row = db.execute(self.sql["visible"], (self.dossier, self.actor)).fetchone()
             if row is None or row[4] == "purged":
@@ -237,40 +240,26 @@ class PostgresDriver(Driver):
             trace(connection)
         return connection
 
-    def ping(self, connection: Any) -> None:
-        # pool_pre_ping: SQLAlchemy's psycopg dialect sends ";" outside a transaction
-        connection.autocommit = True
-        cursor = connection.cursor()
-        try:
-            cursor.execute(";")
-        finally:
-            cursor.close()
-            connection.autocommit = False
-
     def begin(self, connection: Any, write: bool) -> None:
         pass  # psycopg sends BEGIN before the first statement, as under SQLAlchemy
 
 
 class Connections:
     """Where a driver's transactions run: one connection kept open, as the store's pool of
-    one keeps its own (pinged before every transaction but its first, as ``pool_pre_ping``
-    does), or with ``kept=False`` a new connection per transaction, closed after it."""
+    one keeps its own (handed out as it is, without a pre-ping), or with ``kept=False`` a new
+    connection per transaction, closed after it."""
 
     def __init__(self, driver: Driver, *, kept: bool = True,
                  trace: Callable[[Any], object] | None = None) -> None:
         self.driver = driver
         self.trace = trace
         self.connection = driver.connect(trace) if kept else None
-        self.fresh = True
 
     @contextlib.contextmanager
     def transaction(self, write: bool) -> Iterator[Any]:
         kept = self.connection is not None
         connection = self.connection if kept else self.driver.connect(self.trace)
         try:
-            if kept and not self.fresh:
-                self.driver.ping(connection)
-            self.fresh = False
             self.driver.begin(connection, write)
             try:
                 yield connection
@@ -699,9 +688,6 @@ def check_statements(setup: Setup, show: bool) -> tuple[bool, list[str]]:
                  + "; ".join(counts) + " (traced from a new connection over "
                  + ", ".join(f"{calls} {operation}s" for operation, calls in CHECK_CALLS.items())
                  + ")")
-    if setup.backend == "postgresql":
-        lines.insert(1, "each transaction on a kept connection starts with the pool's"
-                        " pre-ping ';' (a round trip), in both")
     return same, lines
 
 

@@ -206,3 +206,22 @@ def test_encryption_on_postgresql_is_rotated_by_the_owner(bilan, team, tmp_path,
     opened = _as(bilan, database, names["alice"], "dossier", "export", dossier)
     assert opened.code == 0 and json.loads(opened.out)["answers"]["valeurs"]["answers"] == {
         "AUT1": 4}
+
+
+def test_a_connection_the_server_dropped_is_replaced_before_the_next_answer(bilan, team,
+                                                                           monkeypatch):
+    import time
+
+    from bilan_core.store import engine
+
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    monkeypatch.setattr(engine, "IDLE_CHECK_SECONDS", 0.2)
+    store = Store.open(url(database, names["alice"]))
+    store.record_answer(dossier, "valeurs", "AUT2", 3)
+    sql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+        None, (names["alice"],))
+    time.sleep(0.5)  # a questionnaire's pause between two answers
+    store.record_answer(dossier, "valeurs", "AUT3", 5)
+    assert store.answers(dossier)["valeurs"]["answers"] == {"AUT1": 4, "AUT2": 3, "AUT3": 5}
+    store.close()

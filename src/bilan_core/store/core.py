@@ -67,6 +67,25 @@ class Actor:
         return self.role != "counsellor"
 
 
+class _Rows:
+    """The rows of a statement run on a DBAPI cursor (see :meth:`Store._run`)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.rowcount: int = cursor.rowcount
+
+    def first(self) -> Any:
+        row = self.cursor.fetchone() if self.cursor.description else None
+        self.cursor.close()
+        return row
+
+    def one(self) -> Any:
+        row = self.first()
+        if row is None:
+            raise sa.exc.NoResultFound("no row")
+        return row
+
+
 @attrs.frozen
 class DossierInfo:
     """A dossier's administrative record (no content)."""
@@ -125,7 +144,9 @@ def _info(row: Any) -> DossierInfo:
     """A dossier's record from a row of :meth:`Store._dossier_query` (or of its columns
     without the totals), built by position: listings build thousands."""
     values = tuple(row)
-    hours = Decimal(str(values[12] or 0)) if len(values) > 12 else Decimal(0)
+    # Hours are kept to the hundredth; SQLite sums them as floats (24.000000000000068).
+    hours = (Decimal(str(values[12] or 0)).quantize(Decimal("0.01")) if len(values) > 12
+             else Decimal(0))
     sessions = int(values[13] or 0) if len(values) > 13 else 0
     return DossierInfo(values[0], values[1], values[2], values[3], values[4], values[5],
                        _day(values[6]), values[7], values[8], values[9], _day(values[10]),
@@ -161,7 +182,7 @@ class Store:
         self.actor = actor
         self.say = say
         self.backend = url.get_backend_name()
-        self._statements: dict[str, Any] = {}
+        self._compiled: dict[str, tuple[str, Any, dict[str, Any]]] = {}
 
     # -- opening -------------------------------------------------------------------------
 
@@ -261,9 +282,11 @@ class Store:
               **detail: Any) -> None:
         """Append to the audit trail, in the same transaction as the action. ``detail`` is
         administrative: ids, kinds, counts, never results or free text."""
-        connection.execute(t.audit.insert().values(
-            at=now(), actor=self.actor.name, action=action, dossier_id=dossier,
-            detail=json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)))
+        columns = ("at", "actor", "action", "dossier_id", "detail")
+        self._run(connection, "audit", lambda: t.audit.insert().values(
+            {name: sa.bindparam(name) for name in columns}), {
+            "at": now(), "actor": self.actor.name, "action": action, "dossier_id": dossier,
+            "detail": json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)})
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -365,13 +388,33 @@ class Store:
         with self.reading() as connection:
             return [_info(row) for row in connection.execute(query).all()]
 
-    def _statement(self, name: str, build: Any) -> Any:
-        """A statement built once per store, with bound parameters: building SQLAlchemy
-        statements costs more than running them on a kept connection."""
-        found = self._statements.get(name)
+    def _run(self, connection: sa.Connection, name: str, build: Any,
+             params: dict[str, Any]) -> _Rows:
+        """Run one of the hot statements (a write of an answer, a dossier's record...) on
+        the transaction's own DBAPI cursor: built with SQLAlchemy Core and compiled for the
+        backend once per store, then sent as the driver would send it. SQLAlchemy's execution
+        machinery costs more than these statements on a kept connection
+        (``benchmarks/store.py``); their results need no type processing (the callers read
+        dates and sums whether they come as text or as objects)."""
+        found = self._compiled.get(name)
         if found is None:
-            found = self._statements[name] = build()
-        return found
+            compiled = build().compile(dialect=self.engine.dialect)
+            found = self._compiled[name] = (str(compiled), compiled.positiontup,
+                                            dict(compiled.params))
+        text, order, defaults = found
+        values = {**defaults, **params}
+        arguments: Any = tuple(values[key] for key in order) if order else values
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute(text, arguments)
+        except Exception as exc:
+            dbapi = self.engine.dialect.loaded_dbapi
+            if isinstance(exc, dbapi.Error):
+                raise sa.exc.DBAPIError.instance(text, arguments, exc, dbapi.Error) from exc
+            raise
+        return _Rows(cursor)
 
     def _visible(self, connection: sa.Connection, dossier_id: str, *,
                  lock: bool = False, full: bool = False) -> DossierInfo:
@@ -396,9 +439,8 @@ class Store:
                 query = query.where(t.dossiers.c.counsellor == sa.bindparam("actor"))
             return query.with_for_update() if lock else query
 
-        query = self._statement(f"visible:{full}:{restricted}:{lock}", build)
-        row = connection.execute(query, {"dossier_id": dossier_id,
-                                         "actor": self.actor.name}).first()
+        row = self._run(connection, f"visible:{full}:{restricted}:{lock}", build,
+                        {"dossier_id": dossier_id, "actor": self.actor.name}).first()
         if row is None:
             # The same answer whether the dossier does not exist or is another's.
             raise UsageError(_("no dossier {id!r} among yours in {store} ('bilan dossier"
@@ -422,11 +464,10 @@ class Store:
                 version=version + 1, updated_at=now(), **values)
             done = connection.execute(statement).rowcount
         else:
-            statement = self._statement("bump", lambda: t.dossiers.update().where(
+            done = self._run(connection, "bump", lambda: t.dossiers.update().where(
                 t.dossiers.c.id == sa.bindparam("dossier_id"),
                 t.dossiers.c.version == sa.bindparam("old")).values(
-                version=sa.bindparam("new"), updated_at=sa.bindparam("moment")))
-            done = connection.execute(statement, {
+                version=sa.bindparam("new"), updated_at=sa.bindparam("moment")), {
                 "dossier_id": info.id, "old": version, "new": version + 1,
                 "moment": now()}).rowcount
         if not done:
@@ -482,11 +523,13 @@ class Store:
             if info.status == "purged":
                 raise UsageError(_("dossier {id}: its content was destroyed on {date}").format(
                     id=dossier_id, date=(info.closed_at or "")[:10]))
-            row = connection.execute(sa.select(t.dossiers.c.pipeline, t.dossiers.c.state).where(
-                t.dossiers.c.id == dossier_id)).one()
+            row = self._run(connection, "content", lambda: sa.select(
+                t.dossiers.c.pipeline, t.dossiers.c.state).where(
+                t.dossiers.c.id == sa.bindparam("dossier_id")), {"dossier_id": dossier_id}).one()
             self.audit(connection, f"dossier.{purpose}", dossier_id)
-        return (info, self.cipher.open(row.pipeline, f"dossiers.pipeline:{dossier_id}").decode(),
-                self.cipher.open(row.state, f"dossiers.state:{dossier_id}").decode())
+        pipeline, state = row
+        return (info, self.cipher.open(pipeline, f"dossiers.pipeline:{dossier_id}").decode(),
+                self.cipher.open(state, f"dossiers.state:{dossier_id}").decode())
 
     def save_state(self, dossier_id: str, state: str, expected: int, *,
                    step: str | None = None, pipeline_text: str | None = None,
@@ -641,7 +684,7 @@ class Store:
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
             self._open_only(info, _("answering a questionnaire"))
-            connection.execute(self._statement("upsert_answer", self._upsert_answer), {
+            self._run(connection, "upsert_answer", self._upsert_answer, {
                 "dossier_id": dossier_id, "instrument": instrument, "item": item,
                 "value": sealed, "seconds": seconds, "answered_at": now()})
             self._changed(connection, info)
@@ -651,7 +694,8 @@ class Store:
         from sqlalchemy.dialects import postgresql, sqlite
 
         dialect: Any = postgresql if self.backend == "postgresql" else sqlite
-        statement = dialect.insert(t.answers)
+        statement = dialect.insert(t.answers).values(
+            {c.name: sa.bindparam(c.name) for c in t.answers.c})
         return statement.on_conflict_do_update(
             index_elements=[t.answers.c.dossier_id, t.answers.c.instrument, t.answers.c.item],
             set_={"value": statement.excluded.value, "seconds": statement.excluded.seconds,

@@ -110,9 +110,38 @@ def create_engine(url: sa.URL) -> sa.Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=16,
-                            connect_args={"connect_timeout": 10, "application_name": "bilan",
-                                          "options": f"-c lock_timeout={busy_timeout_ms()}"})
+    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=16,
+                              connect_args={"connect_timeout": 10, "application_name": "bilan",
+                                            "options": f"-c lock_timeout={busy_timeout_ms()}"})
+    event.listen(engine, "checkin", _rested)
+    event.listen(engine, "checkout", _still_there)
+    return engine
+
+
+#: A kept PostgreSQL connection idle for longer is checked before it is used again (a server
+#: restart or an idle timeout would otherwise fail the next answer of a questionnaire).
+IDLE_CHECK_SECONDS = 5.0
+
+
+def _rested(dbapi: Any, record: Any) -> None:
+    import time
+
+    record.info["bilan.idle_since"] = time.monotonic()
+
+
+def _still_there(dbapi: Any, record: Any, proxy: Any) -> None:
+    """Ping a connection that has been idle a while; a dead one is replaced (the pool
+    retries with a new connection when this raises ``DisconnectionError``)."""
+    import time
+
+    since = record.info.get("bilan.idle_since")
+    if since is None or time.monotonic() - since < IDLE_CHECK_SECONDS:
+        return
+    try:
+        with dbapi.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        raise sa.exc.DisconnectionError() from None
 
 
 def _prepare_file(path: Path) -> None:
