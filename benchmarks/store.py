@@ -473,8 +473,10 @@ def postgres_setup(count: int) -> Iterator[Setup]:
 
 def _drop(database: str, counsellor: str) -> None:
     """Drop the benchmark's database, its account's role and the store's group roles."""
-    groups = (f"{database[:40]}_counsellor", f"{database[:40]}_admin")
     with _admin() as admin:
+        found = admin.execute("SELECT oid FROM pg_database WHERE datname = %s",
+                              (database,)).fetchone()
+        groups = (f"bilan_{found[0]}_counsellor", f"bilan_{found[0]}_admin") if found else ()
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                       " WHERE datname = %s", (database,))
         admin.execute(f'DROP DATABASE IF EXISTS "{database}"')

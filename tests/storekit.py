@@ -51,8 +51,12 @@ def url(database: str, role: str = ADMIN) -> str:
 
 def drop(database: str) -> None:
     """Drop a test database and every role made for it (its groups and their members)."""
-    groups = (f"{database[:40]}_counsellor", f"{database[:40]}_admin")
+    groups: tuple[str, ...] = ()
     accounts: list[str] = []
+    with contextlib.suppress(Exception), _connect() as connection:
+        (oid,) = connection.execute("SELECT oid FROM pg_database WHERE datname = %s",
+                                    (database,)).fetchone()
+        groups = (f"bilan_{oid}_counsellor", f"bilan_{oid}_admin")
     with contextlib.suppress(Exception), _connect(database) as inside:
         accounts = [name for (name,) in inside.execute("SELECT name FROM accounts")]
     with _connect() as connection:

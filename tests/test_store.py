@@ -120,7 +120,7 @@ def test_an_older_store_is_migrated_after_a_backup(store_file, bilan):
     result = bilan("user", "list")
     assert result.code == 0, result.err
     assert "ancienne" in result.out
-    assert "migrating the store from revision 0001 to 0002" in result.err
+    assert "migrating the store from revision 0001 to 0003" in result.err
     backups = list(store_file.parent.glob("bilan.sqlite.backup-0001-*"))
     assert len(backups) == 1 and stat.S_IMODE(backups[0].stat().st_mode) == 0o600
     with sqlite3.connect(backups[0]) as copy:
@@ -132,7 +132,7 @@ def test_a_store_newer_than_the_code_is_refused(store_file, counsellor, bilan):
         connection.execute("UPDATE alembic_version SET version_num = '0099'")
     result = bilan("dossier", "list")
     assert result.code == 2
-    assert "schema revision 0099, newer than this bilan knows (0002): upgrade bilan" in (
+    assert "schema revision 0099, newer than this bilan knows (0003): upgrade bilan" in (
         result.err)
     assert "Traceback" not in result.err
 
@@ -580,7 +580,7 @@ def test_a_value_moved_to_another_row_fails_its_integrity_check(bilan, counsello
 def test_store_info_says_where_and_what(bilan, counsellor, store_file):
     info = bilan("store", "info")
     assert info.code == 0
-    assert str(store_file) in info.out and "schema revision: 0002" in info.out
+    assert str(store_file) in info.out and "schema revision: 0003" in info.out
     assert "encrypted: no" in info.out
 
 
@@ -617,3 +617,96 @@ def test_a_copy_for_a_third_party_needs_consent_and_is_audited_as_a_share(bilan,
     names = {d["name"] for d in json.loads(bilan("dossier", "export", dossier).out)[
         "documents"]}
     assert "synthese-opco.md" in names and "synthese.md" in names
+
+
+def test_a_share_needs_a_consent_in_force_on_the_day_the_copy_is_made(bilan, counsellor,
+                                                                     tmp_path):
+    dossier = _new(bilan, _pipeline(tmp_path))
+    assert bilan("run", "--dossier", dossier, "--format", "md").code == 0
+    # Given before the reference date, revoked since: no copy today.
+    assert bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", "rh",
+                 "--date", "2026-09-01").code == 0
+    assert bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "rh",
+                 "--date", date.today().isoformat()).code == 0
+    refused = bilan("report", "--dossier", dossier, "--recipient", "rh", "--format", "md")
+    assert refused.code == 2 and "no sharing consent for 'rh'" in refused.err
+    # Given today, after the reference date: the copy is made.
+    assert bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", "cep").code == 0
+    made = bilan("report", "--dossier", dossier, "--recipient", "cep", "--format", "md")
+    assert made.code == 0, made.err
+
+
+def test_session_dates_and_hours_are_checked(bilan, counsellor, tmp_path):
+    dossier = _new(bilan, _pipeline(tmp_path))
+    future = _log(bilan, dossier, "2999-01-01", "1", "preparation")
+    assert future.code == 2 and "is in the future" in future.err
+    old = _log(bilan, dossier, "2018-01-01", "24", "preparation")
+    assert old.code == 2 and "more than a year before the bilan's reference date" in old.err
+    far = _log(bilan, dossier, "9999-12-31", "1", "preparation")
+    assert far.code == 2 and "expected a date from 1900-01-01 to 2999-12-31" in far.err
+    for hours in ("1_0", "1e1", "nan", "-2", "25", "1.234"):
+        result = _log(bilan, dossier, "2026-10-01", hours, "preparation")
+        assert result.code == 2 and "expected hours above 0" in result.err, (hours, result.err)
+    assert _log(bilan, dossier, "2026-10-01", "1,5", "preparation").code == 0
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("postgresql://u:secret@127.0.0.1:notaport/db", "not a store URL"),
+    ("postgresql://u@127.0.0.1:99999/db", "not a store URL"),
+    ("sqlite+pysqlcipher:///x.sqlite", "unknown kind of store"),
+])
+def test_store_urls_that_cannot_be_right(bilan, monkeypatch, value, expected):
+    monkeypatch.setenv("BILAN_STORE", value)
+    result = bilan("dossier", "list")
+    assert result.code == 2 and expected in result.err, result.err
+    assert "secret" not in result.err
+
+
+def test_a_symbolic_link_or_a_loose_file_as_the_store(bilan, tmp_path, monkeypatch):
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(tmp_path / "nowhere.sqlite")
+    monkeypatch.setenv("BILAN_STORE", str(link))
+    result = bilan("dossier", "list")
+    assert result.code == 2 and "may not be a symbolic link" in result.err
+    assert not (tmp_path / "nowhere.sqlite").exists()
+    loose = tmp_path / "loose.sqlite"
+    monkeypatch.setenv("BILAN_STORE", str(loose))
+    assert bilan("dossier", "list").code == 0
+    loose.chmod(0o644)
+    assert bilan("dossier", "list").code == 0
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o600
+    monkeypatch.setenv("BILAN_STORE_TIMEOUT", "nan")
+    result = bilan("dossier", "list")
+    assert result.code == 2 and "BILAN_STORE_TIMEOUT" in result.err
+
+
+def test_a_purge_a_reader_holds_back_says_so(bilan, counsellor, tmp_path, store_file,
+                                            monkeypatch):
+    dossier = _new(bilan, _pipeline(tmp_path))
+    monkeypatch.setenv("BILAN_STORE_TIMEOUT", "0.3")
+    reader = sqlite3.connect(store_file, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM dossiers").fetchall()
+    try:
+        result = bilan("dossier", "close", dossier, "--date", "2026-11-20")
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert result.code == 1
+    assert "another process reading the store keeps its old pages" in result.err
+    assert bilan("purge", "--date", "2026-11-20").code == 0
+    assert MARKER_NOTE.encode() not in _raw(store_file)
+
+
+def test_a_store_whose_name_globs_still_loses_its_backup(bilan, tmp_path, monkeypatch):
+    path = tmp_path / "cab[1].sqlite"
+    monkeypatch.setenv("BILAN_STORE", str(path))
+    url = store_url(str(path))
+    engine = create_engine(url)
+    migrate(engine, url, target="0001")
+    engine.dispose()
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    assert list(tmp_path.iterdir()) != [path]
+    dossier = _new(bilan, _pipeline(tmp_path))
+    assert bilan("dossier", "close", dossier, "--date", "2026-11-20").code == 0
+    assert not [p for p in tmp_path.iterdir() if ".backup-" in p.name]

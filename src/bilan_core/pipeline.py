@@ -8,6 +8,7 @@ the lifecycle hooks around the run and around each step, builds the synthèse fr
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -160,10 +161,13 @@ def build_synthesis(dossier: Dossier, host: PluginHost) -> Synthesis:
     return Synthesis(sections=tuple(sections), written_on=dossier.reference_date)
 
 
-def sharing_notice(dossier: Dossier, recipient: str) -> str:
-    """The notice on a copy sent to a third party; refuses without recorded consent."""
+def sharing_notice(dossier: Dossier, recipient: str, on: date | None = None) -> str:
+    """The notice on a copy sent to a third party; refuses without a consent in force on
+    ``on`` (the day the copy is made, for a dossier of the store; by default the dossier's
+    reference date)."""
+    day = on or dossier.reference_date
     consents = [c for c in dossier.consents if c.kind is ConsentKind.SHARING
-                and c.recipient == recipient and c.in_force(dossier.reference_date)]
+                and c.recipient == recipient and c.in_force(day)]
     if not consents:
         raise UsageError(_(
             "refused: the dossier records no sharing consent for {recipient!r}; results go"
@@ -187,7 +191,7 @@ def for_audience(dossier: Dossier, audience: Audience) -> Dossier:
 
 def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
                    audience: Audience = Audience.BENEFICIARY,
-                   recipient: str | None = None) -> list[OutputFile]:
+                   recipient: str | None = None, on: date | None = None) -> list[OutputFile]:
     """Every format of one document.
 
     The beneficiary's document is ``synthese.<ext>``, a copy for a recipient
@@ -203,7 +207,7 @@ def render_outputs(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
         stem, kind = "notes-consultant", "notes"
     elif shared:
         assert recipient is not None
-        options["shared_with"] = sharing_notice(dossier, recipient)
+        options["shared_with"] = sharing_notice(dossier, recipient, on)
         stem = f"synthese-{recipient}"
     context = RenderContext(audience=audience.value, options=options)
     seen = for_audience(dossier, audience)
@@ -231,11 +235,11 @@ def write_outputs(dossier: Dossier, pipeline_formats: tuple[str, ...], host: Plu
     return write_folder(output, dossier.id, rendered, replace=replace, say=say)
 
 
-def render_all(dossier: Dossier, formats: tuple[str, ...], host: PluginHost
-               ) -> list[OutputFile]:
+def render_all(dossier: Dossier, formats: tuple[str, ...], host: PluginHost,
+               on: date | None = None) -> list[OutputFile]:
     """``dossier.json`` and the synthèse in every format, with a copy for each recipient the
-    beneficiary agreed to."""
+    beneficiary agreed to (a consent in force on ``on``, by default the reference date)."""
     rendered = [OutputFile("dossier.json", dossier_to_json(dossier).encode(), kind="dossier")]
     for recipient in dossier.recipients:
-        rendered += render_outputs(dossier, formats, host, recipient=recipient)
+        rendered += render_outputs(dossier, formats, host, recipient=recipient, on=on)
     return rendered

@@ -149,7 +149,7 @@ def test_accounts_are_roles_and_a_disabled_one_loses_the_store(bilan, team):
     result = _as(bilan, database, carole, "dossier", "list")
     assert result.code == 2
     assert f"the role '{carole}' may not use this store" in result.err
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
         sql(database, "SELECT * FROM dossiers", carole)
     stranger = unique("stranger")
     sql(database, f'CREATE ROLE "{stranger}" LOGIN')
@@ -171,7 +171,7 @@ def test_an_older_store_on_postgresql_is_migrated(bilan, tmp_path, monkeypatch):
         name = unique("ancienne")
         assert bilan("--store", url(database), "user", "add", name, "--role",
                      "counsellor").code == 0
-        assert sql(database, "SELECT version_num FROM alembic_version") == [("0002",)]
+        assert sql(database, "SELECT version_num FROM alembic_version") == [("0003",)]
         store = Store.open(url(database, name))
         assert store.dossiers() == []
         store.close()
@@ -225,3 +225,38 @@ def test_a_connection_the_server_dropped_is_replaced_before_the_next_answer(bila
     store.record_answer(dossier, "valeurs", "AUT3", 5)
     assert store.answers(dossier)["valeurs"]["answers"] == {"AUT1": 4, "AUT2": 3, "AUT3": 5}
     store.close()
+
+
+def test_account_roles_cannot_grant_roles_nor_rewrite_their_records(bilan, team):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    chef, alice, bruno = names["chef"], names["alice"], names["bruno"]
+    (oid,) = sql(database, "SELECT oid FROM pg_database WHERE datname = current_database()")[0]
+    # An administrator's role creates no role and grants no group: accounts change only
+    # through the owner's functions, which refuse an existing role (the owner's included).
+    for statement in (f'CREATE ROLE "{unique("eve")}" LOGIN',
+                      f'GRANT "bilan_{oid}_admin" TO "{bruno}"',
+                      f'GRANT "bilan_{oid}_counsellor" TO "{chef}"',
+                      "UPDATE accounts SET role = 'admin'"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sql(database, statement, chef)
+    for existing in ("postgres", bruno):
+        result = _as(bilan, database, chef, "user", "add", existing, "--role", "counsellor")
+        assert result.code == 2 and "already" in result.err, result.err
+    # A counsellor cannot undo a revocation, change a session, or date the audit trail.
+    assert _as(bilan, database, alice, "consent", "record", dossier, "--kind", "sharing",
+               "--recipient", "opco", "--date", "2026-10-02").code == 0
+    assert _as(bilan, database, alice, "consent", "revoke", dossier, "--kind", "sharing",
+               "--date", "2026-10-03").code == 0
+    for statement in ("UPDATE consents SET revoked_on = NULL, revoked_by = NULL",
+                      "UPDATE sessions SET hours = 1", "DELETE FROM sessions",
+                      "DELETE FROM consents", "DELETE FROM dossiers"):
+        with pytest.raises((psycopg.errors.InsufficientPrivilege,
+                            psycopg.errors.RaiseException)):
+            sql(database, statement, alice)
+    sql(database, "INSERT INTO audit (at, actor, action, dossier_id, detail) VALUES"
+        " ('1999-01-01', %s, 'note', %s, '{}')", alice, (alice, dossier))
+    assert sql(database, "SELECT at FROM audit WHERE action = 'note'")[0][0].startswith("20")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO audit (at, actor, action, dossier_id, detail) VALUES"
+            " ('now', %s, 'dossier.purge', %s, '{}')", bruno, (bruno, dossier))

@@ -80,10 +80,17 @@ class DateArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 
         text = str(value)
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             try:
-                return datetime.date.fromisoformat(text)
+                day = datetime.date.fromisoformat(text)
             except ValueError:
                 self.fail(_("{text!r} is not a date of the calendar").format(text=text),
                           param, ctx)
+            from bilan_core.model.common import FIRST_DAY, LAST_DAY
+
+            if not FIRST_DAY <= day <= LAST_DAY:
+                self.fail(_("expected a date from {first} to {last}, got {text}").format(
+                    first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(), text=text),
+                    param, ctx)
+            return day
         self.fail(_("expected a date written YYYY-MM-DD, such as 2026-03-01, got {text!r}")
                   .format(text=text), param, ctx)
 

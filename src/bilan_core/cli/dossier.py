@@ -43,12 +43,15 @@ class HoursArg(click.ParamType):  # type: ignore[type-arg]  # generic from click
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> Any:
+        import re
+
+        text = str(value).strip()
         try:
-            hours = Decimal(str(value).replace(",", "."))
+            hours = (Decimal(text.replace(",", "."))
+                     if re.fullmatch(r"\d{1,2}([.,]\d{1,2})?", text) else Decimal(-1))
         except InvalidOperation:
             hours = Decimal(-1)
-        if not hours.is_finite() or hours <= 0 or hours > 24 or hours != hours.quantize(
-                Decimal("0.01")):
+        if hours <= 0 or hours > 24:
             self.fail(_("expected hours above 0 and at most 24, such as 2 or 1.5, got {value!r}")
                       .format(value=value), param, ctx)
         return hours
@@ -238,20 +241,20 @@ def dossier_close(dossier_id: str, when: date | None) -> None:
 
     store = state().store()
     on = when or date.today()
-    info = store.info(dossier_id)
-    keep = [c for c in store.consents(dossier_id) if c.kind == "retention" and c.in_force(on)
-            and c.until is not None]
-    keep_until = max((c.until for c in keep if c.until), default=None)
-    if keep_until is not None:
+
+    def ceiling(info: Any, keep_until: date) -> None:
         consent_rules("retention", on, keep_until)(info, "")
-    destroyed = store.close_dossier(dossier_id, on=on, keep_until=keep_until)
-    if destroyed:
+
+    kept = store.close_dossier(dossier_id, on=on, check=ceiling)
+    if kept is None:
         click.echo(_("dossier {id} closed; its content was destroyed (no retention consent)")
                    .format(id=dossier_id))
     else:
         click.echo(_("dossier {id} closed; its content is kept until {date} with the"
                      " beneficiary's consent, then destroyed by 'bilan purge'").format(
-            id=dossier_id, date=keep_until.isoformat() if keep_until else ""))
+            id=dossier_id, date=kept.isoformat()))
+    note_line(_("files written outside the store (run or report --output) are not the"
+                " store's: destroy them as the beneficiary decided"))
 
 
 @dossier_group.command("export", help=_(

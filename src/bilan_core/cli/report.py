@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -50,18 +51,21 @@ def report_command(dossier_file: Path | None, dossier_id: str | None, formats: s
     if (dossier_file is None) == (dossier_id is None):
         raise UsageError(_("give a dossier file or --dossier ID (one of the two)"))
     store = None
+    today: date | None = None  # a dossier file: its reference date
     if dossier_id is not None:
         import attrs
 
         from bilan_core.model.serialize import dossier_from_json
 
         store = state().store()
-        _info, _text, saved = store.content(dossier_id, purpose="report")
+        info, _text, saved = store.content(dossier_id, purpose="report")
         dossier = attrs.evolve(dossier_from_json(saved), id=dossier_id)
         from bilan_core.store.dossiers import stored_consents
 
+        # A copy made today needs a consent in force today (revocations included).
+        today = date.today()
         dossier = attrs.evolve(dossier, consents=stored_consents(store.consents(dossier_id),
-                                                                 dossier.reference_date))
+                                                                 today))
     else:
         assert dossier_file is not None
         dossier = read_dossier(dossier_file)
@@ -76,11 +80,11 @@ def report_command(dossier_file: Path | None, dossier_id: str | None, formats: s
                              .format(format=fmt,
                                      suggestion=did_you_mean(fmt, host.registry.renderers),
                                      formats=", ".join(sorted(host.registry.renderers))))
-    rendered = render_outputs(dossier, chosen, host, Audience(audience), recipient)
+    rendered = render_outputs(dossier, chosen, host, Audience(audience), recipient, on=today)
 
     def keep(entry: dict[str, Any]) -> str | None:
         shared = entry.get("recipient")
-        if shared and not dossier.has_consent(ConsentKind.SHARING, str(shared)):
+        if shared and not dossier.has_consent(ConsentKind.SHARING, str(shared), on=today):
             return _("the dossier no longer records a sharing consent for {recipient!r}"
                      ).format(recipient=shared)
         return None
@@ -94,7 +98,7 @@ def report_command(dossier_file: Path | None, dossier_id: str | None, formats: s
                                 audience=d["audience"], recipient=d["recipient"])
                      for name, d in kept.items()
                      if name not in {r.name for r in rendered} and keep(d) is None]
-        store.save_documents(dossier_id, [*documents, *rendered])
+        store.save_documents(dossier_id, [*documents, *rendered], expected=info.version)
         click.echo(_("documents kept in the store for dossier {id}: {names}").format(
             id=dossier_id, names=", ".join(r.name for r in rendered)))
         if output is None:

@@ -133,9 +133,10 @@ def _run_stored(dossier_id: str, output: Path | None, when: date | None, formats
 
     dossier = run_steps(pipeline, host, dossier, after_step=save)
     dossier = attrs.evolve(dossier, id=dossier_id)
-    rendered = render_all(dossier, chosen, host)
-    store.save_state(dossier_id, dossier_to_json(dossier), version[0], step="synthesis")
-    store.save_documents(dossier_id, rendered)
+    rendered = render_all(dossier, chosen, host, on=date.today())  # copies made today
+    version[0] = store.save_state(dossier_id, dossier_to_json(dossier), version[0],
+                                  step="synthesis")
+    store.save_documents(dossier_id, rendered, expected=version[0])
     if output is not None:
         written = write_folder(output, dossier_id, rendered, replace=replace, say=note_line)
         click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))

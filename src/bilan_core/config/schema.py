@@ -263,6 +263,12 @@ class Date(Kind):
             raise ctx.error(_("write the date without quotes: {value}").format(value=value), path)
         if not isinstance(value, date) or isinstance(value, datetime):
             raise self.wrong_type(value, path, ctx)
+        from bilan_core.model.common import FIRST_DAY, LAST_DAY
+
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise ctx.error(_("expected a date from {first} to {last}, got {value}").format(
+                first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat(),
+                value=value.isoformat()), path)
         return value
 
     def json_schema(self) -> dict[str, Any]:

@@ -159,6 +159,12 @@ def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
+#: The dates bilan takes, in files and on the command line: a bilan, a consent or a session
+#: outside them is a typing mistake (and date arithmetic past year 9999 would fail).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, clipped to the end of a shorter month."""
     import calendar

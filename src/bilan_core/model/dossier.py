@@ -107,12 +107,15 @@ class Dossier:
                                  f" {rules.RETENTION_CEILING.description}"
                                  f" ({rules.RETENTION_CEILING.source})")
 
-    def has_consent(self, kind: ConsentKind, recipient: str | None = None) -> bool:
-        """Whether a consent of this kind (and for this recipient) holds on the reference date."""
+    def has_consent(self, kind: ConsentKind, recipient: str | None = None,
+                    on: date | None = None) -> bool:
+        """Whether a consent of this kind (and for this recipient) holds on ``on``, by
+        default the reference date."""
+        day = on or self.reference_date
         return any(
             c.kind is kind
             and (recipient is None or c.recipient == recipient)
-            and c.in_force(self.reference_date)
+            and c.in_force(day)
             for c in self.consents
         )
 

@@ -6,7 +6,9 @@ counsellor to the dossiers recorded under their own role name, and every table w
 belong to a dossier follows the dossier's visibility; an administrator sees everything. The
 audit trail takes inserts only, in one's own name, and a trigger refuses any change to it,
 even by its owner. The role that created the store (the provider's database owner) is not an
-account: like the owner of an SQLite file, it is trusted.
+account: like the owner of an SQLite file, it is trusted. Accounts are created, disabled and
+given passwords only through functions the owner defines (``SECURITY DEFINER``,
+:func:`account_functions`): no account's role can create or grant roles itself.
 
 SQLite: a file has no users. The store belongs to the system account that owns the file (0600),
 and the counsellor recorded on a dossier is an attribution, checked by the store's own calls
@@ -40,10 +42,12 @@ def quote(name: str) -> str:
 
 
 def groups(connection: sa.Connection) -> tuple[str, str]:
-    """The counsellor and administrator group roles of this PostgreSQL database."""
-    database = connection.exec_driver_sql("SELECT current_database()").scalar_one()
-    base = str(database)[:40]
-    return f"{base}_counsellor", f"{base}_admin"
+    """The counsellor and administrator group roles of this PostgreSQL database, named by
+    the database's oid: roles are shared by the whole server, and two databases never share
+    their groups (names could, after truncation or quoting)."""
+    oid = connection.exec_driver_sql(
+        "SELECT oid FROM pg_database WHERE datname = current_database()").scalar_one()
+    return f"bilan_{oid}_counsellor", f"bilan_{oid}_admin"
 
 
 def append_only(connection: sa.Connection, table: str) -> None:
@@ -69,7 +73,7 @@ def secure(connection: sa.Connection, tables: Iterable[str]) -> None:
     if connection.dialect.name != "postgresql":
         return
     counsellor, admin = groups(connection)
-    for role in (counsellor, admin):
+    for role in (counsellor, admin):  # names of digits and letters only (groups())
         connection.exec_driver_sql(
             "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = "
             f"'{role}') THEN CREATE ROLE {quote(role)} NOLOGIN; END IF; END $$")
@@ -103,3 +107,131 @@ def _policies(connection: sa.Connection, table: str, counsellor: str, admin: str
     else:
         rule = f"EXISTS (SELECT 1 FROM dossiers d WHERE d.id = {table}.dossier_id)"
         policy("own_dossiers", f"USING ({rule}) WITH CHECK ({rule})")
+
+
+def account_functions(connection: sa.Connection) -> None:
+    """The functions through which accounts change on PostgreSQL, run with the owner's rights
+    and open to the administrators' group (and the owner): an administrator's own role has
+    no ``CREATEROLE`` and holds its group without the right to grant it, so a disabled
+    administrator cannot restore itself, nor take another role."""
+    if connection.dialect.name != "postgresql":
+        return
+    counsellor, admin = groups(connection)
+    allowed = (f"(session_user = current_user OR pg_has_role(session_user, '{admin}', 'MEMBER'))")
+    refuse = ("RAISE EXCEPTION 'permission denied: an administrator''s right'"
+              " USING ERRCODE = 'insufficient_privilege'")
+    _ddl(connection, f"""
+CREATE FUNCTION bilan_add_account(account text, kind text, moment text, secret text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT {allowed} THEN {refuse}; END IF;
+    IF kind NOT IN ('counsellor', 'admin') THEN
+        RAISE EXCEPTION 'invalid account kind' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = account) THEN
+        RAISE EXCEPTION 'a database role named % exists already', account
+            USING ERRCODE = 'duplicate_object';
+    END IF;
+    INSERT INTO accounts (name, role, disabled, created_at, created_by, password_hash)
+        VALUES (account, kind, false, moment, session_user, secret);
+    EXECUTE format('CREATE ROLE %I LOGIN', account);
+    IF kind = 'admin' THEN
+        EXECUTE format('GRANT %I, %I TO %I', '{admin}', '{counsellor}', account);
+    ELSE
+        EXECUTE format('GRANT %I TO %I', '{counsellor}', account);
+    END IF;
+END $$""")
+    _ddl(connection, f"""
+CREATE FUNCTION bilan_disable_account(account text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT {allowed} THEN {refuse}; END IF;
+    UPDATE accounts SET disabled = true WHERE name = account;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no account %', account USING ERRCODE = 'no_data_found';
+    END IF;
+    EXECUTE format('REVOKE %I, %I FROM %I', '{admin}', '{counsellor}', account);
+    EXECUTE format('ALTER ROLE %I NOLOGIN', account);
+END $$""")
+    _ddl(connection, f"""
+CREATE FUNCTION bilan_set_password(account text, secret text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT (session_user = account OR {allowed}) THEN {refuse}; END IF;
+    UPDATE accounts SET password_hash = secret WHERE name = account AND NOT disabled;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no account %', account USING ERRCODE = 'no_data_found';
+    END IF;
+END $$""")
+    for signature in ("bilan_add_account(text, text, text, text)",
+                      "bilan_disable_account(text)", "bilan_set_password(text, text)"):
+        connection.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        grantees = quote(admin) + (f", {quote(counsellor)}" if "password" in signature else "")
+        connection.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {signature} TO {grantees}")
+    # Accounts change only through these functions; what was granted before is taken back.
+    connection.exec_driver_sql(f"REVOKE INSERT, UPDATE ON accounts FROM {quote(admin)}")
+
+
+def guard_records(connection: sa.Connection) -> None:
+    """Sessions are never changed once logged; a consent changes only to be revoked (once);
+    on PostgreSQL the audit trail's time is the server's and an account appends only about
+    dossiers it may see, and a counsellor deletes no session, consent or dossier (an
+    administrator deletes a dossier)."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(
+            "CREATE TRIGGER sessions_no_update BEFORE UPDATE ON sessions"
+            " BEGIN SELECT RAISE(ABORT, 'a logged session is never changed'); END")
+        connection.exec_driver_sql(
+            "CREATE TRIGGER consents_revoke_only BEFORE UPDATE ON consents WHEN"
+            " OLD.revoked_on IS NOT NULL OR NEW.revoked_on IS NULL"
+            " OR NEW.kind IS NOT OLD.kind OR NEW.recipient IS NOT OLD.recipient"
+            " OR NEW.given_on IS NOT OLD.given_on OR NEW.until IS NOT OLD.until"
+            " OR NEW.dossier_id IS NOT OLD.dossier_id"
+            " BEGIN SELECT RAISE(ABORT, 'a consent changes only to be revoked'); END")
+        return
+    counsellor, _admin = groups(connection)
+    _ddl(connection, """
+CREATE FUNCTION bilan_guard_session() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a logged session is never changed'
+    USING ERRCODE = 'insufficient_privilege'; END $$""")
+    connection.exec_driver_sql(
+        "CREATE TRIGGER sessions_no_update BEFORE UPDATE ON sessions"
+        " FOR EACH ROW EXECUTE FUNCTION bilan_guard_session()")
+    _ddl(connection, """
+CREATE FUNCTION bilan_guard_consent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.revoked_on IS NOT NULL OR NEW.revoked_on IS NULL
+            OR (NEW.kind, NEW.recipient, NEW.given_on, NEW.until, NEW.dossier_id)
+               IS DISTINCT FROM (OLD.kind, OLD.recipient, OLD.given_on, OLD.until,
+                                 OLD.dossier_id) THEN
+        RAISE EXCEPTION 'a consent changes only to be revoked'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$""")
+    connection.exec_driver_sql(
+        "CREATE TRIGGER consents_revoke_only BEFORE UPDATE ON consents"
+        " FOR EACH ROW EXECUTE FUNCTION bilan_guard_consent()")
+    _ddl(connection, """
+CREATE FUNCTION bilan_audit_time() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.at := to_char(clock_timestamp() AT TIME ZONE 'UTC',
+                      'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"');
+    RETURN NEW;
+END $$""")
+    connection.exec_driver_sql(
+        "CREATE TRIGGER audit_time BEFORE INSERT ON audit"
+        " FOR EACH ROW EXECUTE FUNCTION bilan_audit_time()")
+    connection.exec_driver_sql("DROP POLICY write_own ON audit")
+    connection.exec_driver_sql(
+        "CREATE POLICY write_own ON audit FOR INSERT WITH CHECK (actor = current_user AND"
+        " (dossier_id IS NULL OR EXISTS (SELECT 1 FROM dossiers d"
+        " WHERE d.id = audit.dossier_id)))")
+    connection.exec_driver_sql(
+        f"REVOKE DELETE ON sessions, consents, dossiers FROM {quote(counsellor)}")
+
+
+def _ddl(connection: sa.Connection, text: str) -> None:
+    """Run DDL whose text holds ``%`` (PL/pgSQL's ``format`` and ``RAISE``): the driver reads
+    ``%`` as a placeholder, so it is doubled."""
+    connection.exec_driver_sql(text.replace("%", "%%"))

@@ -306,11 +306,20 @@ class Store:
             if connection.execute(sa.select(t.accounts.c.name).where(
                     t.accounts.c.name == name)).first() is not None:
                 raise UsageError(_("the account {name!r} already exists").format(name=name))
-            connection.execute(t.accounts.insert().values(
-                name=name, role=role, disabled=False, created_at=now(),
-                created_by=self.actor.name, password_hash=password_hash))
-            if self.backend == "postgresql":
-                _pg_role(connection, name, role)
+            if self.backend == "postgresql":  # the row and the role, by the owner's function
+                exists = connection.exec_driver_sql(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": name}).first()
+                if exists is not None:
+                    raise UsageError(_("a database role named {name!r} exists already on this"
+                                       " server: choose another account name").format(
+                        name=name))
+                connection.exec_driver_sql(
+                    "SELECT bilan_add_account(%(name)s, %(role)s, %(moment)s, %(secret)s)",
+                    {"name": name, "role": role, "moment": now(), "secret": password_hash})
+            else:
+                connection.execute(t.accounts.insert().values(
+                    name=name, role=role, disabled=False, created_at=now(),
+                    created_by=self.actor.name, password_hash=password_hash))
             self.audit(connection, "account.add", account=name, role=role,
                        password=password_hash is not None)
 
@@ -319,26 +328,32 @@ class Store:
         if self.actor.name != name:
             self._require_admin("user passwd")
         with self.writing() as connection:
-            done = connection.execute(t.accounts.update().where(
-                t.accounts.c.name == name).values(password_hash=password_hash)).rowcount
-            if not done:
+            if self.backend == "postgresql":
+                self._pg_account(connection, "SELECT bilan_set_password(%(name)s, %(secret)s)",
+                                 name, secret=password_hash)
+            elif not connection.execute(t.accounts.update().where(
+                    t.accounts.c.name == name).values(password_hash=password_hash)).rowcount:
                 raise UsageError(_("no account {name!r}").format(name=name))
             self.audit(connection, "account.password", account=name)
+
+    def _pg_account(self, connection: sa.Connection, statement: str, name: str,
+                    **params: Any) -> None:
+        """Call one of the owner's account functions; its refusal as a message."""
+        if connection.execute(sa.select(t.accounts.c.name).where(
+                t.accounts.c.name == name)).first() is None and self.actor.sees_all:
+            raise UsageError(_("no account {name!r}").format(name=name))
+        connection.exec_driver_sql(statement, {"name": name, **params})
 
     def disable_user(self, name: str) -> None:
         """Disable an account: it can no longer use the store (on PostgreSQL its role loses
         the store's groups). Its dossiers stay, attributed to it."""
         self._require_admin("user disable")
         with self.writing() as connection:
-            done = connection.execute(t.accounts.update().where(
-                t.accounts.c.name == name).values(disabled=True)).rowcount
-            if not done:
-                raise UsageError(_("no account {name!r}").format(name=name))
             if self.backend == "postgresql":
-                from bilan_core.store.access import groups, quote
-
-                for group in groups(connection):
-                    connection.exec_driver_sql(f"REVOKE {quote(group)} FROM {quote(name)}")
+                self._pg_account(connection, "SELECT bilan_disable_account(%(name)s)", name)
+            elif not connection.execute(t.accounts.update().where(
+                    t.accounts.c.name == name).values(disabled=True)).rowcount:
+                raise UsageError(_("no account {name!r}").format(name=name))
             self.audit(connection, "account.disable", account=name)
 
     def users(self) -> list[dict[str, Any]]:
@@ -528,6 +543,8 @@ class Store:
                 t.dossiers.c.id == sa.bindparam("dossier_id")), {"dossier_id": dossier_id}).one()
             self.audit(connection, f"dossier.{purpose}", dossier_id)
         pipeline, state = row
+        if pipeline is None or state is None:
+            raise UsageError(_("dossier {id}: its content was destroyed").format(id=dossier_id))
         return (info, self.cipher.open(pipeline, f"dossiers.pipeline:{dossier_id}").decode(),
                 self.cipher.open(state, f"dossiers.state:{dossier_id}").decode())
 
@@ -759,10 +776,15 @@ class Store:
 
     # -- documents -----------------------------------------------------------------------
 
-    def save_documents(self, dossier_id: str, documents: Sequence[Any]) -> None:
-        """Keep rendered documents (``OutputFile``), replacing the earlier set."""
+    def save_documents(self, dossier_id: str, documents: Sequence[Any],
+                       expected: int | None = None) -> int:
+        """Keep rendered documents (``OutputFile``), replacing the earlier set, if nobody
+        changed the dossier since version ``expected`` (a consent revoked while they were
+        rendered, say); the dossier's new version."""
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
+            if expected is not None and info.version != expected:
+                self._changed(connection, info, expected)  # raises ConcurrentChange
             self._open_only(info, _("keeping documents"))
             connection.execute(t.documents.delete().where(t.documents.c.dossier_id == dossier_id))
             moment = now()
@@ -773,12 +795,13 @@ class Store:
                     content=self.cipher.seal(document.content,
                                              f"documents:{dossier_id}:{document.name}"),
                     created_at=moment))
-            self._changed(connection, info)
+            version = self._changed(connection, info)
             self.audit(connection, "documents.save", dossier_id,
                        documents=[d.name for d in documents])
             for recipient in sorted({d.recipient for d in documents if d.recipient}):
                 self.audit(connection, "dossier.share", dossier_id, recipient=recipient,
                            documents=[d.name for d in documents if d.recipient == recipient])
+        return version
 
     def documents(self, dossier_id: str) -> list[dict[str, Any]]:
         """The rendered documents kept for a dossier (their reading is audited)."""
@@ -795,12 +818,19 @@ class Store:
 
     # -- the end of a bilan --------------------------------------------------------------
 
-    def close_dossier(self, dossier_id: str, *, on: date, keep_until: date | None) -> bool:
-        """Close a dossier: its content is destroyed now unless ``keep_until`` (a retention
-        consent within the legal ceiling, checked by the caller) keeps it; True if destroyed."""
+    def close_dossier(self, dossier_id: str, *, on: date, check: Any = None) -> date | None:
+        """Close a dossier: its content is destroyed now unless a retention consent in force
+        keeps it (``check(info, keep_until)`` applies the legal ceiling), read under the
+        dossier's lock so that a revocation cannot slip in between; the date it is kept
+        until, or None when it was destroyed."""
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
             self._open_only(info, _("closing it"))
+            kept = [c.until for c in self.consents(dossier_id, connection)
+                    if c.kind == "retention" and c.until is not None and c.in_force(on)]
+            keep_until = max(kept, default=None)
+            if keep_until is not None and check is not None:
+                check(info, keep_until)
             destroy = keep_until is None or keep_until < on
             self._changed(connection, info, status="closed", closed_at=now(),
                           keep_until=None if destroy else keep_until)
@@ -810,7 +840,7 @@ class Store:
                 self._destroy(connection, dossier_id, "dossier.purge", reason="closed")
         if destroy:
             self._after_purge()
-        return destroy
+        return None if destroy else keep_until
 
     def purge_expired(self, today: date) -> list[str]:
         """Destroy the content of closed dossiers whose retention has ended, and of those
@@ -825,14 +855,15 @@ class Store:
             for dossier_id in connection.execute(query).scalars().all():
                 self._destroy(connection, dossier_id, "dossier.purge", reason="expired")
                 purged.append(dossier_id)
-        if purged:
-            self._after_purge()
+        self._after_purge()  # also what an earlier purge could not truncate
         return purged
 
     def delete_dossier(self, dossier_id: str) -> None:
-        """Delete a dossier and everything of it but its audit trail."""
+        """Delete a dossier and everything of it but its audit trail (an administrator's
+        right: a counsellor closes a dossier, which destroys its content)."""
         with self.writing() as connection:
             self._visible(connection, dossier_id, lock=True)
+            self._require_admin("dossier delete")
             self._destroy(connection, dossier_id, "dossier.delete", reason="deleted")
             connection.execute(t.sessions.delete().where(t.sessions.c.dossier_id == dossier_id))
             connection.execute(t.consents.delete().where(t.consents.c.dossier_id == dossier_id))
@@ -857,8 +888,22 @@ class Store:
         deleted pages were overwritten, ``secure_delete``), and remove migration backups."""
         if self.backend != "sqlite":
             return
-        with translated(self.url), self.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        import time
+
+        from bilan_core.store.engine import StoreUnavailable, busy_timeout_ms
+
+        deadline = time.monotonic() + busy_timeout_ms() / 1000
+        while True:
+            with translated(self.url), self.engine.connect() as connection:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+            if busy is None or not busy[0]:
+                break
+            if time.monotonic() > deadline:
+                raise StoreUnavailable(_(
+                    "{store}: the content is deleted, but another process reading the store"
+                    " keeps its old pages in the WAL file; run 'bilan purge' again when it has"
+                    " finished").format(store=shown(self.url)))
+            time.sleep(0.05)
         for backup in remove_backups(self.url):
             if self.say is not None:
                 self.say(_("removed the migration backup {file}: it held content now"
@@ -972,23 +1017,6 @@ def _check_account_name(name: str) -> None:
         raise UsageError(_("an account name is 1 to 63 lowercase letters, digits, '.', '_' or"
                            " '-', beginning with a letter (it is also a database role): not"
                            " {name!r}").format(name=name))
-
-
-def _pg_role(connection: sa.Connection, name: str, role: str) -> None:
-    """The account's login role, member of the store's group for its role."""
-    from bilan_core.store.access import groups, quote
-
-    counsellor, admin = groups(connection)
-    exists = connection.exec_driver_sql(
-        "SELECT 1 FROM pg_roles WHERE rolname = %(name)s", {"name": name}).first()
-    if exists is None:
-        extra = " CREATEROLE" if role == "admin" else ""
-        connection.exec_driver_sql(f"CREATE ROLE {quote(name)} LOGIN{extra}")
-    if role == "admin":
-        connection.exec_driver_sql(
-            f"GRANT {quote(admin)}, {quote(counsellor)} TO {quote(name)} WITH ADMIN OPTION")
-    else:
-        connection.exec_driver_sql(f"GRANT {quote(counsellor)} TO {quote(name)}")
 
 
 __all__ = ["Actor", "ConcurrentChange", "ConsentRecord", "DossierInfo", "SessionRecord",

@@ -148,6 +148,16 @@ def session_rules(step: str, held_on: date, hours: Decimal
                 id=info.id, step=step, suggestion=did_you_mean(step, plan),
                 steps=", ".join(plan)))
         phase = planned.phase
+        if held_on > date.today():
+            raise UsageError(_("refused: {date} is in the future; a session is logged once it"
+                               " was held").format(date=held_on.isoformat()))
+        earliest = info.reference_date.replace(year=info.reference_date.year - 1) if not (
+            info.reference_date.month == 2 and info.reference_date.day == 29) else \
+            info.reference_date.replace(year=info.reference_date.year - 1, day=28)
+        if held_on < earliest:
+            raise UsageError(_("refused: {date} is more than a year before the bilan's reference"
+                               " date ({reference})").format(
+                date=held_on.isoformat(), reference=info.reference_date.isoformat()))
         for earlier in sessions:
             other = PHASES[earlier.phase]
             if (earlier.held_on < held_on and other.rank > phase.rank) or (
@@ -174,7 +184,8 @@ def session_rules(step: str, held_on: date, hours: Decimal
                 " bilan, recorded on or before {date} (bilan consent record {id} --kind bilan;"
                 " Code du travail L6313-4)").format(date=held_on.isoformat(), id=info.id))
         logged = sum((s.hours for s in sessions), Decimal(0))
-        rule = rules.maximum_hours_rule(held_on, dossier.beneficiary.working_time)
+        # The ceiling of the bilan's own date, for all its sessions alike.
+        rule = rules.maximum_hours_rule(info.reference_date, dossier.beneficiary.working_time)
         check.ceiling = rule.value if rule is not None else None  # type: ignore[attr-defined]
         if rule is not None and logged + hours > rule.value:
             raise UsageError(_(
@@ -225,16 +236,13 @@ def consent_rules(kind: str, given_on: date, until: date | None
 
 # -- reading back and running -----------------------------------------------------------------
 
-def stored_consents(records: Sequence[ConsentRecord], on: date) -> tuple[Consent, ...]:
-    """The consents in force on a day, as the dossier's model holds them."""
-    kept = []
-    for record in records:
-        if not record.in_force(on):
-            continue
-        until = record.until
-        kept.append(Consent(kind=ConsentKind(record.kind), given_on=record.given_on,
-                            recipient=record.recipient, until=until))
-    return tuple(kept)
+def stored_consents(records: Sequence[ConsentRecord], today: date) -> tuple[Consent, ...]:
+    """The consents not revoked by ``today``, as the dossier's model holds them (each is then
+    in force or not on the day a check asks about: the reference date for the steps, the day
+    a copy is made for a share)."""
+    return tuple(Consent(kind=ConsentKind(r.kind), given_on=r.given_on, recipient=r.recipient,
+                         until=r.until)
+                 for r in records if r.revoked_on is None or r.revoked_on > today)
 
 
 def stored_responses(store: Store, dossier_id: str, host: PluginHost) -> dict[str, Responses]:
@@ -278,7 +286,7 @@ def load_for_run(store: Store, dossier_id: str, host_for: Callable[..., Any],
     pipeline = load_pipeline(path, host, Overrides(reference_date=on, deferred_consent=True),
                              text=text)
     dossier = dossier_from_json(state)
-    consents = stored_consents(store.consents(dossier_id), on)
+    consents = stored_consents(store.consents(dossier_id), date.today())
     responses = stored_responses(store, dossier_id, host)
     pipeline = attrs.evolve(pipeline, consents=consents, responses=responses)
     dossier = attrs.evolve(dossier, id=dossier_id, consents=consents, responses=responses,

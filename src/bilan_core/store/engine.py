@@ -33,13 +33,17 @@ BUSY_TIMEOUT_MS = 30_000
 def busy_timeout_ms() -> int:
     """How long a command waits for a store another process holds: ``BILAN_STORE_TIMEOUT``
     seconds, 30 by default."""
+    import math
+
     text = os.environ.get("BILAN_STORE_TIMEOUT", "")
     try:
         seconds = float(text) if text else BUSY_TIMEOUT_MS / 1000
     except ValueError:
-        raise UsageError(_("BILAN_STORE_TIMEOUT: expected a number of seconds, got {text!r}")
-                         .format(text=text)) from None
-    return max(0, int(seconds * 1000))
+        seconds = math.nan
+    if not 0 <= seconds <= 3600:  # nan and infinities fail too
+        raise UsageError(_("BILAN_STORE_TIMEOUT: expected a number of seconds from 0 to 3600,"
+                           " got {text!r}").format(text=text))
+    return int(seconds * 1000)
 
 
 class StoreUnavailable(BilanError):
@@ -68,10 +72,17 @@ def store_url(given: str | None = None) -> sa.URL:
         return sa.URL.create("sqlite", database=str(Path(text).expanduser()))
     try:
         url = sa.make_url(text)
-    except sa.exc.ArgumentError:
+        url.port  # noqa: B018  # a port that is not a number fails here
+    except (sa.exc.ArgumentError, ValueError):
         raise UsageError(_("{url}: not a store URL (sqlite:///FILE or"
                            " postgresql://ROLE@HOST/DATABASE)").format(url=_hidden(text))) from None
     backend = url.get_backend_name()
+    if url.drivername not in ("sqlite", "postgresql", "postgres", "postgresql+psycopg"):
+        raise UsageError(_("{url}: unknown kind of store {scheme!r} (sqlite or postgresql)")
+                         .format(url=_hidden(text), scheme=url.drivername))
+    if url.port is not None and not 0 < url.port < 65536:
+        raise UsageError(_("{url}: not a store URL (sqlite:///FILE or"
+                           " postgresql://ROLE@HOST/DATABASE)").format(url=_hidden(text)))
     if backend == "sqlite":
         if not url.database or url.database == ":memory:":
             raise UsageError(_("a store is a file: give sqlite:///FILE"))
@@ -145,10 +156,27 @@ def _still_there(dbapi: Any, record: Any, proxy: Any) -> None:
 
 
 def _prepare_file(path: Path) -> None:
-    """Create the store's file 0600 (and its folder 0700) before SQLite opens it."""
-    if path.exists():
-        if path.is_dir():
+    """Create the store's file 0600 (and its folder 0700) before SQLite opens it; an
+    existing store of ours that others may read is made private again."""
+    import stat
+
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise UsageError(_("{path}: cannot open the store ({reason})").format(
+            path=path, reason=exc.strerror or exc)) from None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageError(_("{path}: a store may not be a symbolic link; give the file it"
+                               " points to").format(path=path))
+        if stat.S_ISDIR(info.st_mode):
             raise UsageError(_("{path}: a store is a file, this is a folder").format(path=path))
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(_("{path}: a store is a regular file").format(path=path))
+        if info.st_mode & 0o077 and info.st_uid == os.geteuid():
+            os.chmod(path, 0o600)
         return
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -284,7 +312,9 @@ def backups(url: sa.URL) -> list[Path]:
     if url.get_backend_name() != "sqlite":
         return []
     path = Path(str(url.database))
-    return sorted(path.parent.glob(f"{path.name}.backup-*"))
+    import glob
+
+    return sorted(path.parent.glob(f"{glob.escape(path.name)}.backup-*"))
 
 
 def remove_backups(url: sa.URL) -> list[Path]:
@@ -325,16 +355,22 @@ def describe(exc: sa.exc.DBAPIError, url: sa.URL) -> BilanError:
     if "readonly" in lowered or "read-only" in lowered:
         return UsageError(_("{store}: the store is read-only for you; bilan needs to write to"
                             " it").format(store=where))
-    if "unable to open" in lowered or "not a database" in lowered or "file is not" in lowered:
+    if lowered.count('database "') and "does not exist" in lowered:
+        return UsageError(_("{store}: no such database on the server ({reason})").format(
+            store=where, reason=text))
+    if ("unable to open" in lowered or "not a database" in lowered or "file is not" in lowered
+            or "disk i/o error" in lowered or "malformed" in lowered):
         return UsageError(_("{store}: cannot open the store ({reason})").format(
             store=where, reason=text))
-    if isinstance(exc, sa.exc.OperationalError) and url.get_backend_name() != "sqlite":
-        return StoreUnavailable(_("{store}: cannot reach the store ({reason})").format(
-            store=where, reason=text))
-    if "permission denied for table alembic_version" in lowered:
+    if ("permission denied for table alembic_version" in lowered
+            or "is not permitted to log in" in lowered
+            or (lowered.count('role "') and "does not exist" in lowered)):
         return UsageError(_("{store}: the role {role!r} may not use this store: it is not one"
                             " of its accounts, or the account was disabled").format(
             store=where, role=url.username))
+    if isinstance(exc, sa.exc.OperationalError) and url.get_backend_name() != "sqlite":
+        return StoreUnavailable(_("{store}: cannot reach the store ({reason})").format(
+            store=where, reason=text))
     if "row-level security" in lowered or "permission denied" in lowered \
             or "insufficient" in lowered or "append-only" in lowered:
         return UsageError(_("{store}: refused by the database: {reason}").format(
