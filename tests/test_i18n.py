@@ -215,6 +215,9 @@ def _json_words(document: object) -> set[str]:
     return set()
 
 
+# Dozens of commands in subprocesses: run once, in the system env (the language of a line
+# does not depend on the Python version).
+@pytest.mark.system
 def test_every_line_comes_from_the_catalog(pseudo, tmp_path):
     env = _env(tmp_path, LANGUAGE="qps", BILAN_LOCALE_DIR=str(pseudo))
     good = tmp_path / "pipeline.toml"

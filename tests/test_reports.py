@@ -199,6 +199,8 @@ def test_provider_template_replaces_the_built_in_one(bilan, pipeline_file, tmp_p
     assert '<body><h1>Centre de bilan Test</h1>' in html
 
 
+# A browser flow: run once, in the system env.
+@pytest.mark.system
 def test_html_in_headless_chromium(runs, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
