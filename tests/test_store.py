@@ -710,3 +710,31 @@ def test_a_store_whose_name_globs_still_loses_its_backup(bilan, tmp_path, monkey
     dossier = _new(bilan, _pipeline(tmp_path))
     assert bilan("dossier", "close", dossier, "--date", "2026-11-20").code == 0
     assert not [p for p in tmp_path.iterdir() if ".backup-" in p.name]
+
+
+def test_threads_writing_through_one_store_lose_nothing(bilan, counsellor, tmp_path,
+                                                        store_file):
+    import threading
+
+    dossier = _new(bilan, _pipeline(tmp_path))
+    store = Store.open(str(store_file))
+    store.start_administration(dossier, "valeurs", "1.0")
+    version = store.info(dossier).version
+    errors: list[str] = []
+
+    def write(n: int) -> None:
+        try:
+            for k in range(10):
+                store.record_answer(dossier, "valeurs", f"T{n}-{k}", k % 5 + 1)
+        except Exception as exc:  # reported below, with the thread's failure
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    saved = store.answers(dossier)["valeurs"]["answers"]
+    assert len(saved) == 40 and store.info(dossier).version == version + 40
+    store.close()
