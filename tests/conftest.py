@@ -121,6 +121,25 @@ def pipeline_file(tmp_path: Path):
 
 
 @pytest.fixture(autouse=True)
+def interruptible():
+    """Ctrl-C reaches the commands as a terminal's would, however the suite was started: a
+    shell running it in the background, or a test runner's worker process, may have set
+    SIGINT to be ignored, which every child process would inherit."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
 def english(monkeypatch):
     """The tests read the command line in English (its catalog's source language); the
     tests of the French default and of the pseudo-locale set the language themselves."""
