@@ -738,3 +738,30 @@ def test_threads_writing_through_one_store_lose_nothing(bilan, counsellor, tmp_p
     saved = store.answers(dossier)["valeurs"]["answers"]
     assert len(saved) == 40 and store.info(dossier).version == version + 40
     store.close()
+
+
+@pytest.mark.parametrize("hostile", ["x' OR '1'='1", "'; DROP TABLE dossiers; --",
+                                     "\x1b]0;pwned\x07id", "../../etc/passwd", "é" * 200])
+def test_hostile_ids_and_names_reach_nothing(bilan, counsellor, tmp_path, store_file,
+                                             monkeypatch, hostile):
+    dossier = _new(bilan, _pipeline(tmp_path))
+    for command in (("dossier", "show", hostile), ("dossier", "export", hostile),
+                    ("session", "log", hostile, "--date", "2026-10-01", "--hours", "1",
+                     "--step", "preparation"),
+                    ("consent", "record", hostile, "--kind", "bilan")):
+        result = bilan(*command)
+        assert result.code == 2, (command, result.err)
+        assert "no dossier" in result.err and "\x1b" not in result.err, result.err
+    # The owner may read the trail of a deleted dossier: an unknown id shows nothing.
+    assert bilan("audit", hostile) == type(result)(0, "", "")
+    result = bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", hostile)
+    assert result.code == 2 and "\x1b" not in result.err, result
+    result = bilan("user", "add", hostile, "--role", "admin")
+    assert result.code == 2 and "an account name is" in result.err
+    monkeypatch.setenv("BILAN_USER", hostile)
+    result = bilan("dossier", "list")
+    assert result.code == 2 and "no account" in result.err and "\x1b" not in result.err
+    monkeypatch.delenv("BILAN_USER")
+    with sqlite3.connect(store_file) as connection:
+        assert connection.execute("SELECT count(*) FROM dossiers").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM consents").fetchone() == (1,)

@@ -502,6 +502,9 @@ class Store:
                counsellor: str | None = None, consents: Sequence[Mapping[str, Any]] = ()
                ) -> str:
         """A new dossier; its id."""
+        if len(label) > 120 or len(beneficiary) > 120:
+            raise UsageError(_("a pipeline's id and a beneficiary's id are 120 characters at"
+                               " most in the store"))
         owner = counsellor or (self.actor.name if self.actor.role == "counsellor" else None)
         if owner is None:
             raise UsageError(_("name the dossier's counsellor with --counsellor (an account:"
@@ -637,6 +640,8 @@ class Store:
                        recipient: str | None = None, until: date | None = None,
                        check: Any = None) -> int:
         """Record a consent the beneficiary gave; ``check(info, state)`` applies the law."""
+        if recipient is not None and len(recipient) > 64:
+            raise UsageError(_("a recipient's name is 64 characters at most"))
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
             self._open_only(info, _("recording a consent"))

@@ -184,7 +184,7 @@ def _prepare_file(path: Path) -> None:
                      0o600)
         os.close(fd)
     except FileExistsError:
-        pass
+        pass  # another process created it between our check and our open: it is a store too
     except OSError as exc:
         raise UsageError(_("{path}: cannot create the store ({reason})").format(
             path=path, reason=exc.strerror or exc)) from None

@@ -58,4 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # By design, not a stub: a store is never migrated backwards (its content may have been
+    # purged since, and a downgrade would drop rows). SQLite stores are backed up before each
+    # upgrade; PostgreSQL stores are the provider's to back up (docs/store.md).
     raise NotImplementedError("the store is never downgraded: restore the backup instead")
