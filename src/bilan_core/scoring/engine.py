@@ -33,6 +33,7 @@ from bilan_core.model import (
     ScaleScore,
 )
 from bilan_core.scoring import norms as norm_scores
+from bilan_core.scoring import plan as scoring_plan  # uses this module at call time
 from bilan_core.scoring.validity import validity_flags
 
 
@@ -89,6 +90,13 @@ def score(instrument: Instrument, responses: Responses,
           norms: Sequence[NormTable] = ()) -> InstrumentResult:
     """Score responses: every scale, norm scores from the first table that has them, flags."""
     table = norms[0] if norms else None
+    result = scoring_plan.plan_for(instrument).scorer(table).score(responses)
+    return result if result is not None else score_each_item(instrument, responses, table)
+
+
+def score_each_item(instrument: Instrument, responses: Responses,
+                    table: NormTable | None) -> InstrumentResult:
+    """Score item by item: the general path, for the answers a scoring plan does not take."""
     per_scale: dict[str, list[Decimal | None]] = {s.id: [] for s in instrument.scales}
     free_text: dict[str, str] = {}
     for item in instrument.items:
@@ -100,8 +108,11 @@ def score(instrument: Instrument, responses: Responses,
         for scale_id, value in exact_contributions(instrument, item, answer).items():
             per_scale[scale_id].append(value)
 
-    scales = [_scale_score(instrument, scale_id, values, table)
-              for scale_id, values in per_scale.items()]
+    scales = []
+    for scale_id, values in per_scale.items():
+        answered = [v for v in values if v is not None]
+        scales.append(scale_score(instrument, scale_id, sum(answered, Decimal(0)),
+                                  len(answered), len(values), table))
     flags = validity_flags(instrument, responses)
     summary: dict[str, str] = {}
     if instrument.profile == "riasec":
@@ -113,31 +124,38 @@ def score(instrument: Instrument, responses: Responses,
         norms_illustrative=bool(table and table.illustrative), summary=summary,
         interpretations=tuple(band_texts(instrument, scales)), free_text=free_text,
         scale_names={s.id: s.name for s in instrument.scales},
-        answer_range=tuple(map(float, instrument.response_scale.bounds(  # type: ignore[arg-type]
-            instrument.response_scale.format))),
-        method="mean" if sum(s.method is Method.MEAN for s in instrument.scales) * 2 > len(
-            instrument.scales) else "sum")
+        answer_range=answer_range(instrument), method=main_method(instrument))
 
 
-def _scale_score(instrument: Instrument, scale_id: str, values: list[Decimal | None],
-                 table: NormTable | None) -> ScaleScore:
+def answer_range(instrument: Instrument) -> tuple[float, float]:
+    """The range of the instrument's response scale, for reading mean scores."""
+    low, high = instrument.response_scale.bounds(instrument.response_scale.format)
+    return float(low), float(high)
+
+
+def main_method(instrument: Instrument) -> str:
+    """How most scales are computed: "mean" when more than half are means, else "sum"."""
+    means = sum(s.method is Method.MEAN for s in instrument.scales)
+    return "mean" if means * 2 > len(instrument.scales) else "sum"
+
+
+def scale_score(instrument: Instrument, scale_id: str, total: Decimal, answered: int,
+                items: int, table: NormTable | None) -> ScaleScore:
+    """A scale's scores from the exact total of its ``answered`` values out of ``items``."""
     method = instrument.scale(scale_id).method
-    answered = [v for v in values if v is not None]
-    items = len(values)
-    if not answered or len(answered) / items < instrument.validity.min_answered:
+    if not answered or answered / items < instrument.validity.min_answered:
         return ScaleScore(
-            scale=scale_id, raw=None, answered=len(answered), items=items,
-            not_scorable=f"{len(answered)} réponse(s) sur {items} : il en faut au moins"
+            scale=scale_id, raw=None, answered=answered, items=items,
+            not_scorable=f"{answered} réponse(s) sur {items} : il en faut au moins"
                          f" {round(instrument.validity.min_answered * 100)}\u00a0% pour"
                          " calculer ce score")
-    total = sum(answered, Decimal(0))
-    exact_mean = total / len(answered)
+    exact_mean = total / answered
     mean = float(exact_mean)
     raw = float(total) if method is Method.SUM else mean
     prorated = None
-    if len(answered) < items:
+    if answered < items:
         prorated = round(float(exact_mean * items), 6) if method is Method.SUM else mean
-    result = ScaleScore(scale=scale_id, raw=raw, answered=len(answered), items=items,
+    result = ScaleScore(scale=scale_id, raw=raw, answered=answered, items=items,
                         prorated=prorated, mean=round(mean, 6))
     norm = table.for_scale(scale_id) if table else None
     if norm is not None:
@@ -149,7 +167,7 @@ def _scale_score(instrument: Instrument, scale_id: str, values: list[Decimal | N
         band = (norm_scores.sem_band(value, norm.sd, norm.reliability)
                 if norm.reliability is not None else None)
         result = ScaleScore(
-            scale=scale_id, raw=raw, answered=len(answered), items=items, prorated=prorated,
+            scale=scale_id, raw=raw, answered=answered, items=items, prorated=prorated,
             mean=round(mean, 6), z=z, percentile=round(percentile, 2),
             t_score=norm_scores.t_score(z), stanine=norm_scores.stanine(z),
             sten=norm_scores.sten(z), sem_band=band)
@@ -174,15 +192,19 @@ def _band(bands: Sequence[Band], score: ScaleScore) -> Band | None:
 
 def band_texts(instrument: Instrument, scales: Sequence[ScaleScore]) -> list[str]:
     """The interpretation text of each scale's band, in scale order, prefixed by its name."""
-    texts = []
-    for score in scales:
-        band = _band(instrument.bands, score)
-        if band is not None and band.text:
-            texts.append(f"{instrument.scale(score.scale).name} ({band.label}) : {band.text}")
-    return texts
+    texts = (band_text(instrument, score) for score in scales)
+    return [text for text in texts if text is not None]
 
 
-def _number(value: float) -> str:
+def band_text(instrument: Instrument, score: ScaleScore) -> str | None:
+    """The interpretation text of a scale's band, prefixed by the scale's name, if any."""
+    band = _band(instrument.bands, score)
+    if band is None or not band.text:
+        return None
+    return f"{instrument.scale(score.scale).name} ({band.label}) : {band.text}"
+
+
+def number_text(value: float) -> str:
     """A number in French: decimal comma."""
     return f"{value:g}".replace(".", ",")
 
@@ -200,13 +222,21 @@ def riasec_summary(scales: Sequence[ScaleScore]) -> dict[str, str]:
     if len(scores) != 6 or any(v is None for v in scores.values()):
         return {"Code Holland": "non calculable (les six types ne sont pas tous notés)"}
     values = {k: float(v) for k, v in scores.items() if v is not None}
-    code = riasec.holland_code(values)
+    display, consistency, possible = holland_texts(values)
     summary = {
-        "Code Holland": code.display(),
-        "Consistance": _consistency(code.codes),
-        "Différenciation (Holland)": _number(riasec.differentiation_holland(values)),
-        "Différenciation (Iachan)": _number(riasec.differentiation_iachan(values)),
+        "Code Holland": display,
+        "Consistance": consistency,
+        "Différenciation (Holland)": number_text(riasec.differentiation_holland(values)),
+        "Différenciation (Iachan)": number_text(riasec.differentiation_iachan(values)),
     }
-    if code.tied:
-        summary["Codes possibles"] = ", ".join(code.codes)
+    if possible is not None:
+        summary["Codes possibles"] = possible
     return summary
+
+
+def holland_texts(values: dict[str, float]) -> tuple[str, str, str | None]:
+    """The Holland code as shown, its consistency, and the possible codes when ties allow
+    several (None otherwise)."""
+    code = riasec.holland_code(values)
+    return (code.display(), _consistency(code.codes),
+            ", ".join(code.codes) if code.tied else None)
