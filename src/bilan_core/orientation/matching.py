@@ -22,11 +22,17 @@ For each occupation:
   route: the explanation names them, and it is never shown as a short training.
 
 Ranking is deterministic: score descending, then congruence descending, then code ascending.
+:func:`rank` scores every occupation but builds the :class:`Match` (shared skills, missing
+prerequisites, the reason for an exclusion) only of those read: a run shows ten of
+thousands. The congruence is computed once per distinct letters in a call: few exist.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import overload
 
 import attrs
 
@@ -100,6 +106,13 @@ def congruence(codes: Sequence[str], letters: str) -> tuple[float, float, float]
     M and C are averaged over the person's possible codes; for an occupation with two letters
     the person's codes are cut to two letters (the distinct prefixes).
     """
+    return _congruence(tuple(codes), letters)
+
+
+@functools.lru_cache(maxsize=4096)
+def _congruence(codes: tuple[str, ...], letters: str) -> tuple[float, float, float]:
+    # A pure function of a few hundred possible pairs: remembered across rankings (the
+    # career options step ranks twice, and a batch meets the same codes again and again).
     if len(letters) >= 3:
         person = list(codes)
         m_max, c_max = 28, 18
@@ -151,6 +164,7 @@ def missing_prerequisites(occupation: Occupation,
 
 def _excluded(occupation: Occupation, constraints: Constraints,
               missing: tuple[Prerequisite, ...]) -> str | None:
+    # Every test here is also in _is_excluded, which ranking uses: change both together.
     if occupation.domain in constraints.exclude_domains:
         return f"domaine {occupation.domain} écarté"
     limit = constraints.max_training_months
@@ -171,38 +185,199 @@ def _excluded(occupation: Occupation, constraints: Constraints,
     return None
 
 
-def match_one(profile: Profile, occupation: Occupation, constraints: Constraints,
-              weights: Weights) -> Match:
-    """Score one occupation; an excluded one scores 0 and says why."""
-    parts: list[tuple[float, float]] = []
-    fit = m = c = None
-    if profile.codes and occupation.riasec and len(occupation.riasec) >= 2:
-        fit, m, c = congruence(profile.codes, occupation.riasec)
-        parts.append((weights.congruence, fit))
+def _is_excluded(occupation: Occupation, domains: frozenset[str], avoid: frozenset[str],
+                 holds: frozenset[str], limit: int | None, max_level: int | None) -> bool:
+    """Whether :func:`_excluded` gives a reason, without writing it (the same tests)."""
+    if domains and occupation.code[0] in domains:
+        return True
+    training = occupation.training_months
+    if limit is not None:
+        if training is not None and training > limit:
+            return True
+        if occupation.prerequisites:
+            missing = [p.months for p in occupation.prerequisites if p.id not in holds]
+            if missing and (training or 0) + sum(missing) > limit:
+                return True
+    level = occupation.level
+    if max_level is not None and level is not None and level > max_level:
+        return True
+    return bool(avoid) and not avoid.isdisjoint(occupation.conditions)
+
+
+def _score(weights: Weights, fit: float | None, skills: float | None,
+           values: float | None) -> float:
+    """The weighted mean of the parts known (each a share from 0 to 1, None when unknown)."""
+    total = weighted = 0.0  # summed in this order, as the tie rule's tests expect
+    if fit is not None:
+        total += weights.congruence
+        weighted += weights.congruence * fit
+    if skills is not None:
+        total += weights.skills
+        weighted += weights.skills * skills
+    if values is not None:
+        total += weights.values
+        weighted += weights.values * values
+    return round(weighted / total, 9) if total else 0.0
+
+
+def _congruence_of(profile: Profile,
+                   letters: str | None) -> tuple[float, float, float] | None:
+    """:func:`congruence` when both the person and the occupation have letters."""
+    if profile.codes and letters and len(letters) >= 2:
+        return congruence(profile.codes, letters)
+    return None
+
+
+def _match(profile: Profile, occupation: Occupation, constraints: Constraints,
+           weights: Weights, fit: tuple[float, float, float] | None) -> Match:
     shared_skills = tuple(s for s in occupation.skills if s in profile.strengths)
-    if occupation.skills and profile.strengths:
-        parts.append((weights.skills, len(shared_skills) / len(occupation.skills)))
     shared_values = tuple(v for v in occupation.values if v in profile.values)
-    if occupation.values and profile.values:
-        parts.append((weights.values, len(shared_values) / len(occupation.values)))
-    total = sum(w for w, _ in parts)
-    score = round(sum(w * v for w, v in parts) / total, 9) if total else 0.0
+    score = _score(
+        weights, None if fit is None else fit[0],
+        len(shared_skills) / len(occupation.skills)
+        if occupation.skills and profile.strengths else None,
+        len(shared_values) / len(occupation.values)
+        if occupation.values and profile.values else None)
     missing = missing_prerequisites(occupation, constraints)
     excluded = _excluded(occupation, constraints, missing)
     to_discuss = tuple(c for c in occupation.conditions if c in constraints.discuss)
-    return Match(occupation=occupation, score=0.0 if excluded else score, congruence=fit,
-                 iachan=m, brown_gore=c, shared_skills=shared_skills,
+    congruence_, m, c = (None, None, None) if fit is None else fit
+    return Match(occupation=occupation, score=0.0 if excluded else score,
+                 congruence=congruence_, iachan=m, brown_gore=c, shared_skills=shared_skills,
                  shared_values=shared_values, excluded=excluded, missing=missing,
                  to_discuss=to_discuss)
 
 
+def match_one(profile: Profile, occupation: Occupation, constraints: Constraints,
+              weights: Weights) -> Match:
+    """Score one occupation; an excluded one scores 0 and says why."""
+    return _match(profile, occupation, constraints, weights,
+                  _congruence_of(profile, occupation.riasec))
+
+
+class Ranking(Sequence[Match]):
+    """Every occupation matched and ranked, as :func:`rank` returns it.
+
+    A sequence of :class:`Match`, best first and the excluded ones last; each match is
+    built when it is read (then kept), so reading the first ten of 20,000 builds ten.
+    """
+
+    def __init__(self, profile: Profile, constraints: Constraints, weights: Weights,
+                 ranked: list[Occupation], scores: list[float],
+                 fits: Mapping[str | None, tuple[float, float, float] | None],
+                 kept: int) -> None:
+        self._profile = profile
+        self._constraints = constraints
+        self._weights = weights
+        self._ranked = ranked
+        self._scores = scores  # each occupation's score before the constraints
+        self._fits = fits  # the congruence of each occupation's letters
+        self._built: dict[int, Match] = {}
+        #: How many occupations no constraint rules out: they come first.
+        self.kept = kept
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Match: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Match]: ...
+
+    def __getitem__(self, index: int | slice) -> Match | list[Match]:
+        if isinstance(index, slice):
+            return [self._build(i) for i in range(*index.indices(len(self._ranked)))]
+        if index < 0:
+            index += len(self._ranked)
+        if not 0 <= index < len(self._ranked):
+            raise IndexError("ranking index out of range")
+        return self._build(index)
+
+    def __iter__(self) -> Iterator[Match]:
+        return (self._build(i) for i in range(len(self._ranked)))
+
+    def __repr__(self) -> str:
+        return f"<Ranking of {len(self._ranked)} occupations, {self.kept} kept>"
+
+    def best(self, limit: int) -> list[Match]:
+        """The first ``limit`` occupations no constraint rules out."""
+        return self[: min(limit, self.kept)]
+
+    def best_excluded(self, limit: int) -> list[Match]:
+        """The ``limit`` excluded occupations that would score best without the constraints
+        (equal scores in ranking order): what the constraints cost."""
+        scores = self._scores
+        excluded = sorted(range(self.kept, len(self._ranked)), key=lambda i: -scores[i])
+        return [self._build(i) for i in excluded[:limit]]
+
+    def _build(self, index: int) -> Match:
+        match = self._built.get(index)
+        if match is None:
+            occupation = self._ranked[index]
+            match = self._built[index] = _match(self._profile, occupation, self._constraints,
+                                                self._weights, self._fits[occupation.riasec])
+        return match
+
+
 def rank(profile: Profile, occupations: Iterable[Occupation],
          constraints: Constraints = Constraints(),
-         weights: Weights = Weights()) -> list[Match]:
-    """Every occupation matched and ranked: score, then congruence, then code; excluded last."""
-    matches = [match_one(profile, o, constraints, weights) for o in occupations]
-    return sorted(matches, key=lambda m: (m.excluded is not None, -m.score,
-                                          -(m.congruence or 0.0), m.occupation.code))
+         weights: Weights = Weights()) -> Ranking:
+    """Every occupation matched and ranked: score, then congruence, then code; excluded last.
+
+    Each score is :func:`match_one`'s, found without building the match: the same
+    :func:`_score` of the same shares (once per distinct parts), and the tests of
+    :func:`_excluded` without writing the reason.
+    """
+    found = list(occupations)
+    strengths, wanted = profile.strengths, profile.values
+    domains, avoid = constraints.exclude_domains, constraints.avoid
+    limit, max_level = constraints.max_training_months, constraints.max_level
+    constrained = bool(domains or avoid) or limit is not None or max_level is not None
+    fits: dict[str | None, tuple[float, float, float] | None] = {}
+    scores: dict[tuple[float | None, float | None, float | None], float] = {}
+    raw: list[float] = []  # the score before the constraints
+    first: list[float] = []  # minus the score; infinity for the excluded ones
+    second: list[float] = []  # minus the congruence
+    kept = 0
+    for o in found:
+        letters, skills, values = o.riasec, o.skills, o.values
+        if letters in fits:
+            fit = fits[letters]
+        else:
+            fit = fits[letters] = _congruence_of(profile, letters)
+        skills_share = values_share = None
+        if skills and strengths:
+            shared = 0
+            for name in skills:  # a plain loop: the fastest count of a few names
+                if name in strengths:
+                    shared += 1
+            skills_share = shared / len(skills)
+        if values and wanted:
+            shared = 0
+            for name in values:
+                if name in wanted:
+                    shared += 1
+            values_share = shared / len(values)
+        parts = (None if fit is None else fit[0], skills_share, values_share)
+        score = scores.get(parts)
+        if score is None:
+            score = scores[parts] = _score(weights, *parts)
+        raw.append(score)
+        second.append(-(parts[0] or 0.0))
+        if constrained and _is_excluded(o, domains, avoid, constraints.holds, limit,
+                                        max_level):
+            first.append(math.inf)
+        else:
+            first.append(-score)
+            kept += 1
+    # Stable sorts on one key each, the last key first, give the order of the tuple key
+    # (excluded, -score, -congruence, code) with the fast comparisons of floats and strings.
+    order = sorted(range(len(found)), key=[o.code for o in found].__getitem__)
+    order.sort(key=second.__getitem__)
+    order.sort(key=first.__getitem__)
+    return Ranking(profile, constraints, weights, [found[i] for i in order],
+                   [raw[i] for i in order], fits, kept)
 
 
 def explain(match: Match, profile: Profile) -> str:

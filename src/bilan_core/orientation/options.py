@@ -83,6 +83,28 @@ def occupations(host: PluginHost) -> list[tuple[str, Occupation]]:
     return list(seen.values())
 
 
+class Catalogue:
+    """The occupations of every source, read once (on first use) for all the matching of
+    one step: the step ranks them and looks up the codes the counsellor names."""
+
+    def __init__(self, host: PluginHost) -> None:
+        self.host = host
+        self._found: list[tuple[str, Occupation]] | None = None
+        self._by_code: dict[str, tuple[str, Occupation]] | None = None
+
+    def all(self) -> list[tuple[str, Occupation]]:
+        """``(owner, occupation)`` of every occupation, once per code."""
+        if self._found is None:
+            self._found = occupations(self.host)
+        return self._found
+
+    def get(self, code: str) -> tuple[str, Occupation] | None:
+        """The owner and occupation of a ROME code, if a source has it."""
+        if self._by_code is None:
+            self._by_code = {o.code: (owner, o) for owner, o in self.all()}
+        return self._by_code.get(code)
+
+
 def _read(load: Any) -> list[Any]:
     """All a source's ``load`` gives, read while the host still knows whose it is."""
     loaded = load()
@@ -133,33 +155,32 @@ def _option(match: Match, profile: Profile, owner: str) -> CareerOption:
 
 
 def named_option(dossier: Dossier, host: PluginHost, settings: Settings,
-                 code: str) -> CareerOption | None:
+                 code: str, catalogue: Catalogue | None = None) -> CareerOption | None:
     """The option for one occupation the counsellor names by its ROME code, matched and
     explained like the others (None when no source has the code)."""
-    found = {o.code: (owner, o) for owner, o in occupations(host)}
-    if code not in found:
+    found = (catalogue or Catalogue(host)).get(code)
+    if found is None:
         return None
-    owner, occupation = found[code]
+    owner, occupation = found
     profile = _profile(dossier, host, settings)
     match = match_one(profile, occupation, settings.constraints, settings.weights)
     return _option(match, profile, owner)
 
 
-def matched_options(dossier: Dossier, host: PluginHost,
-                    settings: Settings) -> tuple[list[CareerOption], list[str]]:
+def matched_options(dossier: Dossier, host: PluginHost, settings: Settings,
+                    catalogue: Catalogue | None = None,
+                    ) -> tuple[list[CareerOption], list[str]]:
     """The best matched occupations (and business creation), and the best ones excluded."""
     profile = _profile(dossier, host, settings)
     if not (profile.codes or profile.strengths or profile.values):
         return [], []
-    found = occupations(host)
+    found = (catalogue or Catalogue(host)).all()
     owners = {o.code: owner for owner, o in found}
     ranked = rank(profile, [o for _, o in found], settings.constraints, settings.weights)
-    kept = [m for m in ranked if m.excluded is None][: settings.max_options]
-    options = [_option(m, profile, owners[m.occupation.code]) for m in kept]
+    options = [_option(m, profile, owners[m.occupation.code])
+               for m in ranked.best(settings.max_options)]
     excluded = [f"{m.occupation.title} ({m.occupation.code}) : {m.excluded}"
-                for m in sorted((m for m in ranked if m.excluded),
-                                key=lambda m: -match_one(profile, m.occupation, Constraints(),
-                                                         settings.weights).score)[:5]]
+                for m in ranked.best_excluded(5)]
     if settings.business_creation:
         business = match_one(profile, BUSINESS_CREATION, Constraints(), settings.weights)
         options.append(CareerOption(

@@ -9,6 +9,8 @@ highest score wins) and ranks them: score descending, then id, so the order is d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from bilan_core.components import StepDefinition
@@ -20,15 +22,22 @@ from bilan_core.model import (
     ROME_DOMAINS,
     Audience,
     CareerOption,
-    Dossier,
     Phase,
     ReportSection,
 )
 from bilan_core.model.orientation import ROME_CODE
-from bilan_core.orientation.options import Settings, matched_options, named_option
-from bilan_core.pipeline import StepContext
+from bilan_core.orientation.options import (
+    Catalogue,
+    Settings,
+    matched_options,
+    named_option,
+)
 from bilan_core.report.text import plain
 from bilan_core.steps._text import slug
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
+    from bilan_core.pipeline import StepContext
 
 STEP_ID = "career_options"
 EXCLUDED = "Écarté ("
@@ -90,13 +99,14 @@ def run(dossier: Dossier, step: StepContext) -> Dossier:
     order of the interviews is the counsellor's, not the score's.
     """
     settings = Settings.from_options(step.options)
-    options, excluded = matched_options(dossier, step.host, settings)
+    catalogue = Catalogue(step.host)
+    options, excluded = matched_options(dossier, step.host, settings, catalogue)
     for plugin, option in step.host.call_list("career_options", CareerOption, dossier=dossier):
         options.append(option if option.source else attrs.evolve(option, source=plugin))
     proposed: list[CareerOption] = []
     for entry in step.options.get("proposed", ()):
         if ROME_CODE.match(entry):
-            named = named_option(dossier, step.host, settings, entry)
+            named = named_option(dossier, step.host, settings, entry, catalogue)
             if named is None:
                 dossier = dossier.warn(N_("career options: no occupation source has the ROME"
                                           " code {code}"), code=entry)

@@ -7,6 +7,7 @@ import``), otherwise the curated sample shipped with the plugin.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from bilan_core.i18n import _, ngettext
 from bilan_core.model import ROME_DOMAINS, Occupation
 from bilan_core.model.orientation import PREREQUISITE_KINDS
 from bilan_rome.importer import import_export, load_imported
-from bilan_rome.sample import load_occupations_file, sample_path
+from bilan_rome.sample import compiled_path, load_sample, sample_path
 
 SOURCE_ID = "rome"
 
@@ -29,12 +30,43 @@ def imported_path() -> Path:
     return data_dir() / "rome" / "occupations.json"
 
 
+#: What each file gave, by its path, with its stamp: one read per process while the files
+#: stay the same (a run asks three times: the ranking and each ROME code proposed).
+_loaded: dict[tuple[Path, ...], tuple[tuple[tuple[int, int, int] | None, ...],
+                                       tuple[str, tuple[Occupation, ...]]]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+def _cached(paths: tuple[Path, ...],
+            read: Callable[[], tuple[str, list[Occupation]]]) -> tuple[str, list[Occupation]]:
+    """``read()``, or what it gave last time if none of ``paths`` changed since (same
+    modification time, size and inode: a file imported again is a new file)."""
+    stamps = tuple(_stamp(path) for path in paths)
+    hit = _loaded.get(paths)
+    if hit is None or hit[0] != stamps:
+        source, found = read()
+        hit = _loaded[paths] = (stamps, (source, tuple(found)))
+    return hit[1][0], list(hit[1][1])
+
+
+def sample() -> tuple[str, list[Occupation]]:
+    """The sample shipped with the plugin."""
+    return _cached((sample_path(), compiled_path()), load_sample)
+
+
 def current() -> tuple[str, list[Occupation]]:
     """The imported referential if there is one, else the sample."""
     path = imported_path()
     if path.is_file():
-        return load_imported(path)
-    return load_occupations_file(sample_path())
+        return _cached((path,), lambda: load_imported(path))
+    return sample()
 
 
 def load() -> list[Occupation]:
@@ -60,8 +92,7 @@ def occupations_group() -> None:
 def import_command(path: Path) -> None:
     """Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces
     the sample for career matching."""
-    _source, sample = load_occupations_file(sample_path())
-    summary = import_export(path, imported_path(), {o.code: o for o in sample})
+    summary = import_export(path, imported_path(), {o.code: o for o in sample()[1]})
     click.echo(_("Imported {occupations} métiers ({riasec} with RIASEC letters, {links}"
                  " mobility links) into {file}").format(
         occupations=summary["occupations"], riasec=summary["riasec"], links=summary["links"],
