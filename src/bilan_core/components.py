@@ -15,14 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from bilan_core.model import (
-    Beneficiary,
-    Dossier,
-    FundingDecision,
-    FundingRule,
-    NormTable,
-    Phase,
-)
+from bilan_core.model import FundingDecision, FundingRule, NormTable, Phase
 from bilan_core.model.common import (
     as_tuple,
     identifier,
@@ -36,6 +29,7 @@ __all__ = ["Funder", "FundingRequest", "FundingRule", "NormTable", "OccupationSo
            "RenderContext", "Renderer", "StepDefinition"]
 
 if TYPE_CHECKING:
+    from bilan_core.model import Beneficiary, Dossier
     from bilan_core.pipeline import StepContext
 
 

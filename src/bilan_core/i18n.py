@@ -22,12 +22,15 @@ from __future__ import annotations
 import functools
 import gettext
 import os
-from datetime import date
-from decimal import Decimal
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not imported at run time: ``bilan --version`` stays near click's cost
+    from datetime import date
+    from decimal import Decimal
+    from pathlib import Path
 
 DOMAIN = "bilan"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 PSEUDO = "qps"
 
 
@@ -54,8 +57,14 @@ def translation(lang: str, domain: str = DOMAIN,
         return gettext.NullTranslations()
     if lang == PSEUDO:
         folder = os.environ.get("BILAN_LOCALE_DIR") or folder
-    return gettext.translation(domain, folder or str(LOCALE_DIR), languages=[lang],
-                               fallback=True)
+    # The catalog's file is opened directly: ``gettext.translation`` would first expand the
+    # language through the locale module's aliases, for a file whose place is known.
+    path = os.path.join(folder or LOCALE_DIR, lang, "LC_MESSAGES", f"{domain}.mo")
+    try:
+        with open(path, "rb") as file:
+            return gettext.GNUTranslations(file)
+    except OSError:  # no catalog for this language: the text as written
+        return gettext.NullTranslations()
 
 
 def _(message: str) -> str:

@@ -23,7 +23,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +33,7 @@ from bilan_core import hookspecs
 from bilan_core._version import __version__
 from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
 from bilan_core.config.schema import Table
+from bilan_core.entrypoints import EntryPoint, entry_points
 from bilan_core.errors import BilanError, HookError, PluginError, describe, did_you_mean
 from bilan_core.i18n import _
 from bilan_core.markers import PROJECT_NAME
@@ -228,12 +228,7 @@ class PluginHost:
             info = PluginInfo(name, "builtin", module, CORE_DISTRIBUTION, __version__)
             self._load(info, functools.partial(importlib.import_module, module))
         for ep in self._entry_points():
-            dist = getattr(ep, "dist", None)
-            info = PluginInfo(
-                ep.name, "entry-point", ep.value,
-                dist.metadata["Name"] if dist is not None else None,
-                dist.version if dist is not None else None,
-            )
+            info = PluginInfo(ep.name, "entry-point", ep.value, ep.distribution, ep.version)
             if info.name in self.plugins:
                 other = self.plugins[info.name]
                 info.status, info.error = "failed", (
@@ -269,9 +264,8 @@ class PluginHost:
         self._check_strict()
         return self
 
-    def _entry_points(self) -> list[metadata.EntryPoint]:
-        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
-        return sorted(eps, key=lambda ep: ep.name)
+    def _entry_points(self) -> list[EntryPoint]:
+        return entry_points(ENTRY_POINT_GROUP)
 
     def _load(self, info: PluginInfo, importer: Callable[[], Any]) -> None:
         self.plugins[info.name] = info
@@ -588,6 +582,8 @@ def _stderr_trace(line: str) -> None:
 
 
 def _distribution_of(module: str) -> tuple[str | None, str | None]:
+    from importlib import metadata  # only for a plugin named with -p or plugins = [...]
+
     top = module.split(".")[0]
     try:
         dists = metadata.packages_distributions().get(top, [])

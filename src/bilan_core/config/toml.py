@@ -108,11 +108,22 @@ def split_dotted(dotted: str) -> list[str]:
 
 
 class KeyLocator:
-    """Map key paths of a TOML text to the line and column where they are written."""
+    """Map key paths of a TOML text to the line and column where they are written.
+
+    The text is scanned on the first lookup: a file without errors (nearly every file read)
+    is never scanned.
+    """
 
     def __init__(self, text: str) -> None:
-        self._where: dict[RawPath, tuple[int, int]] = {}
-        self._scan(text)
+        self._text: str | None = text
+        self._found: dict[RawPath, tuple[int, int]] = {}
+
+    @property
+    def _where(self) -> dict[RawPath, tuple[int, int]]:
+        if self._text is not None:
+            text, self._text = self._text, None
+            self._scan(text)
+        return self._found
 
     def _scan(self, text: str) -> None:
         table: RawPath = ()
@@ -129,16 +140,16 @@ class KeyLocator:
                 if header.group(1) == "[[":
                     array = (*self._resolve(keys[:-1], counts), keys[-1])
                     counts[array] = counts.get(array, -1) + 1
-                    self._where.setdefault(array, (number, header.start(2) + 1))
+                    self._found.setdefault(array, (number, header.start(2) + 1))
                     table = (*array, counts[array])
                 else:
                     table = self._resolve(keys, counts)
-                self._where.setdefault(table, (number, header.start(2) + 1))
+                self._found.setdefault(table, (number, header.start(2) + 1))
                 continue
             assign = _ASSIGN.match(line)
             if assign:
                 path = (*table, *split_dotted(assign.group(2)))
-                self._where.setdefault(path, (number, len(assign.group(1)) + 1))
+                self._found.setdefault(path, (number, len(assign.group(1)) + 1))
                 rest = line[assign.end():]
                 for quote in ('"""', "'''"):
                     if rest.count(quote) % 2 == 1:

@@ -3,10 +3,15 @@ beneficiary's document leaves out but the counsellor needs to read it safely."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bilan_core.markers import hookimpl
-from bilan_core.model import Audience, Dossier, ReportSection
+from bilan_core.model import Audience, ReportSection
 from bilan_core.report.text import plain
 from bilan_core.steps._text import bullets
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 
 @hookimpl

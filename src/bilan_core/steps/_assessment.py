@@ -8,9 +8,10 @@ import attrs
 
 from bilan_core.errors import HookError
 from bilan_core.i18n import N_
-from bilan_core.model import Dossier, InstrumentResult, NormTable
+from bilan_core.model import InstrumentResult, NormTable
 
 if TYPE_CHECKING:
+    from bilan_core.model import Dossier
     from bilan_core.pipeline import StepContext
 
 

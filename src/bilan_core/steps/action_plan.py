@@ -7,17 +7,22 @@ follow-up interview about six months later (R6313-4 provides for one).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import ArrayOf, Date, Field, ListOf, Number, Str, Table
 from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
-from bilan_core.model import Action, ActionKind, Audience, Dossier, Phase, ReportSection
+from bilan_core.model import Action, ActionKind, Audience, Phase, ReportSection
 from bilan_core.orientation.actions import funders_for_training
-from bilan_core.pipeline import StepContext
 from bilan_core.report.text import plain
 from bilan_core.steps._text import add_months, bullets, french_date, slug
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
+    from bilan_core.pipeline import StepContext
 
 STEP_ID = "action_plan"
 

@@ -7,17 +7,22 @@ motivations and constraints.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Field, ListOf, Str, Table
 from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
-from bilan_core.model import Audience, Dossier, Phase, ReportSection
-from bilan_core.pipeline import StepContext
+from bilan_core.model import Audience, Phase, ReportSection
 from bilan_core.report.text import plain
 from bilan_core.steps._assessment import score_instruments
 from bilan_core.steps._text import bullets
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
+    from bilan_core.pipeline import StepContext
 
 STEP_ID = "needs_analysis"
 #: The keys of [plugin.career_options] that constrain matching.

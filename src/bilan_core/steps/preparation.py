@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from bilan_core.components import FundingRequest, StepDefinition
 from bilan_core.funding.study import study
 from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
-from bilan_core.model import (
-    Audience,
-    ConsentKind,
-    Dossier,
-    Phase,
-    ReportSection,
-)
-from bilan_core.pipeline import StepContext
+from bilan_core.model import Audience, ConsentKind, Phase, ReportSection
 from bilan_core.steps._text import bullets, euros, french_date, hours
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
+    from bilan_core.pipeline import StepContext
 
 STEP_ID = "preparation"
 
