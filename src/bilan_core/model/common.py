@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -136,11 +137,13 @@ def is_date(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
                                   field=attribute.name, value=value))
 
 
+# ``\w`` is what ``str.isalnum()`` accepts, and ``_`` (checked over every code point).
+_IDENTIFIER = re.compile(r"[\w.-]+")
+
+
 def identifier(instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     """attrs validator: an id made of letters, digits, ``_``, ``-`` and ``.``."""
-    if not isinstance(value, str) or not value or not all(
-        c.isalnum() or c in "_-." for c in value
-    ):
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
         raise FieldValueError(
             attribute.name,
             _("{field} must be an identifier (letters, digits, '_', '-', '.'),"

@@ -11,6 +11,7 @@ from typing import Any
 
 import cattrs
 
+from bilan_core import jsontext
 from bilan_core._version import __version__
 from bilan_core.config.toml import too_deep
 from bilan_core.errors import ConfigError, Location
@@ -123,14 +124,15 @@ converter.register_unstructure_hook(Message, _unstructure_message)
 
 
 def dossier_to_json(dossier: Dossier) -> str:
-    """The dossier as versioned JSON text (UTF-8, accents kept, keys in model order)."""
-    document = {
+    """The dossier as versioned JSON text (UTF-8, accents kept, keys in model order), one
+    field of the dossier per line (:mod:`bilan_core.jsontext`: the store saves the dossier
+    after every step, and the C encoder writes it three times faster than ``indent``)."""
+    return jsontext.dumps({
         "format": FORMAT_NAME,
         "format_version": DOSSIER_FORMAT_VERSION,
         "bilan_version": __version__,
         "dossier": converter.unstructure(dossier),
-    }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    }, levels=2)
 
 
 def dossier_from_json(text: str, file: Path | None = None) -> Dossier:

@@ -5,14 +5,17 @@ Both render only the sections of the context's audience (the beneficiary's docum
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bilan_core import jsontext
 from bilan_core.components import RenderContext, Renderer
 from bilan_core.markers import hookimpl
-from bilan_core.model import Audience, Dossier
+from bilan_core.model import Audience
 from bilan_core.report.text import md_escape, to_markdown
 from bilan_core.steps._text import french_date
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 SYNTHESIS_FORMAT = "bilan-synthese"
 SYNTHESIS_FORMAT_VERSION = 1
@@ -46,7 +49,7 @@ def render_json(dossier: Dossier, context: RenderContext) -> bytes:
         ],
         "confidentiality": CONFIDENTIAL,
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return jsontext.dumps(document, levels=2).encode("utf-8")
 
 
 def _chart_table(chart: dict[str, Any]) -> str:

@@ -16,7 +16,9 @@ removed from documents as from the terminal: typed text cannot rewrite the words
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from html import escape
 
 from bilan_core.terminal import strip_controls
@@ -24,58 +26,70 @@ from bilan_core.terminal import strip_controls
 _NUMBERED = re.compile(r"^\d+\.\s+")
 # Breaking whitespace only: no-break spaces (in amounts, before "€") are kept as typed.
 _SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
+# What ``_SPACES`` would change: a breaking space other than " ", or two spaces in a row.
+_UNEVEN_SPACES = re.compile(r"[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]| {2}")
 
 
 def one_line(text: str) -> str:
     """``text`` on one line: every run of breaking whitespace becomes one space."""
     return _SPACES.sub(" ", text).strip()
+# The tokens of a line: an escaped character, a bold marker, plain text, any other character.
+_INLINE = re.compile(r"\\(.)|\*\*|[^\\*]+|.", re.S)
 #: One run of text: (bold, text).
 Run = tuple[bool, str]
 
 
 def inline_runs(text: str) -> list[Run]:
-    """Split a line into plain and bold runs, honouring backslash escapes."""
+    """Split a line into plain and bold runs, honouring backslash escapes.
+
+    ``**`` opens bold only when another ``**`` follows somewhere after it (else it is text),
+    and always closes it.
+    """
+    if "\\" not in text and "**" not in text:  # most lines: one plain run
+        return [(False, text)] if text else []
     runs: list[Run] = []
     current: list[str] = []
     bold = False
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and i + 1 < len(text):
-            current.append(text[i + 1])
-            i += 2
-            continue
-        if text.startswith("**", i) and (bold or "**" in text[i + 2:]):
-            if current:
-                runs.append((bold, "".join(current)))
-                current = []
-            bold = not bold
-            i += 2
-            continue
-        current.append(char)
-        i += 1
+    for match in _INLINE.finditer(text):
+        token = match.group(0)
+        if token == "**":
+            if bold or text.find("**", match.end()) != -1:
+                if current:
+                    runs.append((bold, "".join(current)))
+                    current = []
+                bold = not bold
+                continue
+        elif match.group(1) is not None:  # an escaped character: itself, plain
+            token = match.group(1)
+        current.append(token)
     if current:
         runs.append((bold, "".join(current)))
     return runs
 
 
-def blocks(body: str) -> list[tuple[str, list[list[Run]]]]:
-    """A body as blocks: ``("ul" | "ol" | "p", lines)``, each line a list of runs."""
-    out: list[tuple[str, list[list[Run]]]] = []
+@functools.lru_cache(maxsize=512)
+def blocks(body: str) -> tuple[tuple[str, tuple[tuple[Run, ...], ...]], ...]:
+    """A body as blocks: ``("ul" | "ol" | "p", lines)``, each line its runs.
+
+    The same body is read for each format of a document (HTML, Markdown, the PDF's HTML):
+    it is parsed once, and the result, shared, is immutable.
+    """
+    out: list[tuple[str, tuple[tuple[Run, ...], ...]]] = []
     for block in re.split(r"\n\s*\n", strip_controls(body).strip()):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if not lines:
             continue
         if all(line.startswith("- ") for line in lines):
-            out.append(("ul", [inline_runs(line[2:]) for line in lines]))
+            out.append(("ul", tuple(tuple(inline_runs(line[2:])) for line in lines)))
         elif all(_NUMBERED.match(line) for line in lines):
-            out.append(("ol", [inline_runs(_NUMBERED.sub("", line)) for line in lines]))
+            out.append(("ol", tuple(tuple(inline_runs(_NUMBERED.sub("", line)))
+                                    for line in lines)))
         else:
-            out.append(("p", [inline_runs(line) for line in lines]))
-    return out
+            out.append(("p", tuple(tuple(inline_runs(line)) for line in lines)))
+    return tuple(out)
 
 
-def _html_line(runs: list[Run]) -> str:
+def _html_line(runs: Sequence[Run]) -> str:
     return "".join(f"<strong>{escape(text, quote=False)}</strong>" if bold
                    else escape(text, quote=False) for bold, text in runs)
 
@@ -101,33 +115,42 @@ _MD_SCHEME = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
 _MD_DOT = re.compile(r"\.(?=\w)")
 # What makes a block when it starts a line: lists, headings, quotes, rules, setext underlines.
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:])")
+# Any character one of the three substitutions above could change.
+_MD_ANY = re.compile(r"[\\`*_\[\]<>#|~!&$@:.]")
 
 
 def md_escape(text: str, line_start: bool = True) -> str:
     """Text as Markdown that renders exactly as typed and makes no markup."""
     text = strip_controls(text)
-    text = _SPACES.sub(" ", text).lstrip() if line_start else text
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_SCHEME.sub(r"\\:", text)
-    text = _MD_DOT.sub(r"\\.", text)
-    if line_start:
+    return _md_escape(_SPACES.sub(" ", text).lstrip() if line_start else text, line_start)
+
+
+def _md_escape(text: str, line_start: bool) -> str:
+    # ``text`` has no control character, and its spaces are collapsed where it starts a line.
+    if _MD_ANY.search(text):  # most words need no escape: one scan instead of three
+        text = _MD_SPECIAL.sub(r"\\\1", text)
+        text = _MD_SCHEME.sub(r"\\:", text)
+        text = _MD_DOT.sub(r"\\.", text)
+    if line_start and _MD_LINE_START.match(text):
         text = _MD_LINE_START.sub(
             lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
     return text
 
 
-def _md_line(runs: list[Run]) -> str:
+def _md_line(runs: Sequence[Run]) -> str:
+    # The runs come from :func:`blocks`: control characters are already removed.
     parts = []
     for position, (bold, text) in enumerate(runs):
-        text = _SPACES.sub(" ", text)
+        if _UNEVEN_SPACES.search(text):
+            text = _SPACES.sub(" ", text)
         if position == 0:
             text = text.lstrip()
         if bold and text.strip():
             lead, core, trail = (text[: len(text) - len(text.lstrip())], text.strip(),
                                  text[len(text.rstrip()):])
-            parts.append(f"{lead}**{md_escape(core, line_start=False)}**{trail}")
+            parts.append(f"{lead}**{_md_escape(core, line_start=False)}**{trail}")
         else:
-            parts.append(md_escape(text, line_start=position == 0))
+            parts.append(_md_escape(text, line_start=position == 0))
     return "".join(parts).rstrip()
 
 
