@@ -10,7 +10,6 @@ import importlib
 import signal
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ BUILTIN_COMMANDS = {
     "schema": "bilan_core.cli.info:schema_command",
     "validate": "bilan_core.cli.run:validate_command",
     "run": "bilan_core.cli.run:run_command",
+    "batch": "bilan_core.cli.batch:batch_command",
     "instruments": "bilan_core.cli.assess:instruments_group",
     "score": "bilan_core.cli.assess:score_command",
     "administer": "bilan_core.cli.administer:administer_command",
@@ -46,6 +46,9 @@ BUILTIN_COMMANDS = {
     "audit": "bilan_core.cli.store:audit_command",
     "store": "bilan_core.cli.store:store_group",
 }
+
+#: Commands that only describe the installation: no output to recover, no temporary file.
+INFORMATION_COMMANDS = frozenset({"plugins", "hooks", "schema"})
 
 
 class PathArg(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2
@@ -275,6 +278,8 @@ def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceba
         ctx.obj = State(plugins, strict, trace_hooks, slow_hook, store)
     elif store is not None:
         ctx.obj.store_url = store
+    if ctx.invoked_subcommand in INFORMATION_COMMANDS:
+        return  # they write nothing, and start faster without the outputs' machinery
     from bilan_core.outputs import recover, scratch
 
     if ctx.invoked_subcommand != "purge":  # purge does it, and says what it did
@@ -383,6 +388,8 @@ def _report(exc: Exception) -> int:
     from bilan_core.errors import BilanError  # imported here: --version must stay light
 
     if _TRACEBACK["on"]:
+        import traceback
+
         traceback.print_exc()
     if isinstance(exc, BilanError):
         from bilan_core.terminal import visible

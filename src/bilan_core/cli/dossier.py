@@ -20,12 +20,13 @@ WORDS = (N_("open"), N_("closed"), N_("purged"), N_("counsellor"), N_("admin"), 
          N_("provider"), N_("branding"))
 
 
-def host_for(path: Path, text: str | None = None) -> Any:
-    """The plugin host a pipeline asks for (the command line winning)."""
+def host_for(path: Path, text: str | None = None, current: State | None = None) -> Any:
+    """The plugin host a pipeline asks for (the command line winning): ``current``'s, by
+    default the running command's."""
     from bilan_core.config.pipeline import plugin_settings
 
     settings = plugin_settings(path, text)
-    current: State = state()
+    current = current or state()
     objects = []
     if settings.instruments:
         from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments

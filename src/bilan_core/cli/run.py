@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,8 @@ from bilan_core.cli import DATE, PATH, note_line, state, warning_line
 from bilan_core.i18n import _, ngettext
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bilan_core.model import Dossier
 
 
@@ -110,17 +112,34 @@ def run_command(pipeline_file: Path | None, dossier_id: str | None, output: Path
 def _run_stored(dossier_id: str, output: Path | None, when: date | None, formats: str | None,
                 replace: bool) -> Dossier:
     """Run what remains of a dossier of the store, saving it after each step."""
+    from bilan_core.cli.dossier import host_for
+
+    dossier, written, names = run_stored(state().store(), dossier_id, output, when,
+                                         _formats(formats), replace, host_for, say=note_line)
+    if written:
+        click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))
+    click.echo(_("documents kept in the store for dossier {id}: {names}").format(
+        id=dossier_id, names=", ".join(names)))
+    return dossier
+
+
+def run_stored(store: Any, dossier_id: str, output: Path | None, when: date | None,
+               formats: tuple[str, ...] | None, replace: bool,
+               host_for: Callable[[Path, str | None], Any],
+               say: Callable[[str], None] = lambda line: None,
+               ) -> tuple[Dossier, list[Path], list[str]]:
+    """Run what remains of a dossier of the store, keeping it after each step, then its
+    documents; write them to ``output`` too when given. The dossier, the files written and
+    the names of the documents kept."""
     import attrs
 
-    from bilan_core.cli.dossier import host_for
     from bilan_core.model.serialize import dossier_to_json
     from bilan_core.outputs import check_target, write_folder
     from bilan_core.pipeline import render_all, run_steps
     from bilan_core.store.dossiers import load_for_run
 
-    store = state().store()
     host, pipeline, dossier, info = load_for_run(store, dossier_id, host_for, when)
-    chosen = _formats(formats) or pipeline.formats
+    chosen = formats or pipeline.formats
     if output is not None:
         check_target(output, dossier_id, replace)
     version = [info.version]
@@ -128,7 +147,7 @@ def _run_stored(dossier_id: str, output: Path | None, when: date | None, formats
     def save(current: Dossier, step_id: str) -> Dossier:
         version[0] = store.save_state(dossier_id, dossier_to_json(current), version[0],
                                       step=step_id)
-        note_line(_("step {step} done and kept in the store").format(step=step_id))
+        say(_("step {step} done and kept in the store").format(step=step_id))
         return current
 
     dossier = run_steps(pipeline, host, dossier, after_step=save)
@@ -137,12 +156,10 @@ def _run_stored(dossier_id: str, output: Path | None, when: date | None, formats
     version[0] = store.save_state(dossier_id, dossier_to_json(dossier), version[0],
                                   step="synthesis")
     store.save_documents(dossier_id, rendered, expected=version[0])
+    written = []
     if output is not None:
-        written = write_folder(output, dossier_id, rendered, replace=replace, say=note_line)
-        click.echo(_("Wrote: {files}").format(files=", ".join(str(p) for p in written)))
-    click.echo(_("documents kept in the store for dossier {id}: {names}").format(
-        id=dossier_id, names=", ".join(r.name for r in rendered)))
-    return dossier
+        written = write_folder(output, dossier_id, rendered, replace=replace, say=say)
+    return dossier, written, [r.name for r in rendered]
 
 
 def _summary(dossier: Dossier, written: list[Path]) -> None:
