@@ -33,8 +33,7 @@ def own_sample(tmp_path, monkeypatch):
     shutil.copy(sample.sample_path(), folder / "occupations.toml")
     shutil.copy(sample.compiled_path(), folder / "occupations.json")
     monkeypatch.setattr(sample, "sample_path", lambda: folder / "occupations.toml")
-    monkeypatch.setattr(plugin, "sample_path", lambda: folder / "occupations.toml")
-    monkeypatch.setattr(plugin, "compiled_path", lambda: folder / "occupations.json")
+    monkeypatch.setattr(sample, "compiled_path", lambda: folder / "occupations.json")
     return folder
 
 
@@ -80,13 +79,13 @@ def test_a_damaged_compiled_sample_is_ignored(own_sample, monkeypatch, damage):
 
 def test_the_sample_is_read_once_while_its_files_stay_the_same(own_sample, monkeypatch):
     loads: list[int] = []
-    real = plugin.load_sample
+    real = sample.load_sample
 
     def counted():
         loads.append(1)
         return real()
 
-    monkeypatch.setattr(plugin, "load_sample", counted)
+    monkeypatch.setattr(sample, "load_sample", counted)
     first = plugin.load()
     assert plugin.load() == first and len(loads) == 1
     plugin.load().clear()  # callers get their own list

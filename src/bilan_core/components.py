@@ -24,6 +24,7 @@ from bilan_core.model.common import (
     to_euros,
     to_hours,
 )
+from bilan_core.values import plain_repr
 
 __all__ = ["Funder", "FundingRequest", "FundingRule", "NormTable", "OccupationSource",
            "RenderContext", "Renderer", "StepDefinition"]
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from bilan_core.pipeline import StepContext
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class StepDefinition:
     """A step of a bilan: its id (used in the pipeline's ``[[steps]]``), title and legal phase.
 
@@ -49,7 +51,8 @@ class StepDefinition:
     description: str = ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class RenderContext:
     """What a renderer may need besides the dossier: the audience and the plugins' options."""
 
@@ -57,7 +60,8 @@ class RenderContext:
     options: dict[str, Any] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Renderer:
     """Turns a dossier's synthèse into one output format (``json``, ``md``, ``html``, ``pdf``)."""
 
@@ -69,7 +73,8 @@ class Renderer:
     description: str = ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class FundingRequest:
     """A request for funding: who, what quote, on which date the rules are evaluated."""
 
@@ -84,7 +89,8 @@ class FundingRequest:
             raise ValueError(f"hours must be more than 0, got {self.hours}")
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Funder:
     """A funding route: answers a :class:`FundingRequest` with a :class:`FundingDecision`."""
 
@@ -104,7 +110,8 @@ class Funder:
         _fundable("funds", self.funds)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class OccupationSource:
     """A source of occupations (the first-party ROME sample, an imported referential, ESCO...)."""
 

@@ -8,13 +8,13 @@ usage or configuration error, 1 when a run fails.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from difflib import get_close_matches
 from pathlib import Path
 
 import attrs
 
 from bilan_core.i18n import _
 from bilan_core.terminal import visible
+from bilan_core.values import plain_repr
 
 #: One element of a key path: a table key, or an array entry (its 0-based index and, where the
 #: entry has one, its id, which is how the user knows it).
@@ -44,11 +44,14 @@ def _is_bare(key: str) -> bool:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest candidate, or an empty string."""
+    from difflib import get_close_matches  # only when there is a typo to explain
+
     close = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return _(" (did you mean {word!r}?)").format(word=close[0]) if close else ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Location:
     """Where in which file a problem is: any part may be unknown."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from bilan_core.errors import ConfigError, Location, RunError, UsageError
@@ -201,6 +200,8 @@ def atomic_write(path: Path, content: bytes) -> None:
     """
     tmp: str | None = None
     try:
+        import tempfile  # imported when a file is written: every command reads this module
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)

@@ -38,6 +38,7 @@ import attrs
 from bilan_core.errors import ConfigError, RunError, UsageError
 from bilan_core.files import output_problem, private_dir, unusable
 from bilan_core.i18n import N_, _
+from bilan_core.values import plain_repr
 
 MANIFEST = ".bilan-output.json"
 MANIFEST_FORMAT = "bilan-output"
@@ -55,7 +56,8 @@ except ImportError:  # pragma: no cover - not on POSIX
     fcntl = None
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class OutputFile:
     """One file of an output set, and what it is."""
 
@@ -71,7 +73,8 @@ class OutputFile:
                 "recipient": self.recipient}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Manifest:
     """What an output folder holds: one dossier, and the files bilan wrote there."""
 
@@ -251,7 +254,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ operations
-@attrs.define
+@plain_repr
+@attrs.define(repr=False)
 class _Operation:
     """One write of an output folder in progress, and its record in the data folder."""
 

@@ -32,6 +32,7 @@ from bilan_core.model import (
 from bilan_core.model.serialize import dossier_to_json
 from bilan_core.outputs import OutputFile, write_folder
 from bilan_core.steps._text import french_date
+from bilan_core.values import plain_repr
 
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
@@ -40,7 +41,8 @@ __all__ = ["Pipeline", "StepContext", "open_dossier", "run_pipeline", "run_steps
            "write_outputs"]
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class StepContext:
     """What a step may use besides the dossier: its plan, its options and the host's hooks."""
 

@@ -47,6 +47,7 @@ from bilan_core.model import (
     ReportSection,
 )
 from bilan_core.signals import is_interrupt
+from bilan_core.values import plain_repr
 
 ENTRY_POINT_GROUP = "bilan"
 CORE_DISTRIBUTION = "bilan-core"
@@ -96,7 +97,8 @@ SLOW_HOOK_SECONDS = 10.0
 T = TypeVar("T")
 
 
-@attrs.define
+@plain_repr
+@attrs.define(repr=False)
 class PluginInfo:
     """What the host knows of one plugin, as ``bilan plugins`` shows it."""
 
@@ -132,7 +134,8 @@ class PluginInfo:
         }
 
 
-@attrs.define
+@plain_repr
+@attrs.define(repr=False)
 class Registry:
     """Everything plugins registered, indexed by id, with the plugin that registered it."""
 

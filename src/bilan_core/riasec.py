@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
+from bilan_core.values import plain_repr
+
 TYPES = "RIASEC"
 NAMES = {"R": "Réaliste", "I": "Investigateur", "A": "Artistique", "S": "Social",
          "E": "Entreprenant", "C": "Conventionnel"}
@@ -26,7 +28,8 @@ def distance(a: str, b: str) -> int:
     return min(abs(i - j), 6 - abs(i - j))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class HollandCode:
     """A person's code: the ranked groups of tied types, and every 3-letter order they allow."""
 

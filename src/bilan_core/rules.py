@@ -13,9 +13,11 @@ from decimal import Decimal
 import attrs
 
 from bilan_core.i18n import N_, _
+from bilan_core.values import plain_repr
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class DatedRule:
     """A legal limit in force between two dates (both inclusive), with where it comes from."""
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from bilan_core._version import __version__
-from bilan_core.i18n import _, install_click
+from bilan_core.i18n import N_, _, install_click
 
 # Click's own strings follow the catalog, those its decorators read below included.
 install_click()
@@ -187,12 +186,30 @@ def state(ctx: click.Context | None = None) -> State:
     return found
 
 
+class TranslatedText:
+    """A help text kept as written (English) and translated each time it is read: the
+    command line's own texts are not looked up while it is imported (``bilan --version``
+    reads no catalog)."""
+
+    def __get__(self, owner: Any, kind: Any = None) -> Any:
+        if owner is None:
+            return self
+        text = owner.__dict__.get("_help_source")
+        return _(text) if text else text
+
+    def __set__(self, owner: Any, value: str | None) -> None:
+        owner.__dict__["_help_source"] = value
+
+
 class BilanGroup(click.Group):
     """A group whose built-in commands load lazily and whose plugin commands load on demand.
 
     Plugin commands are collected per invocation (in ``ctx.meta``), never added to the group
-    itself, so one process can run several invocations with different plugins.
+    itself, so one process can run several invocations with different plugins. Its help is
+    translated when shown, as its options' (:class:`TranslatedOption`).
     """
+
+    help = TranslatedText()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*BUILTIN_COMMANDS, *self.commands, *self._plugin_commands(ctx)})
@@ -225,38 +242,53 @@ class BilanGroup(click.Group):
 _TRACEBACK = {"on": False}
 
 
+class TranslatedOption(click.Option):
+    """An option of the group whose help is translated when it is shown."""
+
+    help = TranslatedText()
+
+
+def _show_version(ctx: click.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"bilan {__version__}")
+        ctx.exit()
+
+
 @click.group(cls=BilanGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             help=_("Run a bilan de compétences as a pipeline of plugins.\n"
-                    "\n"
-                    "\b\n"
-                    "Environment:\n"
-                    "  BILAN_PLUGINS=a,b          only these installed plugins are loaded"
-                    " (empty: none)\n"
-                    "  BILAN_DISABLE_PLUGINS=a,b  block these plugins\n"
-                    "  BILAN_TRACE_HOOKS=1        log every hook call\n"
-                    "  BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)\n"
-                    "  BILAN_DATA_DIR=DIR         the private data folder\n"
-                    "  BILAN_STORE=URL            the dossier store (like --store)\n"
-                    "  BILAN_STORE_KEY[_FILE]     the key of an encrypted store\n"
-                    "  BILAN_USER=NAME            the account using an SQLite store"))
-@click.version_option(__version__, "-V", "--version", prog_name="bilan",
-                      message="%(prog)s %(version)s")
+             help=N_("Run a bilan de compétences as a pipeline of plugins.\n"
+                     "\n"
+                     "\b\n"
+                     "Environment:\n"
+                     "  BILAN_PLUGINS=a,b          only these installed plugins are loaded"
+                     " (empty: none)\n"
+                     "  BILAN_DISABLE_PLUGINS=a,b  block these plugins\n"
+                     "  BILAN_TRACE_HOOKS=1        log every hook call\n"
+                     "  BILAN_SLOW_HOOK=SECONDS    warn of slower hook calls (default 10)\n"
+                     "  BILAN_DATA_DIR=DIR         the private data folder\n"
+                     "  BILAN_STORE=URL            the dossier store (like --store)\n"
+                     "  BILAN_STORE_KEY[_FILE]     the key of an encrypted store\n"
+                     "  BILAN_USER=NAME            the account using an SQLite store"))
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, param, value: _show_version(ctx, value),
+              cls=TranslatedOption, help=N_("Show the version and exit."))
 # -p, --strict and --trace-hooks are eager so that --help after them lists plugin commands.
 @click.option("-p", "plugins", multiple=True, metavar="MODULE|no:NAME", is_eager=True,
-              help=_("Load a plugin module, or block a plugin with no:NAME. Repeatable."))
-@click.option("--strict", is_flag=True, is_eager=True,
-              help=_("Exit 2 when a plugin fails to load."))
-@click.option("--traceback", "show_traceback", is_flag=True,
-              help=_("Show the Python traceback of errors."))
-@click.option("--trace-hooks", is_flag=True, is_eager=True,
-              help=_("Log every hook call on stderr (also BILAN_TRACE_HOOKS=1)."))
+              cls=TranslatedOption,
+              help=N_("Load a plugin module, or block a plugin with no:NAME. Repeatable."))
+@click.option("--strict", is_flag=True, is_eager=True, cls=TranslatedOption,
+              help=N_("Exit 2 when a plugin fails to load."))
+@click.option("--traceback", "show_traceback", is_flag=True, cls=TranslatedOption,
+              help=N_("Show the Python traceback of errors."))
+@click.option("--trace-hooks", is_flag=True, is_eager=True, cls=TranslatedOption,
+              help=N_("Log every hook call on stderr (also BILAN_TRACE_HOOKS=1)."))
 @click.option("--slow-hook", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              is_eager=True, help=_("Warn of a hook call slower than this (default 10;"
-                                    " also BILAN_SLOW_HOOK)."))
-@click.option("--store", "store", metavar="URL",
-              help=_("The dossier store: an SQLite file or sqlite:///FILE, or"
-                     " postgresql://ROLE@HOST/DATABASE (also BILAN_STORE; default: store.sqlite"
-                     " in the private data folder)."))
+              is_eager=True, cls=TranslatedOption,
+              help=N_("Warn of a hook call slower than this (default 10; also"
+                      " BILAN_SLOW_HOOK)."))
+@click.option("--store", "store", metavar="URL", cls=TranslatedOption,
+              help=N_("The dossier store: an SQLite file or sqlite:///FILE, or"
+                      " postgresql://ROLE@HOST/DATABASE (also BILAN_STORE; default: store.sqlite"
+                      " in the private data folder)."))
 @click.pass_context
 def cli(ctx: click.Context, plugins: tuple[str, ...], strict: bool, show_traceback: bool,
         trace_hooks: bool, slow_hook: float | None, store: str | None) -> None:
@@ -339,12 +371,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _install(signum: int, handler: Any) -> Any:
     """Install a signal handler where Python allows it (the main thread); the old one."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
     previous = signal.getsignal(signum)
     if previous not in (signal.SIG_DFL, signal.default_int_handler, None):
         return None  # an embedding program handles it
-    signal.signal(signum, handler)
+    try:
+        signal.signal(signum, handler)
+    except ValueError:  # not the main thread: signals are the main thread's to handle
+        return None
     return previous
 
 

@@ -54,6 +54,7 @@ from bilan_core.model import (
     Responses,
 )
 from bilan_core.model.branding import COLOUR, EXTENSIONS, LOGO_TYPES, data_uri, embed_problem
+from bilan_core.values import plain_repr
 
 if TYPE_CHECKING:
     from bilan_core.plugins import PluginHost
@@ -165,7 +166,8 @@ CORE_FIELDS: dict[str, Field] = {
 }
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Pipeline:
     """A validated pipeline file: everything a run needs, files already read."""
 
@@ -192,7 +194,8 @@ class Pipeline:
         return self.plugin_config.get(plugin, {})
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Overrides:
     """Settings given on the command line, which win over the file's."""
 
@@ -214,7 +217,8 @@ def pipeline_table(host: PluginHost | None) -> Table:
     return Table(fields, help="a bilan de compétences pipeline")
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class PluginSettings:
     """What a pipeline asks of the host: modules to load, plugins to block, instrument files."""
 

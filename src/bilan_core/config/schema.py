@@ -22,9 +22,11 @@ from bilan_core.errors import ConfigError, KeyPart, Location, did_you_mean, form
 from bilan_core.i18n import N_, _, ngettext
 from bilan_core.model.common import to_euros, to_hours
 from bilan_core.terminal import visible
+from bilan_core.values import plain_repr
 
 
-@attrs.define
+@plain_repr
+@attrs.define(repr=False)
 class Context:
     """Where the values being checked come from: the file, its folder and its text.
 
@@ -94,7 +96,8 @@ class Kind(abc.ABC):
             expected=_(self.expected), kind=_type_name(value)), path)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Str(Kind):
     """A string, optionally one of a list of choices."""
 
@@ -128,7 +131,8 @@ class Str(Kind):
         return schema
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Identifier(Str):
     """An id: letters, digits, ``_``, ``-`` and ``.``, as the model requires of ids."""
 
@@ -148,7 +152,8 @@ class Identifier(Str):
         return {"type": "string", "pattern": r"^[\w.-]+$"}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Bool(Kind):
     """true or false."""
 
@@ -168,7 +173,8 @@ class Bool(Kind):
 MAX_NUMBER = 1e15
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Number(Kind):
     """An integer or decimal number within bounds; ``integer=True`` refuses fractions."""
 
@@ -210,7 +216,8 @@ class Number(Kind):
         return schema
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Euros(Number):
     """An amount in euros, as a number or a decimal string ("1950.00"); becomes a Decimal."""
 
@@ -234,7 +241,8 @@ class Euros(Number):
                 "description": "euros"}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Hours(Number):
     """A duration in hours; becomes a Decimal."""
 
@@ -244,7 +252,8 @@ class Hours(Number):
         return to_hours(super().check(value, path, ctx))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Date(Kind):
     """A TOML local date (``2026-11-02``, unquoted)."""
 
@@ -275,7 +284,8 @@ class Date(Kind):
         return {"type": "string", "format": "date"}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class FilePath(Kind):
     """A path to an existing regular file, relative to the TOML file that names it.
 
@@ -337,7 +347,8 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ListOf(Kind):
     """An array whose elements all have one kind; ``unique`` refuses repeated elements."""
 
@@ -376,7 +387,8 @@ class ListOf(Kind):
         return schema
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class MapOf(Kind):
     """A table with free keys (ids) whose values all have one kind."""
 
@@ -392,7 +404,8 @@ class MapOf(Kind):
         return {"type": "object", "additionalProperties": self.value.json_schema()}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Field:
     """One key of a table: its kind, whether it is required, its default and its help.
 
@@ -409,7 +422,8 @@ class Field:
 TableCheck = Callable[[dict[str, Any]], "tuple[str, str] | None"]
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Table(Kind):
     """A table with declared keys; unknown keys are errors with a "did you mean" suggestion."""
 
@@ -473,7 +487,8 @@ class Table(Kind):
         return schema
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ArrayOf(Kind):
     """An array of tables (``[[steps]]``); entries are named in errors by their ``id_key``."""
 

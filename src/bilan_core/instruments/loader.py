@@ -311,8 +311,15 @@ def packaged_instruments(package: str, folder: str = "instruments") -> list[Inst
             for instrument in packaged_instruments(__package__):
                 register(instrument)
     """
-    from importlib import resources
+    import importlib
 
-    root = resources.files(package) / folder
-    return [load_instrument(Path(str(entry))) for entry in sorted(
+    # The package's folder on disk (importlib.resources would import zipfile and shutil for
+    # packages installed as zip files, which bilan's plugins are not): read at every start.
+    locations = list(getattr(importlib.import_module(package), "__path__", ()))
+    root = Path(locations[0]) / folder if locations else None
+    if root is None or not root.is_dir():
+        from importlib import resources
+
+        root = Path(str(resources.files(package) / folder))
+    return [load_instrument(entry) for entry in sorted(
         root.iterdir(), key=lambda e: e.name) if entry.name.endswith(".toml")]

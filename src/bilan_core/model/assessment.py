@@ -9,6 +9,7 @@ import attrs
 
 from bilan_core.i18n import _, ngettext
 from bilan_core.model.common import as_tuple, identifier, is_date, non_empty
+from bilan_core.values import plain_repr
 
 #: One answer: a number (Likert, rating), a yes/no, a chosen option or free text, or a ranking.
 Answer = int | float | bool | str | tuple[str, ...]
@@ -29,7 +30,8 @@ def _optional_format(value: str | ResponseFormat | None) -> ResponseFormat | Non
     return None if value is None else ResponseFormat(value)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Key:
     """How one item counts towards one scale."""
 
@@ -38,7 +40,8 @@ class Key:
     weight: float = 1.0
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Option:
     """A choice of a forced-choice or ranking item, and the scale it counts towards."""
 
@@ -47,7 +50,8 @@ class Option:
     scale: str | None = None
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Item:
     """One question or statement, with the scales it is keyed on."""
 
@@ -68,7 +72,8 @@ class Item:
         return tuple(dict.fromkeys(found))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ResponseScale:
     """The answers an instrument accepts by default: a format and its range and labels."""
 
@@ -105,7 +110,8 @@ class Method(enum.Enum):
     MEAN = "mean"
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Scale:
     """A score computed from several items (an interest type, a personality factor, a value)."""
 
@@ -115,7 +121,8 @@ class Scale:
     method: Method = attrs.field(default=Method.SUM, converter=Method)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ItemPair:
     """Two items that should be answered alike (``same``) or in mirror (``opposite``)."""
 
@@ -125,7 +132,8 @@ class ItemPair:
                                 validator=attrs.validators.in_(("same", "opposite")))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Band:
     """An interpretation of a score band, in French, for one scale or every scale (``*``)."""
 
@@ -142,7 +150,8 @@ class Band:
         return (self.low is None or value >= self.low) and (self.high is None or value < self.high)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ScaleNorm:
     """Norms of one scale: mean and SD, optionally the raw-score distribution and reliability."""
 
@@ -158,7 +167,8 @@ class ScaleNorm:
             raise ValueError(_("sd must be positive, got {value}").format(value=value))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class NormTable:
     """Norms of an instrument for one explicitly named group (never inferred from a person)."""
 
@@ -175,7 +185,8 @@ class NormTable:
         return next((s for s in self.scales if s.scale == scale), None)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Validity:
     """Thresholds of the validity flags; None switches a flag off."""
 
@@ -186,7 +197,8 @@ class Validity:
     inconsistent_pairs: float | None = 0.3  # share of pairs answered inconsistently
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Instrument:
     """An assessment instrument as registered by a plugin or loaded from a TOML file."""
 
@@ -215,7 +227,8 @@ class Instrument:
         return next(s for s in self.scales if s.id == scale_id)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Experience:
     """A job, a training or another experience, as in a CV, and the skills it shows."""
 
@@ -229,7 +242,8 @@ class Experience:
     skills: tuple[str, ...] = attrs.field(default=(), converter=as_tuple)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Responses:
     """The answers one beneficiary gave to one instrument (the shared responses-file format)."""
 
@@ -242,7 +256,8 @@ class Responses:
     experience: tuple[Experience, ...] = attrs.field(default=(), converter=as_tuple)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ScaleScore:
     """The score of one scale, with what the counsellor needs to read it safely."""
 
@@ -267,7 +282,8 @@ class ScaleScore:
         return self.prorated if self.prorated is not None else self.raw
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class InstrumentResult:
     """Every score of one instrument for one beneficiary, and the validity flags raised."""
 

@@ -20,6 +20,7 @@ import attrs
 from bilan_core.i18n import _
 from bilan_core.model.common import FieldValueError, as_tuple, non_empty
 from bilan_core.model.outcomes import Audience
+from bilan_core.values import plain_repr
 
 COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})")
 LOGO_LIMIT = 1_000_000
@@ -135,7 +136,8 @@ def _assets(instance: Any, attribute: attrs.Attribute[Any], value: dict[str, str
                 name=name, problem=exc)) from None
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ExtraSection:
     """A section of the provider's own (``[[report.extra_sections]]``)."""
 
@@ -145,7 +147,8 @@ class ExtraSection:
     audience: Audience = attrs.field(default=Audience.BENEFICIARY, converter=Audience)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Branding:
     """How the provider's documents look: name, logo, colour, signature, template."""
 

@@ -28,13 +28,15 @@ from bilan_core.model.outcomes import (
     Synthesis,
 )
 from bilan_core.model.people import Beneficiary, Consent, ConsentKind, Provider
+from bilan_core.values import plain_repr
 
 #: Version of the dossier's JSON format; bumped when a field changes meaning or is removed.
 #: Version 2 moved the provider's branding from ``extra["report"]`` to ``branding``.
 DOSSIER_FORMAT_VERSION = 2
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class PlannedStep:
     """A step as the pipeline plans it: which step, in which phase, how many hours."""
 
@@ -45,7 +47,8 @@ class PlannedStep:
     title: str = ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class StepRecord:
     """A step that has run, and the plugin that ran it."""
 
@@ -55,7 +58,8 @@ class StepRecord:
     plugin: str = ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Retention:
     """What happens to the bilan's documents at its end (R6313-7): destroyed, unless the
     beneficiary agreed in writing to keep them until ``keep_until`` (one year at most after
@@ -65,7 +69,8 @@ class Retention:
     basis: str = "destruction à la fin du bilan (aucun consentement de conservation)"
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Dossier:
     """Everything known about one bilan. Steps return a new dossier (``attrs.evolve``)."""
 

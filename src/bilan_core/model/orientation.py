@@ -9,6 +9,7 @@ import attrs
 
 from bilan_core.i18n import N_, _
 from bilan_core.model.common import as_tuple, identifier, non_empty
+from bilan_core.values import plain_repr
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 RIASEC_LETTERS = "RIASEC"
@@ -58,7 +59,8 @@ PREREQUISITE_KINDS = {"diploma": N_("diploma"), "experience": N_("experience"),
                       "licence": N_("licence"), "other": N_("other")}
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Prerequisite:
     """What an occupation asks before its own training: a prior diploma, experience in a
     named field, a licence. ``months`` is the usual time an adult needs to obtain it."""
@@ -71,7 +73,8 @@ class Prerequisite:
                                                       attrs.validators.le(240)])
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Occupation:
     """A métier: its ROME code and title, its RIASEC letters and what it asks and offers.
 

@@ -20,6 +20,7 @@ from bilan_core.model.common import (
     non_negative,
     to_euros,
 )
+from bilan_core.values import plain_repr
 
 
 class OptionKind(enum.Enum):
@@ -31,7 +32,8 @@ class OptionKind(enum.Enum):
     INTERNAL_MOBILITY = "internal_mobility"
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class CareerOption:
     """A career path considered for the beneficiary, with why it ranks where it does."""
 
@@ -59,7 +61,8 @@ class ActionKind(enum.Enum):
     OTHER = "other"
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Action:
     """One step of the action plan: what, by whom, by when."""
 
@@ -103,7 +106,8 @@ def _rate(value: Any) -> Decimal:
     return rate
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class FundingRule:
     """A funding rule as data: what it says, its amount if any, when it is in force, its source.
 
@@ -161,7 +165,8 @@ class FundingRule:
         return ""
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class FundingDecision:
     """What one funder would cover of a quote, what remains, and why."""
 
@@ -186,7 +191,8 @@ class FundingDecision:
                                          validator=lambda i, a, v: _fundable(a.name, v))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class PlanLine:
     """One funder's share in a funding plan."""
 
@@ -195,7 +201,8 @@ class PlanLine:
     amount: Decimal = attrs.field(converter=to_euros)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class FundingPlan:
     """The combination of eligible routes leaving the least to pay, and what is left to check."""
 
@@ -268,7 +275,8 @@ class Audience(enum.Enum):
     COUNSELLOR = "counsellor"  # the counsellor's working notes
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ReportSection:
     """A section of the synthèse, contributed by a plugin through ``report_sections``."""
 
@@ -282,7 +290,8 @@ class ReportSection:
         default=None, validator=_chart)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Synthesis:
     """The document de synthèse: its sections in reading order."""
 

@@ -17,6 +17,7 @@ from bilan_core.model.common import (
     to_euros,
     to_hours,
 )
+from bilan_core.values import plain_repr
 
 
 class Status(enum.Enum):
@@ -76,7 +77,8 @@ def _to_branch(value: str | PublicBranch | None) -> PublicBranch | None:
     return None if value is None else PublicBranch(value)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Beneficiary:
     """The person taking the bilan, known only by a pseudonymous id.
 
@@ -127,7 +129,8 @@ class Beneficiary:
         return inclusive
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Provider:
     """The organisation running the bilan (prestataire), and whether it is Qualiopi-certified."""
 
@@ -162,7 +165,8 @@ def _check_consent(instance: Consent, attribute: attrs.Attribute[object], value:
         raise ValueError(_("a {kind!r} consent takes no 'until' date").format(kind=kind.value))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Consent:
     """A consent the beneficiary gave on a date, recorded by the counsellor."""
 

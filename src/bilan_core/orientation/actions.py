@@ -11,18 +11,21 @@ beneficiary's status for training.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bilan_core.markers import hookimpl
 from bilan_core.model import (
     Action,
     ActionKind,
     CareerOption,
-    Dossier,
     Eligibility,
     OptionKind,
     Status,
 )
 from bilan_core.steps._text import add_months, slug
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 #: Routes that pay for trainings and are not funders of the bilan, by status: (funder id,
 #: name). A route whose funder already answered for the bilan is named once, by its decision.

@@ -32,18 +32,23 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import attrs
 
 from bilan_core import riasec
-from bilan_core.model import Dossier, InstrumentResult, Occupation, Prerequisite
+from bilan_core.model import InstrumentResult, Occupation, Prerequisite
+from bilan_core.values import plain_repr
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 STRENGTH = 3.5
 IMPORTANT_VALUE = 4.0
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Profile:
     """What matching knows of the beneficiary."""
 
@@ -54,7 +59,8 @@ class Profile:
     value_names: Mapping[str, str] = attrs.field(factory=dict)
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Constraints:
     """Limits the counsellor enters for the beneficiary's options."""
 
@@ -66,7 +72,8 @@ class Constraints:
     holds: frozenset[str] = frozenset()  # prerequisites (ids) the beneficiary already has
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Weights:
     """How much each part counts in the score."""
 
@@ -75,7 +82,8 @@ class Weights:
     values: float = 0.2
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Match:
     """One occupation matched with the beneficiary."""
 

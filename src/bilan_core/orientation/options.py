@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from bilan_core.errors import HookError
-from bilan_core.model import CareerOption, Dossier, Occupation, OptionKind
+from bilan_core.model import CareerOption, Occupation, OptionKind
 from bilan_core.orientation.business import BUSINESS_CREATION, OPTION_ID
 from bilan_core.orientation.matching import (
     Constraints,
@@ -20,12 +20,15 @@ from bilan_core.orientation.matching import (
     profile_from,
     rank,
 )
+from bilan_core.values import plain_repr
 
 if TYPE_CHECKING:
+    from bilan_core.model import Dossier
     from bilan_core.plugins import PluginHost
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Settings:
     """The counsellor's choices for matching (the ``[plugin.career_options]`` section)."""
 

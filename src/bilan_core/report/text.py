@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from html import escape
 
 from bilan_core.terminal import strip_controls
 
@@ -89,9 +88,14 @@ def blocks(body: str) -> tuple[tuple[str, tuple[tuple[Run, ...], ...]], ...]:
     return tuple(out)
 
 
+def _escape(text: str) -> str:
+    # html.escape(text, quote=False), without importing html and its table of entities.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _html_line(runs: Sequence[Run]) -> str:
-    return "".join(f"<strong>{escape(text, quote=False)}</strong>" if bold
-                   else escape(text, quote=False) for bold, text in runs)
+    return "".join(f"<strong>{_escape(text)}</strong>" if bold else _escape(text)
+                   for bold, text in runs)
 
 
 def to_html(body: str) -> str:

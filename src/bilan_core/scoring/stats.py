@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from bilan_core.model import Answer, Instrument, Item, Method, ResponseFormat, Responses
 from bilan_core.scoring.engine import item_contributions
+from bilan_core.values import plain_repr
 
 Matrix = npt.NDArray[np.float64]
 NAN = float("nan")
@@ -44,7 +45,8 @@ def cronbach_alpha(matrix: Matrix | Sequence[Sequence[float]]) -> float:
     return float(k / (k - 1) * (1 - values.var(axis=0, ddof=1).sum() / total_variance))
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ItemStats:
     """One item's statistics within its scale."""
 
@@ -56,7 +58,8 @@ class ItemStats:
     alpha_if_deleted: float
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ScaleStats:
     """A scale's statistics over the complete response sets."""
 

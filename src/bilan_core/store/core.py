@@ -38,6 +38,7 @@ from bilan_core.store.engine import (
     store_url,
     translated,
 )
+from bilan_core.values import plain_repr
 
 OWNER = "owner"
 ROLES = ("counsellor", "admin")
@@ -54,7 +55,8 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Actor:
     """Who is using the store: an account, or the store's owner (not an account)."""
 
@@ -86,7 +88,8 @@ class _Rows:
         return row
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class DossierInfo:
     """A dossier's administrative record (no content)."""
 
@@ -106,7 +109,8 @@ class DossierInfo:
     sessions: int = 0
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class SessionRecord:
     """A session held with the beneficiary."""
 
@@ -120,7 +124,8 @@ class SessionRecord:
     recorded_at: str
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class ConsentRecord:
     """A consent as recorded, and its revocation if any."""
 

@@ -22,11 +22,10 @@ the snapshots ``bilan journal purge`` destroys leave no readable trace in the fi
 from __future__ import annotations
 
 import os
-import sqlite3
 from contextlib import closing
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -35,6 +34,9 @@ from bilan_core.cli import DATE
 from bilan_core.errors import ConfigError, Location
 from bilan_core.files import private_dir
 from bilan_core.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    import sqlite3
 
 PLUGIN_NAME = "journal"
 FILE_NAME = "journal.sqlite"
@@ -85,6 +87,8 @@ def create(path: Path) -> sqlite3.Connection:
     """Open the journal, creating it (0600) if needed."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     os.close(fd)
+    import sqlite3  # only for 'bilan journal import': loading the plugin stays cheap
+
     connection = _configure(sqlite3.connect(path))
     connection.executescript(SCHEMA)
     return connection
@@ -92,6 +96,8 @@ def create(path: Path) -> sqlite3.Connection:
 
 def open_existing(path: Path) -> sqlite3.Connection:
     """Open a journal that must exist and be one; anything else is a located error."""
+    import sqlite3
+
     from bilan_core.files import kind_of, path_problem
 
     try:

@@ -10,13 +10,14 @@ or attach a file to the PDF.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bilan_core import hookimpl
 from bilan_core.components import RenderContext, Renderer
 from bilan_core.errors import ConfigError, Location, RunError, describe
-from bilan_core.model import Dossier
-from bilan_core.report.html import render_page
+
+if TYPE_CHECKING:
+    from bilan_core.model import Dossier
 
 
 def _fetcher() -> Any:
@@ -45,6 +46,8 @@ def render_pdf(dossier: Dossier, context: RenderContext) -> bytes:
     """Print the HTML synthèse to PDF."""
     import weasyprint  # imported here: loading the plugin stays cheap
     from weasyprint.urls import FatalURLFetchingError
+
+    from bilan_core.report.html import render_page
 
     html = render_page(dossier, context)
     try:

@@ -37,6 +37,7 @@ from bilan_core.files import read_input, size_limit
 from bilan_core.i18n import _, ngettext
 from bilan_core.model import Occupation, Prerequisite
 from bilan_core.model.orientation import RIASEC_LETTERS, ROME_CODE
+from bilan_core.values import plain_repr
 
 CODES = "referentiel_code_rome"
 RIASEC = "referentiel_code_rome_riasec"
@@ -45,7 +46,8 @@ FORMAT = "bilan-rome-import"
 FORMAT_VERSION = 1
 
 
-@attrs.frozen
+@plain_repr
+@attrs.frozen(repr=False)
 class Table:
     """The rows of one CSV file, with the line number of each."""
 

@@ -19,8 +19,6 @@ from bilan_core.files import data_dir
 from bilan_core.i18n import _, ngettext
 from bilan_core.model import ROME_DOMAINS, Occupation
 from bilan_core.model.orientation import PREREQUISITE_KINDS
-from bilan_rome.importer import import_export, load_imported
-from bilan_rome.sample import compiled_path, load_sample, sample_path
 
 SOURCE_ID = "rome"
 
@@ -58,6 +56,8 @@ def _cached(paths: tuple[Path, ...],
 
 def sample() -> tuple[str, list[Occupation]]:
     """The sample shipped with the plugin."""
+    from bilan_rome.sample import compiled_path, load_sample, sample_path
+
     return _cached((sample_path(), compiled_path()), load_sample)
 
 
@@ -65,6 +65,8 @@ def current() -> tuple[str, list[Occupation]]:
     """The imported referential if there is one, else the sample."""
     path = imported_path()
     if path.is_file():
+        from bilan_rome.importer import load_imported  # csv and zipfile: when needed
+
         return _cached((path,), lambda: load_imported(path))
     return sample()
 
@@ -92,6 +94,8 @@ def occupations_group() -> None:
 def import_command(path: Path) -> None:
     """Import the official ROME 4.0 export (a folder or zip of CSV files); it then replaces
     the sample for career matching."""
+    from bilan_rome.importer import import_export
+
     summary = import_export(path, imported_path(), {o.code: o for o in sample()[1]})
     click.echo(_("Imported {occupations} métiers ({riasec} with RIASEC letters, {links}"
                  " mobility links) into {file}").format(
