@@ -133,6 +133,7 @@ def dossier(repeat: int, pdf_repeat: int) -> list[dict[str, Any]]:
     from bilan_core.pipeline import for_audience, render_all, run_pipeline
     from bilan_core.plugins import PluginHost
     from bilan_core.report.html import render_page
+    from bilan_core.report.text import blocks
 
     path = EXAMPLES / "reconversion-cpf" / "pipeline.toml"
     host = PluginHost(warn=lambda line: None).load()
@@ -144,6 +145,7 @@ def dossier(repeat: int, pdf_repeat: int) -> list[dict[str, Any]]:
 
     def whole(overrides: Overrides) -> Callable[[], object]:
         def run() -> object:
+            blocks.cache_clear()  # each run parses its section bodies, as a new dossier would
             pipeline = load_pipeline(path, host, overrides)
             return render_all(run_pipeline(pipeline, host), pipeline.formats, host)
         return run

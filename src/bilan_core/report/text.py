@@ -25,13 +25,17 @@ from bilan_core.terminal import strip_controls
 _NUMBERED = re.compile(r"^\d+\.\s+")
 # Breaking whitespace only: no-break spaces (in amounts, before "€") are kept as typed.
 _SPACES = re.compile(r"[ \t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]+")
-# What ``_SPACES`` would change: a breaking space other than " ", or two spaces in a row.
-_UNEVEN_SPACES = re.compile(r"[\t\n\r\f\v\x1c-\x1f\x85\u2028\u2029]| {2}")
+
+
+def _uneven(text: str) -> bool:
+    # Whether ``_SPACES`` could change ``text``: two spaces in a row, or a breaking space
+    # other than " " (each of those is a character ``isprintable`` refuses).
+    return "  " in text or not text.isprintable()
 
 
 def one_line(text: str) -> str:
     """``text`` on one line: every run of breaking whitespace becomes one space."""
-    return _SPACES.sub(" ", text).strip()
+    return (_SPACES.sub(" ", text) if _uneven(text) else text).strip()
 # The tokens of a line: an escaped character, a bold marker, plain text, any other character.
 _INLINE = re.compile(r"\\(.)|\*\*|[^\\*]+|.", re.S)
 #: One run of text: (bold, text).
@@ -119,8 +123,8 @@ _MD_SCHEME = re.compile(r"(?i)(?<=[a-z0-9+.-]):(?=//)")
 _MD_DOT = re.compile(r"\.(?=\w)")
 # What makes a block when it starts a line: lists, headings, quotes, rules, setext underlines.
 _MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=:])")
-# Any character one of the three substitutions above could change.
-_MD_ANY = re.compile(r"[\\`*_\[\]<>#|~!&$@:.]")
+# What one of the three substitutions above would change.
+_MD_ANY = re.compile(r"(?i)[\\`*_\[\]<>#|~!&$@]|(?<=[a-z0-9+.-]):(?=//)|\.(?=\w)")
 
 
 def md_escape(text: str, line_start: bool = True) -> str:
@@ -145,7 +149,7 @@ def _md_line(runs: Sequence[Run]) -> str:
     # The runs come from :func:`blocks`: control characters are already removed.
     parts = []
     for position, (bold, text) in enumerate(runs):
-        if _UNEVEN_SPACES.search(text):
+        if _uneven(text):
             text = _SPACES.sub(" ", text)
         if position == 0:
             text = text.lstrip()
