@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -164,3 +165,27 @@ def test_dossiers_of_the_store_run_and_are_kept(bilan, tmp_path, monkeypatch):
             assert kept == {"dossier.json", "synthese.json", "synthese.md"}
     finally:
         store.close()
+
+
+def test_on_a_terminal_a_progress_bar_then_the_summary(tmp_path):
+    import sys
+
+    import pexpect
+
+    root = _tree(tmp_path / "in")
+    child = pexpect.spawn(sys.executable, ["-m", "bilan_core", "batch", str(root), "-o",
+                                           str(tmp_path / "out"), "-j", "2", "--format", "json"],
+                          cwd=str(tmp_path), encoding="utf-8", timeout=120,
+                          dimensions=(40, 120))
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = child.before
+    assert child.exitstatus == 1, screen
+    assert re.search(r"\r\[ {30}\] 0/3, \d+ s", screen), screen
+    assert re.search(r"\r\[#{10} {20}\] 1/3, (1 failed, )?\d+ s", screen), screen  # in place
+    assert re.search(r"\[#{30}\] 3/3, 1 failed, \d+ s", screen), screen
+    broken = root / "casse" / "pipeline.toml"
+    assert f"\rbilan: error: {broken}:23:9: invalid TOML" in screen  # the bar cleared first
+    # The bar is wiped (spaces, carriage return) before the summary is printed.
+    assert re.search(r"\r {40,}\r2 dossiers done, 1 failed in [\d.]+ s \(2 worker processes\)"
+                     r"\r\nfailed: ", screen), screen

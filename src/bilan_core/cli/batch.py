@@ -64,12 +64,13 @@ def batch_command(paths: tuple[Path, ...], dossier_ids: tuple[str, ...], output:
 
     def told(outcome: Any) -> None:
         progress.clear()
-        for line in outcome.errors:
-            error_line(f"{outcome.job.source}: {line}")
+        source = outcome.job.source
+        for line in outcome.errors:  # named by its dossier, unless it names its file already
+            error_line(line if line.startswith(source) else f"{source}: {line}")
         for line in outcome.warnings:
             if line not in seen_warnings:  # the same plugin warning from every worker
                 seen_warnings.add(line)
-                warning_line(f"{outcome.job.source}: {line}")
+                warning_line(line if line.startswith(source) else f"{source}: {line}")
         progress.advance(outcome.done)
 
     started = time.perf_counter()
