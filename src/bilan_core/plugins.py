@@ -36,6 +36,7 @@ from bilan_core.config.schema import Table
 from bilan_core.entrypoints import EntryPoint, entry_points
 from bilan_core.errors import BilanError, HookError, PluginError, describe, did_you_mean
 from bilan_core.i18n import _
+from bilan_core.instruments.loader import Instruments, PackagedInstrument
 from bilan_core.markers import PROJECT_NAME
 from bilan_core.model import (
     Action,
@@ -65,10 +66,11 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("working_notes", "bilan_core.report.notes"),
 )
 
-#: Registration hooks the host calls at start-up, with the kind of object each registers.
-REGISTRATIONS: dict[str, type] = {
+#: Registration hooks the host calls at start-up, with the kind of object each registers (an
+#: instrument a plugin ships is registered unread: its file is parsed when first used).
+REGISTRATIONS: dict[str, type | tuple[type, ...]] = {
     "register_steps": StepDefinition,
-    "register_instruments": Instrument,
+    "register_instruments": (Instrument, PackagedInstrument),
     "register_funders": Funder,
     "register_occupation_sources": OccupationSource,
     "register_renderers": Renderer,
@@ -140,7 +142,7 @@ class Registry:
     """Everything plugins registered, indexed by id, with the plugin that registered it."""
 
     steps: dict[str, StepDefinition] = attrs.field(factory=dict)
-    instruments: dict[str, Instrument] = attrs.field(factory=dict)
+    instruments: dict[str, Instrument] = attrs.field(factory=Instruments)
     funders: dict[str, Funder] = attrs.field(factory=dict)
     occupation_sources: dict[str, OccupationSource] = attrs.field(factory=dict)
     renderers: dict[str, Renderer] = attrs.field(factory=dict)
@@ -346,13 +348,15 @@ class PluginHost:
             try:
                 for hook, kind in REGISTRATIONS.items():
                     for impl in self._impls_of(hook, plugin):
-                        def register(obj: Any, hook: str = hook, kind: type = kind,
+                        def register(obj: Any, hook: str = hook,
+                                     kind: type | tuple[type, ...] = kind,
                                      staged: list[tuple[str, Any]] = staged) -> None:
                             if not isinstance(obj, kind):
+                                expected = kind[0] if isinstance(kind, tuple) else kind
                                 raise TypeError(
                                     _("{hook} registered {type}, expected {kind}").format(
                                         hook=hook, type=type(obj).__name__,
-                                        kind=kind.__name__))
+                                        kind=expected.__name__))
                             staged.append((hook, obj))
                         self._trace(hook, info.name, {"register": register})
                         self._timed(info.name, hook, impl.function,

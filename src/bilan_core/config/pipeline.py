@@ -294,6 +294,7 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
                         instrument=instrument,
                         suggestion=did_you_mean(instrument, registry.instruments)),
                     (*where, "instruments", (j, None)))
+            registry.instruments[instrument]  # a plugin's file is read now: its errors too
         steps.append(PlannedStep(id=entry["id"], phase=definition.phase, hours=entry["hours"],
                                  instruments=entry["instruments"],
                                  title=entry["title"] or definition.title))

@@ -6,6 +6,7 @@ The format is documented in ``docs/instruments.md``; every error names the file,
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from bilan_core.config.schema import (
     Str,
     Table,
 )
-from bilan_core.config.toml import KeyLocator, read_toml
+from bilan_core.config.toml import KeyLocator, parse_toml, read_toml
 from bilan_core.errors import KeyPart, did_you_mean
 from bilan_core.i18n import N_, _
 from bilan_core.model import (
@@ -145,9 +146,13 @@ INSTRUMENT = Table({
 }, help="an assessment instrument")
 
 
-def load_instrument(path: Path) -> Instrument:
-    """Load and check an instrument file; errors name the file, key path and line."""
-    data, text = read_toml(path, "instrument file")
+def load_instrument(path: Path, text: str | None = None) -> Instrument:
+    """Load and check an instrument file (its ``text`` when already read); errors name the
+    file, key path and line."""
+    if text is None:
+        data, text = read_toml(path, "instrument file")
+    else:
+        data = parse_toml(text, path)
     ctx = Context(path, KeyLocator(text))
     values = INSTRUMENT.check(data, (), ctx)
     return build_instrument(values, ctx)
@@ -301,8 +306,9 @@ def _item(entry: dict[str, Any], where: tuple[KeyPart, ...], scale_ids: list[str
 
 
 
-def packaged_instruments(package: str, folder: str = "instruments") -> list[Instrument]:
-    """The instruments a plugin ships as TOML files in a folder of its package.
+def packaged_instruments(package: str, folder: str = "instruments") -> list[PackagedInstrument]:
+    """The instruments a plugin ships as TOML files in a folder of its package, each read
+    when a command first uses it (:class:`PackagedInstrument`).
 
     A plugin registers them with::
 
@@ -321,5 +327,89 @@ def packaged_instruments(package: str, folder: str = "instruments") -> list[Inst
         from importlib import resources
 
         root = Path(str(resources.files(package) / folder))
-    return [load_instrument(entry) for entry in sorted(
+    return [PackagedInstrument(entry) for entry in sorted(
         root.iterdir(), key=lambda e: e.name) if entry.name.endswith(".toml")]
+
+
+# ``id = "..."`` written before the first table of a TOML file: the instrument's id.
+_DECLARED_ID = re.compile(r"""id\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?""")
+
+
+class PackagedInstrument:
+    """An instrument a plugin ships, registered by its id and read on first use.
+
+    Every command that loads plugins would otherwise parse and check every instrument file of
+    every plugin, used or not (``bilan plugins``, ``bilan --help``, the store's commands). The
+    file is read (bounded and checked) when this is made, and its id taken from its first
+    lines; the TOML is parsed and checked when the host's registry hands the instrument out,
+    and a file that does not load is then an error naming its file, key and line. Reading an
+    attribute (``.items``, ``.scales``) loads it too, so code written for the
+    :class:`~bilan_core.model.Instrument` objects this function once returned still works.
+    """
+
+    __slots__ = ("_loaded", "id", "path", "text")
+
+    def __init__(self, path: Path) -> None:
+        from bilan_core.files import decode_utf8, read_input
+
+        self.path = path
+        self.text = decode_utf8(read_input(path, "instrument file"), path, "instrument file")
+        self._loaded: Instrument | None = None
+        declared = _declared_id(self.text)
+        if declared is None:  # written otherwise: parsed now to know it
+            self._loaded = load_instrument(self.path, self.text)
+            declared = self._loaded.id
+        self.id = declared
+
+    def load(self) -> Instrument:
+        """The instrument, parsed and checked once."""
+        if self._loaded is None:
+            instrument = load_instrument(self.path, self.text)
+            if instrument.id != self.id:
+                ctx = Context(self.path, KeyLocator(self.text))
+                raise ctx.error(_("the id read first, {first!r}, is not the instrument's id"
+                                  " {id!r}").format(first=self.id, id=instrument.id), ("id",))
+            self._loaded = instrument
+        return self._loaded
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.load(), name)
+
+    def __repr__(self) -> str:
+        return f"PackagedInstrument({str(self.path)!r}, id={self.id!r})"
+
+
+def _declared_id(text: str) -> str | None:
+    """The top-level ``id`` of a TOML text when written plainly before any table, or None
+    (the file is then parsed at once to find it)."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("["):
+            return None
+        match = _DECLARED_ID.fullmatch(stripped)
+        if match:
+            return match.group(1) if match.group(1) is not None else match.group(2)
+    return None
+
+
+class Instruments(dict[str, Any]):
+    """The registry's instruments by id: a :class:`PackagedInstrument` is loaded when it is
+    first handed out, so every reader gets an :class:`~bilan_core.model.Instrument`."""
+
+    def __getitem__(self, key: str) -> Instrument:
+        value = super().__getitem__(key)
+        if isinstance(value, PackagedInstrument):
+            value = value.load()
+            super().__setitem__(key, value)
+        return value  # type: ignore[no-any-return]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 - get itself
+
+    def values(self) -> list[Instrument]:  # type: ignore[override]
+        return [self[key] for key in self]
+
+    def items(self) -> list[tuple[str, Instrument]]:  # type: ignore[override]
+        return [(key, self[key]) for key in self]
