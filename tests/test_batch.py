@@ -114,6 +114,20 @@ def test_what_the_batch_cannot_start_with_is_one_line_and_status_2(bilan, tmp_pa
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("args, expected", [
+    (("--jobs", "0"), "0 is not in the range 1<=x<=256"),
+    (("--output", "a-file"), "cannot write the output folder there"),
+])
+def test_bad_options_are_one_line_and_status_2(bilan, tmp_path, args, expected, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    shutil.copytree(EXAMPLES / "demandeur-emploi", tmp_path / "in" / "de")
+    result = bilan("batch", "in", "--output", "out", *args)
+    assert result.code == 2, result.err
+    assert expected in result.err and len(result.err.strip().splitlines()) == 1
+    assert (tmp_path / "a-file").read_text("utf-8") == "x"
+
+
 def test_a_dossier_that_kills_its_worker_fails_alone(bilan, tmp_path):
     root = tmp_path / "in"
     for name in ("a", "b", "c"):
