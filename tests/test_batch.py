@@ -203,3 +203,125 @@ def test_on_a_terminal_a_progress_bar_then_the_summary(tmp_path):
     # The bar is wiped (spaces, carriage return) before the summary is printed.
     assert re.search(r"\r {40,}\r2 dossiers done, 1 failed in [\d.]+ s \(2 worker processes\)"
                      r"\r\nfailed: ", screen), screen
+
+
+NOTE_PLUGIN = '''
+from bilan_core import hookimpl
+from bilan_core.model import Audience, ReportSection
+
+
+@hookimpl
+def report_sections(dossier, audience):
+    if audience is not Audience.BENEFICIARY:
+        return []
+    return [ReportSection(id="note-locale", title="Note", body="{text}", source="note",
+                          order=99)]
+'''
+
+
+def test_each_dossier_gets_its_own_plugin_module_of_the_same_name(bilan, tmp_path):
+    root = tmp_path / "in"
+    for name in ("a", "b", "c"):
+        shutil.copytree(EXAMPLES / "demandeur-emploi", root / name)
+        (root / name / "local_notes.py").write_text(
+            NOTE_PLUGIN.replace("{text}", f"Note du dossier {name}."), encoding="utf-8")
+        path = root / name / "pipeline.toml"
+        path.write_text('plugins = ["local_notes"]\n' + path.read_text("utf-8"), "utf-8")
+    out = tmp_path / "out"
+    result = bilan("batch", root, "-o", out, "-j", "1", "--format", "md")
+    assert result.code == 0, result.err
+    for name in ("a", "b", "c"):
+        text = (out / name / "synthese.md").read_text("utf-8")
+        assert f"Note du dossier {name}." in text
+        assert sum(f"Note du dossier {other}." in text for other in "abc") == 1
+
+
+@pytest.mark.parametrize("layout, expected", [
+    (("a", "a/b"), "is in the folder of"),
+    (("a", "a/x/b"), "is in the folder of"),
+])
+def test_a_dossier_inside_another_dossiers_folder_is_refused(bilan, tmp_path, layout,
+                                                            expected):
+    for name in layout:
+        shutil.copytree(EXAMPLES / "demandeur-emploi", tmp_path / "in" / name,
+                        dirs_exist_ok=True)
+    result = bilan("batch", tmp_path / "in", "-o", tmp_path / "out", "--format", "json")
+    assert result.code == 2 and expected in result.err, result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ["..toml", ".toml", "...toml"])
+def test_a_file_name_that_makes_no_folder_name_is_refused(bilan, tmp_path, name):
+    path = tmp_path / "p" / name
+    path.parent.mkdir()
+    shutil.copy(EXAMPLES / "demandeur-emploi" / "pipeline.toml", path)
+    result = bilan("batch", path, "-o", tmp_path / "w" / "out", "--format", "json")
+    assert result.code == 2 and "gives no folder name" in result.err, result.err
+    assert not (tmp_path / "w").exists()
+
+
+def test_every_dossier_says_its_own_warnings_once(bilan, tmp_path):
+    root = tmp_path / "in"
+    for name in ("a", "b"):
+        shutil.copytree(EXAMPLES / "demandeur-emploi", root / name)
+        path = root / name / "pipeline.toml"
+        path.write_text(path.read_text("utf-8").replace("qualiopi = true", "qualiopi = false"),
+                        "utf-8")
+    result = bilan("batch", root, "-o", tmp_path / "out", "--format", "json", "--json")
+    assert result.code == 0, result.err
+    for name in ("a", "b"):
+        source = root / name / "pipeline.toml"
+        lines = [line for line in result.err.splitlines() if "Qualiopi" in line
+                 and line.startswith(f"bilan: warning: {source}: ")]
+        assert len(lines) == 1, result.err
+    for dossier in json.loads(result.out)["dossiers"]:
+        qualiopi = [w for w in dossier["warnings"] if "Qualiopi" in w]
+        assert len(qualiopi) == 1, dossier["warnings"]
+
+
+LOUD_PLUGIN = '''
+import os
+from bilan_core import hookimpl
+
+
+@hookimpl
+def report_sections(dossier, audience):
+    os.write(1, b"FD1 " + dossier.beneficiary.id.encode())
+    os.write(2, b"FD2 " + dossier.beneficiary.id.encode())
+    print("PRINTED", dossier.beneficiary.id)
+    return []
+'''
+
+
+def test_what_a_plugin_prints_reaches_neither_the_terminal_nor_the_report(tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "in"
+    shutil.copytree(EXAMPLES / "demandeur-emploi", root / "a")
+    (root / "a" / "loud.py").write_text(LOUD_PLUGIN, encoding="utf-8")
+    path = root / "a" / "pipeline.toml"
+    path.write_text('plugins = ["loud"]\n' + path.read_text("utf-8"), "utf-8")
+    result = subprocess.run([sys.executable, "-m", "bilan_core", "batch", str(root), "-o",
+                             str(tmp_path / "out"), "--format", "json", "--json"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["done"] == 1  # nothing before or after the report
+    assert "FD1" not in result.stdout + result.stderr
+    assert "FD2" not in result.stderr and "PRINTED" not in result.stdout + result.stderr
+
+
+def test_a_plugin_that_kills_every_worker_as_it_loads_is_said_once(bilan, tmp_path,
+                                                                  monkeypatch):
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "boom_on_load.py").write_text("import os\nos._exit(7)\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))  # the workers get the same path
+    root = tmp_path / "in"
+    for name in ("a", "b", "c", "d"):
+        shutil.copytree(EXAMPLES / "demandeur-emploi", root / name)
+    result = bilan("-p", "boom_on_load", "batch", root, "-o", tmp_path / "out", "-j", "2",
+                   "--format", "json", "--json")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert (report["done"], report["failed"]) == (0, 4)
+    assert all("while the plugins load" in d["errors"][0] for d in report["dossiers"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def acme(tmp_path, monkeypatch):
         'language = "fr"', 'language = 12', 1)
     (package / "instruments" / "casse.toml").write_text(broken, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delitem(sys.modules, "acme_tests", raising=False)  # this test's own copy
     return package
 
 
@@ -107,3 +109,31 @@ def test_an_id_written_otherwise_is_found_by_parsing(tmp_path):
     path = tmp_path / "quoted.toml"
     path.write_text(text, encoding="utf-8")
     assert PackagedInstrument(path).id == "quoted"
+
+
+def test_instruments_list_says_a_broken_file_and_lists_the_others(bilan, acme):
+    result = bilan("-p", "acme_tests", "instruments", "list", "--json")
+    assert result.code == 2
+    listed = {row["id"] for row in json.loads(result.out)}
+    assert {"riasec", "acme_interets"} <= listed and "acme_casse" not in listed
+    assert result.err.count("bilan: error: ") == 1 and "casse.toml:11:1" in result.err
+
+
+def test_a_copy_of_the_registry_holds_instruments(acme):
+    from bilan_core.plugins import PluginHost
+
+    (acme / "instruments" / "casse.toml").unlink()
+    registry = PluginHost(explicit=["acme_tests"], warn=lambda line: None).load().registry
+    for copied in (dict(registry.instruments), {**registry.instruments},
+                   registry.instruments.copy()):
+        assert isinstance(copied["riasec"], Instrument)
+
+
+def test_a_multi_line_string_before_the_id_is_not_read_as_the_id(tmp_path):
+    text = RIASEC.read_text("utf-8").replace('id = "riasec"\n', "", 1).replace(
+        'instructions = """', 'instructions = """\nid = "zzz"\n', 1)
+    first_table = text.index("\n[")
+    text = text[:first_table] + '\nid = "riasec"' + text[first_table:]
+    path = tmp_path / "multi.toml"
+    path.write_text(text, encoding="utf-8")
+    assert PackagedInstrument(path).id == "riasec"

@@ -48,12 +48,13 @@ class Outcome(NamedTuple):
     seconds: float
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # the worker's own (plugins that failed to load): once
 
     def as_json(self) -> dict[str, Any]:
         return {"source": self.job.source, "output": self.job.output,
                 "status": "done" if self.done else "failed",
                 "seconds": round(self.seconds, 3), "errors": list(self.errors),
-                "warnings": list(self.warnings)}
+                "warnings": list(self.warnings), "notices": list(self.notices)}
 
 
 # ------------------------------------------------------------------------------ discovery
@@ -80,6 +81,9 @@ def find_pipelines(paths: Sequence[Path], output: Path) -> list[Job]:
         else:
             raise UsageError(_("{path}: not a pipeline file nor a folder").format(path=path))
         for file, name in pairs:
+            if not name or name.startswith(".") or name != name.strip():
+                raise UsageError(_("{path}: its name gives no folder name for its output"
+                                   " (rename it or its folder)").format(path=file))
             real = os.path.realpath(file)
             if real in seen_files:
                 continue  # given twice (a file and its folder): run once
@@ -90,6 +94,14 @@ def find_pipelines(paths: Sequence[Path], output: Path) -> list[Job]:
                     first=names[name], second=file, folder=output / name))
             names[name] = str(file)
             jobs.append(Job(source=str(file), output=str(output / name), pipeline=str(file)))
+    for name in names:
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            outer = "/".join(parts[:depth])
+            if outer in names:
+                raise UsageError(_("{inner} is in the folder of {outer}: each dossier's"
+                                   " output folder would hold the other's; move one of"
+                                   " them").format(inner=names[name], outer=names[outer]))
     return jobs
 
 
@@ -149,35 +161,64 @@ def _start_worker(options: dict[str, Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     signals.armed = True  # a KeyboardInterrupt without the signal is a plugin's failure
+    # Nothing a plugin prints reaches the terminal or the JSON report, whether through
+    # Python's streams or the descriptors themselves (a library, a subprocess).
     quiet = open(os.devnull, "w")  # noqa: SIM115 - kept for the worker's life
+    for descriptor in (1, 2):
+        os.dup2(quiet.fileno(), descriptor)
     sys.stdout = sys.stderr = quiet
     stack = contextlib.ExitStack()
     stack.enter_context(scratch())
     util.Finalize(None, stack.close, exitpriority=10)
     _WORKER.clear()
     _WORKER.update(options)
+    _WORKER["stack"] = stack
     _WORKER["state"] = State(options["plugins"], options["strict"], False,
                              options["slow_hook"], options["store"])
     _WORKER["reported"] = False
+    # The plugins, loaded once for the worker's life (a pipeline naming plugins of its own
+    # gets its own host); with --strict and a plugin failing, each dossier says so.
+    with contextlib.suppress(BilanError):
+        _WORKER["state"].host()
 
 
 def run_job(job: Job) -> Outcome:
     """Run one dossier in this worker; every error becomes the outcome's."""
     started = time.perf_counter()
+    before = set(sys.modules)
+    folders: list[Path] = []
     try:
-        warnings = _run(job)
+        warnings = _run(job, folders)
     except Stopped:
-        os._exit(143)  # what it was writing was removed as the exception went up
+        # What it was writing was removed as the exception went up; its temporary folder
+        # now, since exiting at once skips the finalizers.
+        _WORKER["stack"].close()
+        os._exit(143)
     except BilanError as exc:
         return Outcome(job, False, time.perf_counter() - started,
                        errors=tuple(str(exc).splitlines()) or (type(exc).__name__,),
-                       warnings=_host_lines())
+                       notices=_host_lines())
     except Exception as exc:  # a bug, ours or a plugin's: reported, the batch goes on
         return Outcome(job, False, time.perf_counter() - started, errors=(
             _("internal error: {error}").format(error=f"{type(exc).__name__}: {exc}"),),
-            warnings=_host_lines())
-    return Outcome(job, True, time.perf_counter() - started,
-                   warnings=_host_lines() + warnings)
+            notices=_host_lines())
+    finally:
+        _forget_modules(before, folders)
+    return Outcome(job, True, time.perf_counter() - started, warnings=warnings,
+                   notices=_host_lines())
+
+
+def _forget_modules(before: set[str], folders: list[Path]) -> None:
+    """Forget the modules a dossier's pipeline loaded from its own folder
+    (``plugins = [...]``): the next dossier in this worker, from another folder, imports
+    its own module of the same name, never this one's."""
+    roots = [str(folder) + os.sep for folder in folders]
+    if not roots:
+        return
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules.get(name), "__file__", None)
+        if file and os.path.realpath(file).startswith(tuple(roots)):
+            del sys.modules[name]
 
 
 def _host_lines() -> tuple[str, ...]:
@@ -190,7 +231,7 @@ def _host_lines() -> tuple[str, ...]:
     return tuple(host.failure_lines()) + tuple(host.warnings)
 
 
-def _run(job: Job) -> tuple[str, ...]:
+def _run(job: Job, folders: list[Path]) -> tuple[str, ...]:
     from bilan_core.cli.dossier import host_for
 
     state = _WORKER["state"]
@@ -202,6 +243,7 @@ def _run(job: Job) -> tuple[str, ...]:
         from bilan_core.cli.run import run_stored
 
         def stored_host(path: Path, text: str | None = None) -> Any:
+            folders.append(Path(os.path.realpath(path)).parent)
             return host_for(path, text, current=state)
 
         dossier, _written, _names = run_stored(state.store(), job.dossier, output, when,
@@ -212,12 +254,13 @@ def _run(job: Job) -> tuple[str, ...]:
     from bilan_core.pipeline import run_pipeline, write_outputs
 
     path = Path(job.pipeline or "")
+    folders.append(Path(os.path.realpath(path)).parent)
     host = host_for(path, current=state)
     pipeline = load_pipeline(path, host, Overrides(reference_date=when, formats=formats))
     check_target(output, pipeline.id, replace)
     dossier = run_pipeline(pipeline, host)
     write_outputs(dossier, pipeline.formats, host, output, replace=replace)
-    return tuple(str(w) for w in pipeline.warnings) + tuple(str(w) for w in dossier.warnings)
+    return tuple(str(w) for w in dossier.warnings)  # the pipeline's among them
 
 
 # --------------------------------------------------------------------------------- runner
@@ -240,11 +283,21 @@ def run_batch(jobs: Sequence[Job], workers: int, options: dict[str, Any],
     """
     outcomes: list[Outcome] = []
     queue = list(jobs)
-    serial = False
+    serial = probed = False
     while queue:
         unfinished = _round(queue, 1 if serial else workers, options, outcomes, on_outcome)
         if not unfinished:
             break
+        if not probed:  # is it a dossier, or every worker as the plugins load?
+            probed = True
+            if not _worker_starts(options):
+                for job in unfinished:
+                    outcome = Outcome(job, False, 0.0, errors=(
+                        _("the worker processes stop while the plugins load (a plugin"
+                          " crashed the interpreter?)"),))
+                    outcomes.append(outcome)
+                    on_outcome(outcome)
+                break
         if serial or len(unfinished) == 1:
             culprit, queue = unfinished[0], unfinished[1:]
             outcome = Outcome(culprit, False, 0.0, errors=(
@@ -256,6 +309,22 @@ def run_batch(jobs: Sequence[Job], workers: int, options: dict[str, Any],
         else:
             queue, serial = unfinished, True
     return outcomes
+
+
+def _probe() -> bool:
+    return True
+
+
+def _worker_starts(options: dict[str, Any]) -> bool:
+    """Whether a worker process starts and loads the plugins without dying."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=_context(),
+                               initializer=_start_worker, initargs=(options,))
+    try:
+        return pool.submit(_probe).result()
+    except BrokenProcessPool:
+        return False
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _round(queue: list[Job], workers: int, options: dict[str, Any], outcomes: list[Outcome],

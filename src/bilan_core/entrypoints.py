@@ -50,6 +50,7 @@ def entry_points(group: str, path: list[str] | None = None) -> list[EntryPoint]:
             continue
         for name in sorted(names):
             stem, dot, kind = name.rpartition(".")
+            kind = kind.lower()
             if not dot or kind not in ("dist-info", "egg-info"):
                 continue
             key = _NORMALIZE.sub("_", stem.split("-")[0]).lower()
@@ -95,6 +96,7 @@ def _name_and_version(path: str) -> tuple[str | None, str | None]:
                 if not line.strip():
                     break  # the headers end at the first blank line
                 key, sep, value = line.partition(":")
+                key = key.strip().title()  # header names are case-insensitive
                 if sep and key in ("Name", "Version") and key not in headers:
                     headers[key] = value.strip()
                     if len(headers) == 2:

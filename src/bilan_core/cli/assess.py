@@ -56,11 +56,22 @@ def instruments_group() -> None:
 
 @instruments_group.command("list", help=_("List every installed instrument."))
 @click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of a table."))
-def list_command(as_json: bool) -> None:
+def list_command(as_json: bool) -> int:
     """List every installed instrument."""
+    from bilan_core.cli import error_line
+    from bilan_core.errors import ConfigError
+
     host = state().host()
     rows: list[dict[str, Any]] = []
-    for instrument_id, instrument in sorted(host.registry.instruments.items()):
+    broken = 0
+    for instrument_id in sorted(host.registry.instruments):
+        try:  # a plugin's file is parsed here: one that does not load is said, the rest listed
+            instrument = host.registry.instruments[instrument_id]
+        except ConfigError as exc:
+            broken += 1
+            for line in str(exc).splitlines():
+                error_line(line)
+            continue
         rows.append({
             "id": instrument_id, "version": instrument.version, "title": instrument.title,
             "items": len(instrument.items), "scales": [s.id for s in instrument.scales],
@@ -72,7 +83,7 @@ def list_command(as_json: bool) -> None:
         })
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
+        return 2 if broken else 0
     for row in rows:
         norms = "; ".join(f"{n['group']} (N={n['n']}, {n['year']})" for n in row["norm_groups"])
         click.echo(_("{id} {version}  {title}  —  {items}, {scales}, plugin {plugin}").format(
@@ -82,6 +93,7 @@ def list_command(as_json: bool) -> None:
                 n=len(row["scales"])),
             plugin=row["plugin"]))
         click.echo(_("    norms: {norms}").format(norms=norms or _("none")))
+    return 2 if broken else 0
 
 
 @click.command("score", help=_("Score a responses file: raw, prorated and norm scores, bands,"

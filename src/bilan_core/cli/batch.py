@@ -60,17 +60,18 @@ def batch_command(paths: tuple[Path, ...], dossier_ids: tuple[str, ...], output:
                "replace": replace}
     output.mkdir(mode=0o700, parents=True, exist_ok=True)
     progress = Progress(len(work), sys.stderr)
-    seen_warnings: set[str] = set()
+    seen_notices: set[str] = set()
 
     def told(outcome: Any) -> None:
         progress.clear()
-        source = outcome.job.source
-        for line in outcome.errors:  # named by its dossier, unless it names its file already
-            error_line(line if line.startswith(source) else f"{source}: {line}")
+        for line in outcome.notices:
+            if line not in seen_notices:  # the same plugin failure, from every worker
+                seen_notices.add(line)
+                warning_line(line)
+        for line in outcome.errors:
+            error_line(_named(line, outcome.job.source))
         for line in outcome.warnings:
-            if line not in seen_warnings:  # the same plugin warning from every worker
-                seen_warnings.add(line)
-                warning_line(line if line.startswith(source) else f"{source}: {line}")
+            warning_line(_named(line, outcome.job.source))
         progress.advance(outcome.done)
 
     started = time.perf_counter()
@@ -98,6 +99,18 @@ def batch_command(paths: tuple[Path, ...], dossier_ids: tuple[str, ...], output:
             if not outcome.done:
                 click.echo(_("failed: {source}").format(source=outcome.job.source))
     return 1 if failed else 0
+
+
+def _named(line: str, source: str) -> str:
+    """A line of one dossier, named by its file or id; a line that names the file already
+    by its base name (a pipeline's warning) names it in full instead."""
+    if line.startswith(source):
+        return line
+    base = os.path.basename(source)
+    for separator in (": ", " : "):
+        if base and line.startswith(base + separator):
+            return source + line[len(base):]
+    return f"{source}: {line}"
 
 
 def _processors() -> int:

@@ -7,6 +7,7 @@ The format is documented in ``docs/instruments.md``; every error names the file,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -381,22 +382,32 @@ class PackagedInstrument:
 
 def _declared_id(text: str) -> str | None:
     """The top-level ``id`` of a TOML text when written plainly before any table, or None
-    (the file is then parsed at once to find it)."""
+    (the file is then parsed at once to find it). Only one-line ``key = value`` lines are
+    read: at a multi-line string or array, the scan stops rather than guess."""
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("["):
+        if stripped.startswith("[") or '"""' in stripped or "'''" in stripped:
             return None
         match = _DECLARED_ID.fullmatch(stripped)
         if match:
             return match.group(1) if match.group(1) is not None else match.group(2)
+        if not _ONE_LINE.fullmatch(stripped):
+            return None
     return None
+
+
+# A bare key and a value that ends on its line (a string, number, boolean, date, or an
+# array or inline table closed on it).
+_ONE_LINE = re.compile(r"""[A-Za-z0-9_-]+\s*=\s*(?:"[^"\\]*(?:\\.[^"\\]*)*"|'[^']*'"""
+                       r"""|[^"'\[{]+|\[.*\]|\{.*\})\s*(?:#.*)?""")
 
 
 class Instruments(dict[str, Any]):
     """The registry's instruments by id: a :class:`PackagedInstrument` is loaded when it is
-    first handed out, so every reader gets an :class:`~bilan_core.model.Instrument`."""
+    first handed out, so every reader gets an :class:`~bilan_core.model.Instrument` (a copy,
+    ``dict(...)`` or ``{**...}`` included: they read through ``__getitem__``)."""
 
     def __getitem__(self, key: str) -> Instrument:
         value = super().__getitem__(key)
@@ -404,6 +415,9 @@ class Instruments(dict[str, Any]):
             value = value.load()
             super().__setitem__(key, value)
         return value  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self[key] if key in self else default  # noqa: SIM401 - get itself
@@ -413,3 +427,6 @@ class Instruments(dict[str, Any]):
 
     def items(self) -> list[tuple[str, Instrument]]:  # type: ignore[override]
         return [(key, self[key]) for key in self]
+
+    def copy(self) -> Instruments:
+        return Instruments(super().items())
