@@ -9,14 +9,16 @@ Each test makes its own database and roles and drops them (tests/storekit.py). R
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
 from conftest import PIPELINE
 from storekit import postgres_database, sql, unique, url
 
+from bilan_core.errors import UsageError
 from bilan_core.store.core import Store
-from bilan_core.store.engine import create_engine, migrate, store_url
+from bilan_core.store.engine import create_engine, head_revision, migrate, store_url
 
 pytestmark = pytest.mark.system
 
@@ -71,6 +73,8 @@ def test_a_counsellor_cannot_reach_another_counsellors_dossier_through_any_comma
                     ("consent", "revoke", dossier, "--kind", "bilan"),
                     ("run", "--dossier", dossier), ("report", "--dossier", dossier),
                     ("administer", "valeurs", "--dossier", dossier),
+                    ("invite", dossier), ("invite", dossier, "--list"),
+                    ("invite", dossier, "--revoke", "1"),
                     ("dossier", "answers", dossier, "--import", pipeline)):
         result = _as(bilan, database, bruno, *command)
         assert result.code == 2, (command, result.err)
@@ -171,7 +175,8 @@ def test_an_older_store_on_postgresql_is_migrated(bilan, tmp_path, monkeypatch):
         name = unique("ancienne")
         assert bilan("--store", url(database), "user", "add", name, "--role",
                      "counsellor").code == 0
-        assert sql(database, "SELECT version_num FROM alembic_version") == [("0003",)]
+        assert sql(database, "SELECT version_num FROM alembic_version") == [
+            (head_revision(),)]
         store = Store.open(url(database, name))
         assert store.dossiers() == []
         store.close()
@@ -260,3 +265,34 @@ def test_account_roles_cannot_grant_roles_nor_rewrite_their_records(bilan, team)
     with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
         sql(database, "INSERT INTO audit (at, actor, action, dossier_id, detail) VALUES"
             " ('now', %s, 'dossier.purge', %s, '{}')", bruno, (bruno, dossier))
+
+
+def test_invitations_follow_the_dossier_and_a_token_opens_it_whoever_looks(bilan, team):
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    alice, bruno = names["alice"], names["bruno"]
+    store = Store.open(url(database, alice))
+    try:
+        number, token = store.invite(dossier, ["valeurs"], datetime.now(timezone.utc)
+                                     + timedelta(days=1))
+    finally:
+        store.close()
+    assert sql(database, "SELECT count(*) FROM invitations", alice) == [(1,)]
+    assert sql(database, "SELECT * FROM invitations", bruno) == []
+    sql(database, "UPDATE invitations SET revoked_at = 'x'", bruno)  # changes nothing
+    store = Store.open(url(database, bruno))  # the web application knows a token only
+    try:
+        opened = store.invitation(token)
+        assert opened is not None and (opened.dossier_id, opened.counsellor) == (dossier,
+                                                                                  alice)
+        assert store.invitation(token + "x") is None
+        with pytest.raises(UsageError):
+            store.revoke_invitation(dossier, number)
+    finally:
+        store.close()
+    assert _as(bilan, database, alice, "invite", dossier, "--revoke", str(number)).code == 0
+    store = Store.open(url(database, bruno))
+    try:
+        assert store.invitation(token) is None
+    finally:
+        store.close()

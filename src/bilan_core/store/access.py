@@ -33,6 +33,7 @@ GRANTS = {
     "answers": ("SELECT, INSERT, UPDATE, DELETE", "SELECT, INSERT, UPDATE, DELETE"),
     "documents": ("SELECT, INSERT, UPDATE, DELETE", "SELECT, INSERT, UPDATE, DELETE"),
     "audit": ("SELECT, INSERT", "SELECT, INSERT"),
+    "invitations": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
 }
 
 
@@ -229,6 +230,30 @@ END $$""")
         " WHERE d.id = audit.dossier_id)))")
     connection.exec_driver_sql(
         f"REVOKE DELETE ON sessions, consents, dossiers FROM {quote(counsellor)}")
+
+
+def invitation_functions(connection: sa.Connection) -> None:
+    """``bilan_invitation(token_hash)``: the invitation a token opens, found whichever
+    counsellor's dossier it belongs to (PostgreSQL, ``SECURITY DEFINER``: the web
+    application knows a token, not yet whose dossier it opens). It returns the invitation's
+    id, dossier, instruments, expiry and revocation, and the dossier's counsellor and status;
+    nothing else of the dossier."""
+    if connection.dialect.name != "postgresql":
+        return
+    counsellor, admin = groups(connection)
+    _ddl(connection, """
+CREATE FUNCTION bilan_invitation(wanted text)
+RETURNS TABLE (id integer, dossier_id varchar, instruments text, expires_at varchar,
+               revoked_at varchar, counsellor varchar, status varchar)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT i.id, i.dossier_id, i.instruments, i.expires_at, i.revoked_at, d.counsellor,
+         d.status
+  FROM invitations i JOIN dossiers d ON d.id = i.dossier_id
+  WHERE i.token_hash = wanted
+$$""")
+    connection.exec_driver_sql("REVOKE ALL ON FUNCTION bilan_invitation(text) FROM PUBLIC")
+    connection.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION bilan_invitation(text) TO"
+                               f" {quote(counsellor)}, {quote(admin)}")
 
 
 def _ddl(connection: sa.Connection, text: str) -> None:

@@ -69,6 +69,31 @@ class Actor:
         return self.role != "counsellor"
 
 
+@plain_repr
+@attrs.frozen(repr=False)
+class Invitation:
+    """What a valid invitation link opens: one dossier's listed questionnaires."""
+
+    id: int
+    dossier_id: str
+    instruments: tuple[str, ...]
+    expires_at: str
+    counsellor: str
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 of an invitation token, hex: what the store keeps of it."""
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _moment(when: datetime) -> str:
+    if when.tzinfo is None:
+        raise ValueError("a moment of the store has a time zone")
+    return when.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 class _Rows:
     """The rows of a statement run on a DBAPI cursor (see :meth:`Store._run`)."""
 
@@ -827,6 +852,89 @@ class Store:
                     for r in rows]
 
     # -- the end of a bilan --------------------------------------------------------------
+
+    # ------------------------------------------------------------------------- invitations
+    def invite(self, dossier_id: str, instruments: Sequence[str], expires_at: datetime
+               ) -> tuple[int, str]:
+        """A new invitation to answer ``instruments`` of an open dossier until ``expires_at``:
+        its id, and the token of its link (256 random bits). Only the token's SHA-256 is
+        kept: the token is shown once, never stored, never audited."""
+        if not instruments:
+            raise UsageError(_("an invitation opens at least one questionnaire"))
+        token = secrets.token_urlsafe(32)
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("inviting the beneficiary"))
+            result = connection.execute(t.invitations.insert().values(
+                dossier_id=dossier_id, token_hash=token_digest(token),
+                instruments=json.dumps(list(instruments)), created_by=self.actor.name,
+                created_at=now(), expires_at=_moment(expires_at)))
+            key = result.inserted_primary_key
+            assert key is not None
+            invitation_id = int(key[0])
+            self.audit(connection, "invitation.create", dossier_id, invitation=invitation_id,
+                       instruments=list(instruments), expires_at=_moment(expires_at))
+        return invitation_id, token
+
+    def invitations(self, dossier_id: str) -> list[dict[str, Any]]:
+        """A dossier's invitations, newest first, each with its state (``active``,
+        ``expired`` or ``revoked``); never a token."""
+        with self.reading() as connection:
+            self._visible(connection, dossier_id)
+            rows = connection.execute(sa.select(t.invitations).where(
+                t.invitations.c.dossier_id == dossier_id).order_by(
+                t.invitations.c.id.desc())).all()
+        moment = now()
+        return [{"id": row.id, "instruments": json.loads(row.instruments),
+                 "created_by": row.created_by, "created_at": row.created_at,
+                 "expires_at": row.expires_at, "revoked_at": row.revoked_at,
+                 "last_used_at": row.last_used_at,
+                 "state": "revoked" if row.revoked_at else (
+                     "expired" if row.expires_at <= moment else "active")} for row in rows]
+
+    def revoke_invitation(self, dossier_id: str, invitation_id: int) -> None:
+        """Revoke an invitation of a dossier: its link opens nothing from now on."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id, lock=True)
+            done = connection.execute(t.invitations.update().where(
+                t.invitations.c.id == invitation_id,
+                t.invitations.c.dossier_id == dossier_id,
+                t.invitations.c.revoked_at.is_(None)).values(
+                revoked_at=now(), revoked_by=self.actor.name)).rowcount
+            if not done:
+                raise UsageError(_("dossier {id}: no invitation {number} to revoke ('bilan"
+                                   " invite {id} --list')").format(id=dossier_id,
+                                                                   number=invitation_id))
+            self.audit(connection, "invitation.revoke", dossier_id, invitation=invitation_id)
+
+    def invitation(self, token: str) -> Invitation | None:
+        """The invitation a link's token opens now, or None: unknown, revoked, expired, or
+        for a dossier no longer open (the same answer for each, so a link tells nothing).
+        The token is looked up by its hash and the hash compared in constant time."""
+        import hmac
+
+        wanted = token_digest(token)
+        with self.reading() as connection:
+            if self.backend == "postgresql":  # whichever counsellor's dossier it opens
+                row = connection.execute(sa.text(
+                    "SELECT id, dossier_id, instruments, expires_at, revoked_at, counsellor,"
+                    " status FROM bilan_invitation(:wanted)"), {"wanted": wanted}).first()
+                stored = wanted if row is not None else None
+            else:
+                row = connection.execute(sa.select(
+                    t.invitations.c.id, t.invitations.c.dossier_id,
+                    t.invitations.c.instruments, t.invitations.c.expires_at,
+                    t.invitations.c.revoked_at, t.dossiers.c.counsellor, t.dossiers.c.status,
+                    t.invitations.c.token_hash).join(t.dossiers).where(
+                    t.invitations.c.token_hash == wanted)).first()
+                stored = row.token_hash if row is not None else None
+        if (row is None or stored is None or not hmac.compare_digest(stored, wanted)
+                or row.revoked_at is not None or row.expires_at <= now()
+                or row.status != "open"):
+            return None
+        return Invitation(id=row.id, dossier_id=row.dossier_id,
+                          instruments=tuple(json.loads(row.instruments)),
+                          expires_at=row.expires_at, counsellor=row.counsellor)
 
     def close_dossier(self, dossier_id: str, *, on: date, check: Any = None) -> date | None:
         """Close a dossier: its content is destroyed now unless a retention consent in force

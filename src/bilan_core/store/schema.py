@@ -147,5 +147,21 @@ audit = sa.Table(
     sa.Column("detail", sa.Text, nullable=False),  # JSON; never results or free text
 )
 
+invitations = sa.Table(
+    "invitations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256, hex
+    sa.Column("instruments", sa.Text, nullable=False),  # JSON list of instrument ids
+    sa.Column("created_by", sa.String(63), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment),
+    sa.Column("revoked_by", sa.String(63)),
+    sa.Column("last_used_at", Moment),
+)
+
 #: Tables whose rows belong to one dossier (row-level security follows the dossier's).
-DOSSIER_TABLES = ("sessions", "consents", "administrations", "answers", "documents")
+DOSSIER_TABLES = ("sessions", "consents", "administrations", "answers", "documents",
+                  "invitations")
