@@ -32,6 +32,7 @@ BUILTIN_COMMANDS = {
     "run": "bilan_core.cli.run:run_command",
     "batch": "bilan_core.cli.batch:batch_command",
     "invite": "bilan_core.cli.invite:invite_command",
+    "serve": "bilan_core.cli.serve:serve_command",
     "instruments": "bilan_core.cli.assess:instruments_group",
     "score": "bilan_core.cli.assess:score_command",
     "administer": "bilan_core.cli.administer:administer_command",

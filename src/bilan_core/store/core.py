@@ -213,6 +213,7 @@ class Store:
         self.say = say
         self.backend = url.get_backend_name()
         self._compiled: dict[str, tuple[str, Any, dict[str, Any]]] = {}
+        self._role: str | None = None  # the account's role each transaction takes
 
     # -- opening -------------------------------------------------------------------------
 
@@ -299,6 +300,7 @@ class Store:
     def reading(self) -> Iterator[sa.Connection]:
         """A read transaction."""
         with translated(self.url), self.engine.connect() as connection, connection.begin():
+            self._take_role(connection)
             yield connection
 
     @contextlib.contextmanager
@@ -306,7 +308,36 @@ class Store:
         """A write transaction: on SQLite it holds the write lock from its start."""
         with translated(self.url), self.engine.connect().execution_options(
                 bilan_write=True) as connection, connection.begin():
+            self._take_role(connection)
             yield connection
+
+    def _take_role(self, connection: sa.Connection) -> None:
+        # Acting for an account on PostgreSQL: the transaction runs as its role, so the
+        # database's row-level security applies to everything it does.
+        if self._role is not None:
+            from bilan_core.store.access import quote
+
+            connection.exec_driver_sql(f"SET LOCAL ROLE {quote(self._role)}")
+
+    def acting_as(self, name: str) -> Store:
+        """The same store, used by the account ``name``: what a web application does for
+        whoever is logged in, or for the counsellor of the dossier a beneficiary's link opens.
+        Only the store's owner may act for another account; on PostgreSQL each transaction
+        then runs as the account's role (the owner's role holds every account's), so the
+        database itself keeps to what the account may see. A disabled or unknown account is
+        refused."""
+        if self.actor.role != OWNER:
+            raise UsageError(_("only the store's owner acts for another account"))
+        with self.reading() as connection:
+            row = connection.execute(sa.select(t.accounts).where(
+                t.accounts.c.name == name)).first()
+        if row is None or row.disabled:
+            raise UsageError(_("no active account {name!r}").format(name=name))
+        view = Store(self.url, self.engine, self.cipher, Actor(str(name), str(row.role)),
+                     self.say)
+        view._compiled = self._compiled
+        view._role = str(name) if self.backend == "postgresql" else None
+        return view
 
     def audit(self, connection: sa.Connection, action: str, dossier: str | None = None,
               **detail: Any) -> None:
@@ -911,9 +942,12 @@ class Store:
         """The invitation a link's token opens now, or None: unknown, revoked, expired, or
         for a dossier no longer open (the same answer for each, so a link tells nothing).
         The token is looked up by its hash and the hash compared in constant time."""
+        return self.invitation_by_digest(token_digest(token))
+
+    def invitation_by_digest(self, wanted: str) -> Invitation | None:
+        """:meth:`invitation`, from the token's SHA-256 (what a web session keeps)."""
         import hmac
 
-        wanted = token_digest(token)
         with self.reading() as connection:
             if self.backend == "postgresql":  # whichever counsellor's dossier it opens
                 row = connection.execute(sa.text(

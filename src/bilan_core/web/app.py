@@ -1,0 +1,315 @@
+"""The Starlette application: a beneficiary's questionnaires, opened by an invitation link.
+
+The application keeps nothing in memory between requests but what every worker may rebuild
+(the plugin host, compiled templates): who is asking is in a signed cookie, every answer is
+saved in the store as soon as it is given, and every check is made again at each request (a
+revoked or expired link stops working at once). It uses the store as its owner and acts, for
+each request, as the account the request is for (:meth:`Store.acting_as`): on PostgreSQL the
+database's row-level security applies to that account.
+
+Routes of a beneficiary:
+
+- ``GET /invitation/{token}``: checks the link, keeps its hash in a cookie, goes to
+  ``/reponses`` (the token leaves the address bar and the server's logs);
+- ``GET /reponses``: the welcome page: who, what for, confidentiality, consents, progress;
+- ``GET|POST /reponses/{instrument}?page=N``: a few items at a time, each answer saved;
+- ``GET /reponses/fin``: what happens next.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bilan_core.web import security
+
+HERE = Path(__file__).parent
+#: Items shown on one page of a questionnaire.
+PAGE_SIZE = 10
+#: How long a beneficiary's cookie lasts without a visit (the link itself may last longer).
+INVITATION_COOKIE_AGE = 12 * 3600
+COOKIE = "bilan_invitation"
+CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent et ne sont"
+                " communiquées à personne d'autre que votre consultant·e sans votre accord.")
+
+
+class Headers:
+    """Adds :data:`security.HEADERS` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                from starlette.datastructures import MutableHeaders
+
+                security.add_headers(MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Any:
+    """The pages' Jinja2 environment: sandboxed and escaping, as the reports' is."""
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+
+
+def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_templates().get_template(name).render(**context), status_code=status)
+
+
+class Application:
+    """The application's state shared by every request of a worker: the store (as its
+    owner), the signing secret and the plugin hosts; nothing about any request."""
+
+    def __init__(self, store_url: str | None = None) -> None:
+        from bilan_core.store.core import Store
+
+        self.store = Store.open(store_url)
+        self.secret = security.secret()
+        self.cookies = URLSafeTimedSerializer(self.secret, salt="bilan-invitation")
+        self._hosts: dict[Any, Any] = {}
+
+    # ---------------------------------------------------------------------- invitations
+    def opened(self, request: Request) -> tuple[Any, Any] | None:
+        """The invitation the request's cookie holds, checked again now, and the store as
+        its dossier's counsellor; None when there is none or it no longer opens anything."""
+        raw = request.cookies.get(COOKIE)
+        if not raw:
+            return None
+        try:
+            digest = self.cookies.loads(raw, max_age=INVITATION_COOKIE_AGE)
+        except BadSignature:
+            return None
+        if not isinstance(digest, str):
+            return None
+        invitation = self.store.invitation_by_digest(digest)
+        if invitation is None:
+            return None
+        return invitation, self.store.acting_as(invitation.counsellor)
+
+    def instrument(self, view: Any, dossier_id: str, instrument_id: str) -> Any:
+        """The instrument, from the plugins the dossier's pipeline asks for."""
+        return self.host(view, dossier_id).registry.instruments.get(instrument_id)
+
+    def host(self, view: Any, dossier_id: str) -> Any:
+        from bilan_core.config.pipeline import plugin_settings
+        from bilan_core.plugins import PluginHost
+
+        info, text, _state = view.content(dossier_id, purpose="web")
+        path = Path(info.pipeline_path or "pipeline.toml")
+        settings = plugin_settings(path, text)
+        key = (settings.plugins, settings.disabled,
+               tuple((i.id, i.version) for i in settings.instruments), str(path.parent))
+        host = self._hosts.get(key)
+        if host is None:
+            objects = []
+            if settings.instruments:
+                from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
+
+                objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
+            host = PluginHost(explicit=settings.plugins, blocked=settings.disabled,
+                              search_path=[path.resolve().parent] if settings.plugins else (),
+                              objects=objects, warn=lambda line: None).load()
+            self._hosts[key] = host
+        return host
+
+
+def _progress(view: Any, dossier_id: str, instruments: Any,
+              app: Application) -> list[dict[str, Any]]:
+    saved = view.answers(dossier_id, audit=False)
+    rows = []
+    for instrument_id in instruments:
+        instrument = app.instrument(view, dossier_id, instrument_id)
+        if instrument is None:
+            continue
+        entry = saved.get(instrument_id, {})
+        answered = len(entry.get("answers", {}))
+        rows.append({"id": instrument_id, "title": instrument.title,
+                     "size": len(instrument.items), "answered": answered,
+                     "done": entry.get("completed_on") is not None})
+    return rows
+
+
+def _invalid() -> HTMLResponse:
+    return page("invalid.html", status=404, title="Lien non valable")
+
+
+def create_app(store_url: str | None = None) -> Starlette:
+    """The application, on the store ``store_url`` (default: ``BILAN_STORE``, as the CLI)."""
+    app = Application(store_url)
+
+    async def invitation(request: Request) -> Response:
+        token = request.path_params["token"]
+        found = app.store.invitation(token)
+        if found is None:
+            return _invalid()
+        from bilan_core.store.core import token_digest
+
+        response = RedirectResponse("/reponses", status_code=303)
+        response.set_cookie(COOKIE, app.cookies.dumps(token_digest(token)),
+                            max_age=INVITATION_COOKIE_AGE, httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", path="/")
+        return response
+
+    async def welcome(request: Request) -> Response:
+        opened = app.opened(request)
+        if opened is None:
+            return _invalid()
+        invitation, view = opened
+        _info, _text, state = view.content(invitation.dossier_id, purpose="web")
+        dossier = json.loads(state).get("dossier", {})
+        kinds = {"bilan": "la réalisation du bilan",
+                 "sharing": "la transmission de la synthèse à {recipient}",
+                 "retention": "la conservation des documents après le bilan"}
+        consents = [kinds.get(c.kind, c.kind).format(recipient=c.recipient or "un tiers")
+                    for c in view.consents(invitation.dossier_id) if c.revoked_on is None]
+        return page("welcome.html", title="Vos questionnaires",
+                    provider=dossier.get("provider", {}),
+                    questionnaires=_progress(view, invitation.dossier_id,
+                                             invitation.instruments, app),
+                    consents=consents, confidential=CONFIDENTIAL,
+                    expires=invitation.expires_at[:10])
+
+    async def questionnaire(request: Request) -> Response:
+        opened = app.opened(request)
+        if opened is None:
+            return _invalid()
+        invitation, view = opened
+        instrument_id = request.path_params["instrument"]
+        if instrument_id not in invitation.instruments:
+            return _invalid()
+        instrument = app.instrument(view, invitation.dossier_id, instrument_id)
+        if instrument is None:
+            return _invalid()
+        digest = request.cookies.get(COOKIE, "")
+        pages = max(1, -(-len(instrument.items) // PAGE_SIZE))
+        try:
+            number = min(max(int(request.query_params.get("page", "1")), 1), pages)
+        except ValueError:
+            number = 1
+        errors: dict[str, str] = {}
+        given: dict[str, str] = {}
+        items = instrument.items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+        if request.method == "POST":
+            form = await request.form()
+            if not security.valid_form_token(app.secret, form.get("csrf"), digest,
+                                             instrument_id):
+                return page("invalid.html", status=403, title="Formulaire expiré")
+            view.start_administration(invitation.dossier_id, instrument_id,
+                                      instrument.version)
+            seconds = _seconds_per_item(app, form.get("shown"), len(items))
+            for item in items:
+                raw = form.get(f"item-{item.id}")
+                text = raw if isinstance(raw, str) else ""
+                given[item.id] = text
+                if not text.strip():
+                    errors[item.id] = "Choisissez une réponse pour continuer."
+                    continue
+                try:
+                    value = _answer(instrument, item, text)
+                except ValueError as exc:
+                    errors[item.id] = str(exc)
+                    continue
+                view.record_answer(invitation.dossier_id, instrument_id, item.id,
+                                   list(value) if isinstance(value, tuple) else value,
+                                   seconds)
+            if not errors:
+                saved = view.answers(invitation.dossier_id, audit=False).get(instrument_id, {})
+                if len(saved.get("answers", {})) >= len(instrument.items):
+                    view.complete_administration(invitation.dossier_id, instrument_id,
+                                                 date.today())
+                    return RedirectResponse("/reponses", status_code=303)
+                if number < pages:
+                    return RedirectResponse(f"/reponses/{instrument_id}?page={number + 1}",
+                                            status_code=303)
+                first = _first_unanswered_page(instrument, saved.get("answers", {}))
+                return RedirectResponse(f"/reponses/{instrument_id}?page={first}",
+                                        status_code=303)
+        else:
+            saved = view.answers(invitation.dossier_id, audit=False).get(instrument_id, {})
+            given = {k: json.dumps(v) if not isinstance(v, str) else v
+                     for k, v in saved.get("answers", {}).items()}
+        return page("questionnaire.html", status=400 if errors else 200,
+                    title=instrument.title, instrument=instrument, items=items,
+                    choices=_choices(instrument), page=number, pages=pages,
+                    first=(number - 1) * PAGE_SIZE + 1, total=len(instrument.items),
+                    given=given, errors=errors,
+                    csrf=security.form_token(app.secret, digest, instrument_id),
+                    shown=app.cookies.dumps(time.time()))
+
+    async def done(request: Request) -> Response:
+        opened = app.opened(request)
+        if opened is None:
+            return _invalid()
+        return page("done.html", title="Merci")
+
+    return Starlette(
+        routes=[
+            Route("/invitation/{token}", invitation),
+            Route("/reponses", welcome),
+            Route("/reponses/fin", done),
+            Route("/reponses/{instrument}", questionnaire, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ],
+        middleware=[Middleware(Headers)],
+    )
+
+
+def _answer(instrument: Any, item: Any, text: str) -> Any:
+    from bilan_core.cli.administer import parse_answer
+
+    return parse_answer(instrument, item, text)
+
+
+def _choices(instrument: Any) -> list[tuple[str, str]]:
+    """The answers of the instrument's response scale: (value, label)."""
+    scale = instrument.response_scale
+    low, high = scale.bounds(scale.format)
+    labels = list(scale.labels) if scale.labels else []
+    return [(str(value), labels[value - low] if value - low < len(labels) else str(value))
+            for value in range(low, high + 1)]
+
+
+def _seconds_per_item(app: Application, shown: Any, count: int) -> float | None:
+    """The time spent on the page, shared by its items (for the validity flags)."""
+    if not isinstance(shown, str) or not count:
+        return None
+    try:
+        started = app.cookies.loads(shown, max_age=24 * 3600)
+    except BadSignature:
+        return None
+    if not isinstance(started, (int, float)):
+        return None
+    return round(max(time.time() - float(started), 0.0) / count, 3)
+
+
+def _first_unanswered_page(instrument: Any, answers: dict[str, Any]) -> int:
+    for index, item in enumerate(instrument.items):
+        if item.id not in answers:
+            return index // PAGE_SIZE + 1
+    return 1

@@ -1,0 +1,219 @@
+"""The web application: a beneficiary answers in a browser, through an invitation link."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from conftest import PIPELINE
+from starlette.testclient import TestClient
+
+from bilan_core.store.core import Store
+
+QUESTIONNAIRE = PIPELINE.replace(
+    '[[steps]]\nid = "needs_analysis"\nhours = 3',
+    '[[steps]]\nid = "needs_analysis"\nhours = 3\ninstruments = ["riasec", "valeurs"]')
+BASE = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def web(bilan, tmp_path, monkeypatch):
+    """A store with one open dossier of Alice's, a link to its RIASEC inventory, and the
+    application on that store."""
+    from bilan_core.web.app import create_app
+
+    store_path = tmp_path / "store.sqlite"
+    monkeypatch.setenv("BILAN_STORE", str(store_path))
+    monkeypatch.delenv("BILAN_USER", raising=False)
+    monkeypatch.delenv("BILAN_WEB_SECRET", raising=False)
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    path = tmp_path / "pipeline.toml"
+    path.write_text(QUESTIONNAIRE, encoding="utf-8")
+    made = bilan("dossier", "new", path, "--counsellor", "alice")
+    assert made.code == 0, made.err
+    dossier = made.out.split()[-1]
+    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
+    app = create_app()
+
+    class Web:
+        pass
+
+    found = Web()
+    found.dossier, found.link, found.app, found.store_path = dossier, link, app, store_path
+    found.token = link.rsplit("/", 1)[1]
+    return found
+
+
+def _client(web) -> TestClient:
+    return TestClient(web.app, base_url=BASE)
+
+
+def _open(web) -> TestClient:
+    client = _client(web)
+    response = client.get(web.link.removeprefix(BASE), follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/reponses"
+    return client
+
+
+def _form(client: TestClient, page: int) -> tuple[dict[str, str], list[str]]:
+    text = client.get(f"/reponses/riasec?page={page}").text
+    fields = dict(re.findall(r'<input type="hidden" name="(csrf|shown)" value="([^"]+)"', text))
+    items = list(dict.fromkeys(re.findall(r'name="item-([^"]+)"', text)))
+    return fields, items
+
+
+def _answer_pages(client: TestClient, pages: range, value: str = "3") -> str | None:
+    location = None
+    for page in pages:
+        fields, items = _form(client, page)
+        response = client.post(f"/reponses/riasec?page={page}", follow_redirects=False,
+                               data={**fields, **{f"item-{i}": value for i in items}})
+        assert response.status_code == 303, response.text
+        location = response.headers["location"]
+    return location
+
+
+def _saved(web) -> dict:
+    store = Store.open(str(web.store_path))
+    try:
+        return store.answers(web.dossier, audit=False).get("riasec", {})
+    finally:
+        store.close()
+
+
+def test_the_beneficiary_answers_every_page_and_each_answer_is_kept(web):
+    client = _open(web)
+    welcome = client.get("/reponses")
+    assert welcome.status_code == 200
+    assert '<html lang="fr">' in welcome.text
+    assert "Inventaire d&#39;intérêts professionnels (RIASEC)" in welcome.text
+    assert "60 questions, pas encore commencé" in welcome.text
+    assert "Vos réponses sont confidentielles" in welcome.text
+    assert "la réalisation du bilan" in welcome.text  # the consent recorded
+    assert web.token not in welcome.text
+    assert _answer_pages(client, range(1, 7)) == "/reponses"
+    saved = _saved(web)
+    assert len(saved["answers"]) == 60 and set(saved["answers"].values()) == {3}
+    assert saved["completed_on"] is not None
+    assert all(seconds >= 0 for seconds in saved["timings"].values())
+    assert "terminé" in client.get("/reponses").text
+
+
+def test_closing_halfway_then_the_same_link_on_another_device_resumes(web):
+    first = _open(web)
+    assert _answer_pages(first, range(1, 3)) == "/reponses/riasec?page=3"
+    assert len(_saved(web)["answers"]) == 20
+    other = _open(web)  # a new browser: no cookie, the same link
+    assert "20 réponses sur 60" in other.get("/reponses").text
+    page_one = other.get("/reponses/riasec?page=1").text
+    assert page_one.count("checked") == 10
+    assert _answer_pages(other, range(3, 7)) == "/reponses"
+    assert len(_saved(web)["answers"]) == 60
+
+
+def test_a_page_with_missing_or_wrong_answers_says_where_and_keeps_the_rest(web):
+    client = _open(web)
+    fields, items = _form(client, 1)
+    data = {**fields, **{f"item-{i}": "2" for i in items[:7]}, f"item-{items[7]}": "9"}
+    response = client.post("/reponses/riasec?page=1", data=data, follow_redirects=False)
+    assert response.status_code == 400
+    assert response.text.count("Choisissez une réponse pour continuer.") == 2
+    assert "tapez un nombre entier de 0 à 4" in response.text
+    assert f'aria-describedby="erreur-{items[8]}"' in response.text
+    assert len(_saved(web)["answers"]) == 7
+
+
+@pytest.mark.parametrize("fields", [{}, {"csrf": "0" * 64}])
+def test_a_form_without_its_token_is_refused_and_saves_nothing(web, fields):
+    client = _open(web)
+    _form_fields, items = _form(client, 1)
+    response = client.post("/reponses/riasec?page=1", follow_redirects=False,
+                           data={**fields, **{f"item-{i}": "1" for i in items}})
+    assert response.status_code == 403
+    assert _saved(web).get("answers", {}) == {}
+
+
+def test_a_revoked_expired_or_closed_link_opens_nothing(web, bilan):
+    client = _open(web)
+    assert bilan("invite", web.dossier, "--revoke", "1").code == 0
+    for path in ("/reponses", "/reponses/riasec", "/reponses/fin"):
+        response = client.get(path)
+        assert response.status_code == 404 and "Lien non valable" in response.text
+        assert "Inventaire" not in response.text
+    assert _client(web).get(web.link.removeprefix(BASE)).status_code == 404
+    store = Store.open(str(web.store_path))
+    try:
+        _number, expired = store.invite(web.dossier, ["riasec"],
+                                        datetime.now(timezone.utc) - timedelta(seconds=1))
+        _number, valid = store.invite(web.dossier, ["riasec"],
+                                      datetime.now(timezone.utc) + timedelta(days=1))
+    finally:
+        store.close()
+    assert _client(web).get(f"/invitation/{expired}").status_code == 404
+    opened = _client(web)
+    assert opened.get(f"/invitation/{valid}").status_code == 200
+    assert bilan("dossier", "close", web.dossier).code == 0
+    assert opened.get("/reponses").status_code == 404
+
+
+def test_only_the_invited_questionnaires_and_a_signed_cookie_open_anything(web):
+    client = _open(web)
+    assert client.get("/reponses/valeurs").status_code == 404  # planned, not invited
+    assert client.get("/reponses/competences").status_code == 404
+    cookie = client.cookies.get("bilan_invitation")
+    forged = TestClient(web.app, base_url=BASE, cookies={"bilan_invitation": cookie[:-2] + "xx"})
+    assert forged.get("/reponses").status_code == 404
+    assert _client(web).get("/reponses").status_code == 404
+    assert _client(web).get("/invitation/" + "A" * 43).status_code == 404
+
+
+def test_every_page_carries_the_security_headers_and_a_strict_cookie(web):
+    client = _client(web)
+    opened = client.get(web.link.removeprefix(BASE), follow_redirects=False)
+    cookie = opened.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie
+    secure = TestClient(web.app, base_url="https://bilan.example.fr")
+    over_https = secure.get(web.link.removeprefix(BASE), follow_redirects=False)
+    assert "secure" in over_https.headers["set-cookie"].lower()
+    for path in ("/reponses", "/reponses/riasec", "/reponses/fin", "/nulle-part",
+                 "/invitation/x"):
+        response = client.get(path)
+        assert "script-src 'self'" in response.headers["content-security-policy"], path
+        assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store", path
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["x-frame-options"] == "DENY"
+    assert "<script" not in client.get("/reponses/riasec").text  # no inline script
+
+
+def test_serve_answers_on_loopback(tmp_path, bilan, monkeypatch):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "bilan_core", "serve", "--port",
+                               str(port)], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/reponses", timeout=2)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 404 and exc.headers["cache-control"] == "no-store"
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=30)
+    assert f"serving on http://127.0.0.1:{port}/" in err
