@@ -296,3 +296,50 @@ def test_invitations_follow_the_dossier_and_a_token_opens_it_whoever_looks(bilan
         assert store.invitation(token) is None
     finally:
         store.close()
+
+
+def test_the_web_application_on_postgresql_acts_as_the_dossiers_counsellor(bilan, team,
+                                                                           monkeypatch):
+    import re
+
+    from starlette.testclient import TestClient
+
+    from bilan_core.web.app import create_app
+
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    store = Store.open(url(database, names["alice"]))
+    try:
+        _number, token = store.invite(dossier, ["valeurs"], datetime.now(timezone.utc)
+                                      + timedelta(days=1))
+    finally:
+        store.close()
+    client = TestClient(create_app(url(database)), base_url="http://127.0.0.1:8000")
+    assert client.get(f"/invitation/{token}").status_code == 200
+    text = client.get("/reponses/valeurs").text
+    fields = dict(re.findall(r'<input type="hidden" name="(csrf|shown)" value="([^"]+)"', text))
+    items = list(dict.fromkeys(re.findall(r'name="item-([^"]+)"', text)))
+    response = client.post("/reponses/valeurs", follow_redirects=False,
+                           data={**fields, **{f"item-{i}": "2" for i in items}})
+    assert response.status_code == 303, response.text
+    rows = sql(database, "SELECT item FROM answers WHERE dossier_id = %s", names["alice"],
+               (dossier,))
+    assert {item for (item,) in rows} >= set(items)
+    owner = Store.open(url(database))
+    try:
+        view = owner.acting_as(names["alice"])
+        with view.reading() as connection:  # each transaction runs as her role
+            assert connection.exec_driver_sql("SELECT current_user").scalar_one() == (
+                names["alice"])
+            assert connection.exec_driver_sql("SELECT count(*) FROM dossiers").scalar_one() == 1
+        with owner.acting_as(names["bruno"]).reading() as connection:  # RLS: none of hers
+            assert connection.exec_driver_sql("SELECT count(*) FROM dossiers").scalar_one() == 0
+    finally:
+        owner.close()
+    # Acting for an account is the owner's: a counsellor's store may not.
+    bruno = Store.open(url(database, names["bruno"]))
+    try:
+        with pytest.raises(UsageError):
+            bruno.acting_as(names["alice"])
+    finally:
+        bruno.close()

@@ -122,7 +122,7 @@ def account_functions(connection: sa.Connection) -> None:
     refuse = ("RAISE EXCEPTION 'permission denied: an administrator''s right'"
               " USING ERRCODE = 'insufficient_privilege'")
     _ddl(connection, f"""
-CREATE FUNCTION bilan_add_account(account text, kind text, moment text, secret text)
+CREATE OR REPLACE FUNCTION bilan_add_account(account text, kind text, moment text, secret text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT {allowed} THEN {refuse}; END IF;
@@ -136,6 +136,9 @@ BEGIN
     INSERT INTO accounts (name, role, disabled, created_at, created_by, password_hash)
         VALUES (account, kind, false, moment, session_user, secret);
     EXECUTE format('CREATE ROLE %I LOGIN', account);
+    -- The owner (this function's definer) holds every account's role: the web application,
+    -- connected as the owner, acts for an account by taking its role (SET ROLE).
+    EXECUTE format('GRANT %I TO %I', account, current_user);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT %I, %I TO %I', '{admin}', '{counsellor}', account);
     ELSE
@@ -143,7 +146,7 @@ BEGIN
     END IF;
 END $$""")
     _ddl(connection, f"""
-CREATE FUNCTION bilan_disable_account(account text)
+CREATE OR REPLACE FUNCTION bilan_disable_account(account text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT {allowed} THEN {refuse}; END IF;
@@ -155,7 +158,7 @@ BEGIN
     EXECUTE format('ALTER ROLE %I NOLOGIN', account);
 END $$""")
     _ddl(connection, f"""
-CREATE FUNCTION bilan_set_password(account text, secret text)
+CREATE OR REPLACE FUNCTION bilan_set_password(account text, secret text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT (session_user = account OR {allowed}) THEN {refuse}; END IF;
@@ -230,6 +233,16 @@ END $$""")
         " WHERE d.id = audit.dossier_id)))")
     connection.exec_driver_sql(
         f"REVOKE DELETE ON sessions, consents, dossiers FROM {quote(counsellor)}")
+
+
+def owner_holds_accounts(connection: sa.Connection) -> None:
+    """Grant the owner every existing account's role (PostgreSQL): the web application,
+    connected as the owner, acts for an account by taking its role. New accounts are granted
+    to it as they are made (``bilan_add_account``)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for (name,) in connection.exec_driver_sql("SELECT name FROM accounts").all():
+        connection.exec_driver_sql(f"GRANT {quote(name)} TO CURRENT_USER")
 
 
 def invitation_functions(connection: sa.Connection) -> None:

@@ -1,4 +1,5 @@
-"""Invitations: links a beneficiary opens to answer a dossier's questionnaires.
+"""Invitations: links a beneficiary opens to answer a dossier's questionnaires; the owner
+holds every account's role, to act for it in the web application (PostgreSQL).
 
 Revision ID: 0004
 Revises: 0003
@@ -39,6 +40,9 @@ def upgrade() -> None:
     connection = op.get_bind()
     access.secure(connection, ("invitations",))
     access.invitation_functions(connection)
+    # The owner acts for accounts (the web application): it holds their roles.
+    access.account_functions(connection)
+    access.owner_holds_accounts(connection)
 
 
 def downgrade() -> None:
