@@ -217,3 +217,127 @@ def test_serve_answers_on_loopback(tmp_path, bilan, monkeypatch):
         server.terminate()
         _out, err = server.communicate(timeout=30)
     assert f"serving on http://127.0.0.1:{port}/" in err
+
+
+# -- the counsellor's workspace ---------------------------------------------------------------
+
+PASSWORD = "cheval-batterie-agrafe"
+
+
+@pytest.fixture
+def workspace(web, bilan, tmp_path):
+    """Alice has a web password; Bruno, another counsellor, has a dossier of his own."""
+    secret = tmp_path / "password.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert bilan("user", "passwd", "alice", "--password-file", secret).code == 0
+    assert bilan("user", "add", "bruno", "--role", "counsellor", "--password-file",
+                 secret).code == 0
+    made = bilan("dossier", "new", tmp_path / "pipeline.toml", "--counsellor", "bruno")
+    assert made.code == 0, made.err
+    web.brunos = made.out.split()[-1]
+    return web
+
+
+def _login(web, name: str = "alice", password: str = PASSWORD, app=None):
+    client = TestClient(app or web.app, base_url=BASE)
+    form = client.get("/connexion").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    response = client.post("/connexion", data={"csrf": csrf, "compte": name,
+                                               "mot_de_passe": password},
+                           follow_redirects=False)
+    return client, response
+
+
+def _csrf(text: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', text).group(1)
+
+
+def test_a_counsellor_logs_in_and_sees_only_their_own_dossiers(workspace):
+    assert _client(workspace).get("/espace", follow_redirects=False).headers[
+        "location"] == "/connexion"
+    client, response = _login(workspace, password="faux")
+    assert response.status_code == 401 and "Compte ou mot de passe incorrect." in response.text
+    assert "bilan_session" not in response.headers.get("set-cookie", "")
+    client, response = _login(workspace)
+    assert response.status_code == 303 and response.headers["location"] == "/espace"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    listing = client.get("/espace").text
+    assert workspace.dossier in listing and workspace.brunos not in listing
+    page = client.get(f"/espace/dossiers/{workspace.dossier}")
+    assert page.status_code == 200 and "Invitation 1 : riasec" in page.text
+    for path in (f"/espace/dossiers/{workspace.brunos}",
+                 f"/espace/dossiers/{workspace.brunos}/documents/synthese.html",
+                 "/espace/dossiers/inexistant"):
+        refused = client.get(path)
+        assert refused.status_code == 404, path
+        assert workspace.brunos not in refused.text
+    forged = client.post(f"/espace/dossiers/{workspace.brunos}/invitations",
+                         data={"csrf": _csrf(page.text)})
+    assert forged.status_code == 404
+
+
+def test_forms_of_the_workspace_need_their_token(workspace):
+    client = TestClient(workspace.app, base_url=BASE)
+    assert client.post("/connexion", data={"compte": "alice", "mot_de_passe": PASSWORD},
+                       follow_redirects=False).status_code == 403
+    client, _response = _login(workspace)
+    for path in (f"/espace/dossiers/{workspace.dossier}/invitations",
+                 f"/espace/dossiers/{workspace.dossier}/invitations/1/revocation",
+                 "/deconnexion"):
+        assert client.post(path, data={"csrf": "0" * 64}).status_code == 403, path
+    listed = client.get(f"/espace/dossiers/{workspace.dossier}").text
+    assert listed.count("Invitation ") == 1 and "active" in listed
+
+
+def test_an_invitation_made_on_the_web_opens_its_link_once_shown(workspace):
+    client, _response = _login(workspace)
+    page = client.get(f"/espace/dossiers/{workspace.dossier}").text
+    made = client.post(f"/espace/dossiers/{workspace.dossier}/invitations",
+                       data={"csrf": _csrf(page), "jours": "7"})
+    link = re.search(r'value="(http://127\.0\.0\.1:8000/invitation/[A-Za-z0-9_-]{43})"',
+                     made.text).group(1)
+    beneficiary = _client(workspace)
+    assert beneficiary.get(link.removeprefix(BASE)).status_code == 200
+    again = client.get(f"/espace/dossiers/{workspace.dossier}").text
+    assert link not in again  # shown once
+    revoked = client.post(f"/espace/dossiers/{workspace.dossier}/invitations/2/revocation",
+                          data={"csrf": _csrf(again)}, follow_redirects=False)
+    assert revoked.status_code == 303
+    assert beneficiary.get("/reponses").status_code == 404
+
+
+def test_failed_logins_are_limited_across_two_workers(workspace):
+    from bilan_core.web.app import create_app
+
+    second = create_app()  # another worker on the same store
+    for attempt in range(10):
+        _unused, response = _login(workspace, password="faux",
+                                    app=(workspace.app, second)[attempt % 2])
+        assert response.status_code == 401, attempt
+    _unused, response = _login(workspace, password="faux", app=second)
+    assert response.status_code == 429 and "Trop de tentatives" in response.text
+    _unused, response = _login(workspace, app=workspace.app)  # the right password, too late
+    assert response.status_code == 429
+
+
+def test_links_that_open_nothing_are_limited_per_address(web):
+    client = _client(web)
+    for _ in range(30):
+        assert client.get("/invitation/" + "B" * 43).status_code == 404
+    assert client.get("/invitation/" + "B" * 43).status_code == 429
+
+
+def test_a_document_of_the_store_downloads_for_its_counsellor_only(workspace, bilan,
+                                                                  monkeypatch):
+    assert bilan("run", "--dossier", workspace.dossier, "--format", "html").code == 0
+    client, _response = _login(workspace)
+    page = client.get(f"/espace/dossiers/{workspace.dossier}").text
+    assert "synthese.html" in page
+    download = client.get(f"/espace/dossiers/{workspace.dossier}/documents/synthese.html")
+    assert download.status_code == 200
+    assert download.headers["content-disposition"] == 'attachment; filename="synthese.html"'
+    assert "<html" in download.text
+    bruno, _response = _login(workspace, name="bruno")
+    assert bruno.get(f"/espace/dossiers/{workspace.dossier}/documents/synthese.html"
+                     ).status_code == 404

@@ -884,6 +884,32 @@ class Store:
 
     # -- the end of a bilan --------------------------------------------------------------
 
+    # ------------------------------------------------------------------------- attempts
+    def attempt(self, key: str, limit: int, window: int) -> bool:
+        """Count one attempt under ``key`` (a login's account, a client's address) in the
+        current window of ``window`` seconds; whether it is within ``limit``. Counted in the
+        store, so the limit holds across the web application's workers (the owner's)."""
+        import time
+
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        if self.actor.role != OWNER:
+            raise UsageError(_("only the store's owner counts attempts"))
+        moment = int(time.time())
+        start = moment - moment % window
+        dialect: Any = postgresql if self.backend == "postgresql" else sqlite
+        statement = dialect.insert(t.attempts).values(key=key[:160], window_start=start,
+                                                      count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[t.attempts.c.key, t.attempts.c.window_start],
+            set_={"count": t.attempts.c.count + 1}).returning(t.attempts.c.count)
+        with self.writing() as connection:
+            count = connection.execute(statement).scalar_one()
+            if count == 1:  # a new window: forget the windows of yesterday and before
+                connection.execute(t.attempts.delete().where(
+                    t.attempts.c.window_start < moment - 86400))
+        return int(count) <= limit
+
     # ------------------------------------------------------------------------- invitations
     def invite(self, dossier_id: str, instruments: Sequence[str], expires_at: datetime
                ) -> tuple[int, str]:

@@ -162,6 +162,15 @@ invitations = sa.Table(
     sa.Column("last_used_at", Moment),
 )
 
+#: Attempts the web application counts (links, logins) per key and window, across its
+#: workers; the owner's only (no account's role has any right on it).
+attempts = sa.Table(
+    "attempts", metadata,
+    sa.Column("key", sa.String(160), primary_key=True),
+    sa.Column("window_start", sa.Integer, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
 #: Tables whose rows belong to one dossier (row-level security follows the dossier's).
 DOSSIER_TABLES = ("sessions", "consents", "administrations", "answers", "documents",
                   "invitations")

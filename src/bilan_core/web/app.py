@@ -42,6 +42,8 @@ PAGE_SIZE = 10
 #: How long a beneficiary's cookie lasts without a visit (the link itself may last longer).
 INVITATION_COOKIE_AGE = 12 * 3600
 COOKIE = "bilan_invitation"
+#: Links that open nothing, allowed per client address in a quarter of an hour.
+LINK_LIMIT, WINDOW = 30, 900
 CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent et ne sont"
                 " communiquées à personne d'autre que votre consultant·e sans votre accord.")
 
@@ -78,8 +80,9 @@ def _templates() -> Any:
         trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 
-def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_templates().get_template(name).render(**context), status_code=status)
+def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(_templates().get_template(template).render(**context),
+                        status_code=status)
 
 
 class Application:
@@ -165,8 +168,13 @@ def create_app(store_url: str | None = None) -> Starlette:
 
     async def invitation(request: Request) -> Response:
         token = request.path_params["token"]
+        address = request.client.host if request.client else "?"
         found = app.store.invitation(token)
         if found is None:
+            # Failed links are counted per client address, across workers: guessing is
+            # slow, and a wrong link says nothing more than a revoked one.
+            if not app.store.attempt(f"invitation-address:{address}", LINK_LIMIT, WINDOW):
+                return page("invalid.html", status=429, title="Trop de tentatives")
             return _invalid()
         from bilan_core.store.core import token_digest
 
@@ -268,8 +276,11 @@ def create_app(store_url: str | None = None) -> Starlette:
             return _invalid()
         return page("done.html", title="Merci")
 
+    from bilan_core.web.workspace import routes as workspace
+
     return Starlette(
         routes=[
+            *workspace(app, page),
             Route("/invitation/{token}", invitation),
             Route("/reponses", welcome),
             Route("/reponses/fin", done),

@@ -1,5 +1,6 @@
-"""Invitations: links a beneficiary opens to answer a dossier's questionnaires; the owner
-holds every account's role, to act for it in the web application (PostgreSQL).
+"""Invitations: links a beneficiary opens to answer a dossier's questionnaires; attempts the
+web application counts (rate limits across its workers); the owner holds every account's
+role, to act for it in the web application (PostgreSQL).
 
 Revision ID: 0004
 Revises: 0003
@@ -36,6 +37,12 @@ def upgrade() -> None:
         sa.Column("revoked_at", MOMENT),
         sa.Column("revoked_by", sa.String(63)),
         sa.Column("last_used_at", MOMENT),
+    )
+    op.create_table(  # the web application's attempts, counted across its workers
+        "attempts",
+        sa.Column("key", sa.String(160), primary_key=True),
+        sa.Column("window_start", sa.Integer, primary_key=True),
+        sa.Column("count", sa.Integer, nullable=False),
     )
     connection = op.get_bind()
     access.secure(connection, ("invitations",))
