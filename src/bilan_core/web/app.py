@@ -44,6 +44,8 @@ INVITATION_COOKIE_AGE = 12 * 3600
 COOKIE = "bilan_invitation"
 #: Links that open nothing, allowed per client address in a quarter of an hour.
 LINK_LIMIT, WINDOW = 30, 900
+#: How long a worker keeps what the pages need of a dossier's content.
+FACTS_AGE = 300.0
 CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent et ne sont"
                 " communiquées à personne d'autre que votre consultant·e sans votre accord.")
 
@@ -96,6 +98,7 @@ class Application:
         self.secret = security.secret()
         self.cookies = URLSafeTimedSerializer(self.secret, salt="bilan-invitation")
         self._hosts: dict[Any, Any] = {}
+        self._dossiers: dict[str, Any] = {}
 
     # ---------------------------------------------------------------------- invitations
     def opened(self, request: Request) -> tuple[Any, Any] | None:
@@ -119,13 +122,32 @@ class Application:
         """The instrument, from the plugins the dossier's pipeline asks for."""
         return self.host(view, dossier_id).registry.instruments.get(instrument_id)
 
-    def host(self, view: Any, dossier_id: str) -> Any:
-        from bilan_core.config.pipeline import plugin_settings
-        from bilan_core.plugins import PluginHost
+    def provider(self, view: Any, dossier_id: str) -> dict[str, Any]:
+        """The dossier's provider (name, counsellor), for the pages' branding."""
+        return dict(self._facts(view, dossier_id)[1])
 
-        info, text, _state = view.content(dossier_id, purpose="web")
+    def _facts(self, view: Any, dossier_id: str) -> tuple[Any, dict[str, Any]]:
+        """What the pages need of a dossier's content (its plugins, its provider), read once
+        in a few minutes per worker: each read of a dossier's content is audited, and a page
+        of answers is no reason to read it again."""
+        from bilan_core.config.pipeline import plugin_settings
+
+        now = time.monotonic()
+        found = self._dossiers.get(dossier_id)
+        if found is not None and now - found[0] < FACTS_AGE:
+            return found[1], found[2]
+        info, text, state = view.content(dossier_id, purpose="web")
         path = Path(info.pipeline_path or "pipeline.toml")
         settings = plugin_settings(path, text)
+        provider = json.loads(state).get("dossier", {}).get("provider", {})
+        facts = (settings, path, provider)
+        self._dossiers[dossier_id] = (now, (settings, path), provider)
+        return facts[:2], facts[2]
+
+    def host(self, view: Any, dossier_id: str) -> Any:
+        from bilan_core.plugins import PluginHost
+
+        (settings, path), _provider = self._facts(view, dossier_id)
         key = (settings.plugins, settings.disabled,
                tuple((i.id, i.version) for i in settings.instruments), str(path.parent))
         host = self._hosts.get(key)
@@ -189,15 +211,13 @@ def create_app(store_url: str | None = None) -> Starlette:
         if opened is None:
             return _invalid()
         invitation, view = opened
-        _info, _text, state = view.content(invitation.dossier_id, purpose="web")
-        dossier = json.loads(state).get("dossier", {})
         kinds = {"bilan": "la réalisation du bilan",
                  "sharing": "la transmission de la synthèse à {recipient}",
                  "retention": "la conservation des documents après le bilan"}
         consents = [kinds.get(c.kind, c.kind).format(recipient=c.recipient or "un tiers")
                     for c in view.consents(invitation.dossier_id) if c.revoked_on is None]
         return page("welcome.html", title="Vos questionnaires",
-                    provider=dossier.get("provider", {}),
+                    provider=app.provider(view, invitation.dossier_id),
                     questionnaires=_progress(view, invitation.dossier_id,
                                              invitation.instruments, app),
                     consents=consents, confidential=CONFIDENTIAL,
@@ -263,6 +283,7 @@ def create_app(store_url: str | None = None) -> Starlette:
             given = {k: json.dumps(v) if not isinstance(v, str) else v
                      for k, v in saved.get("answers", {}).items()}
         return page("questionnaire.html", status=400 if errors else 200,
+                    provider=app.provider(view, invitation.dossier_id),
                     title=instrument.title, instrument=instrument, items=items,
                     choices=_choices(instrument), page=number, pages=pages,
                     first=(number - 1) * PAGE_SIZE + 1, total=len(instrument.items),
@@ -274,7 +295,9 @@ def create_app(store_url: str | None = None) -> Starlette:
         opened = app.opened(request)
         if opened is None:
             return _invalid()
-        return page("done.html", title="Merci")
+        invitation, view = opened
+        return page("done.html", title="Merci",
+                    provider=app.provider(view, invitation.dossier_id))
 
     from bilan_core.web.workspace import routes as workspace
 

@@ -124,7 +124,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         for info in view.dossiers():
             answered = view.answers(info.id, audit=False) if info.status == "open" else {}
             rows.append({"id": info.id, "label": info.label, "beneficiary": info.beneficiary,
-                         "status": info.status, "hours": info.hours, "sessions": info.sessions,
+                         "status": info.status, "hours": f"{info.hours.normalize():f}",
+                         "sessions": info.sessions,
                          "maximum": MAXIMUM_HOURS,
                          "answered": sorted(i for i, e in answered.items()
                                             if e.get("completed_on"))})
@@ -149,7 +150,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                     invitations=invitations, documents=[d["name"] for d in documents],
                     answered={i: len(e.get("answers", {})) for i, e in answered.items()},
                     completed=sorted(i for i, e in answered.items() if e.get("completed_on")),
-                    link=link, csrf=csrf, maximum=MAXIMUM_HOURS)
+                    link=link, csrf=csrf, maximum=MAXIMUM_HOURS,
+                    hours=f"{info.hours.normalize():f}")
 
     async def invite(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
