@@ -184,7 +184,9 @@ def test_every_page_carries_the_security_headers_and_a_strict_cookie(web):
         assert response.headers["cache-control"] == "no-store", path
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["x-frame-options"] == "DENY"
-    assert "<script" not in client.get("/reponses/riasec").text  # no inline script
+    text = client.get("/reponses/riasec").text
+    assert re.findall(r"<script[^>]*>", text) == [
+        '<script src="/static/autosave.js" defer>']  # no inline script
 
 
 def test_serve_answers_on_loopback(tmp_path, bilan, monkeypatch):
@@ -341,3 +343,22 @@ def test_a_document_of_the_store_downloads_for_its_counsellor_only(workspace, bi
     bruno, _response = _login(workspace, name="bruno")
     assert bruno.get(f"/espace/dossiers/{workspace.dossier}/documents/synthese.html"
                      ).status_code == 404
+
+
+def test_each_choice_is_saved_at_once_by_the_pages_script(web):
+    client = _open(web)
+    fields, items = _form(client, 1)
+    url = "/reponses/riasec/reponse"
+    saved = client.post(url, data={**fields, "item": items[0], "value": "4"})
+    assert saved.status_code == 200 and saved.json() == {"saved": items[0]}
+    assert _saved(web)["answers"] == {items[0]: 4}
+    for data, status in (({**fields, "item": items[1], "value": "9"}, 400),
+                         ({**fields, "item": "nope", "value": "1"}, 400),
+                         ({"csrf": "0" * 64, "shown": fields["shown"], "item": items[1],
+                           "value": "1"}, 403)):
+        assert client.post(url, data=data).status_code == status, data
+    assert client.post("/reponses/valeurs/reponse",
+                       data={**fields, "item": "AUT1", "value": "1"}).status_code == 404
+    assert _client(web).post(url, data={**fields, "item": items[1], "value": "1"}
+                             ).status_code == 404  # no cookie: no invitation
+    assert _saved(web)["answers"] == {items[0]: 4}

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -291,6 +291,36 @@ def create_app(store_url: str | None = None) -> Starlette:
                     csrf=security.form_token(app.secret, digest, instrument_id),
                     shown=app.cookies.dumps(time.time()))
 
+    async def one_answer(request: Request) -> Response:
+        """One answer, saved as soon as it is given (the page's script sends each choice);
+        the page's form still saves the whole page without it."""
+        opened = app.opened(request)
+        if opened is None:
+            return JSONResponse({"error": "lien non valable"}, status_code=404)
+        invitation, view = opened
+        instrument_id = request.path_params["instrument"]
+        instrument = (app.instrument(view, invitation.dossier_id, instrument_id)
+                      if instrument_id in invitation.instruments else None)
+        if instrument is None:
+            return JSONResponse({"error": "questionnaire inconnu"}, status_code=404)
+        form = await request.form()
+        if not security.valid_form_token(app.secret, form.get("csrf"),
+                                         request.cookies.get(COOKIE, ""), instrument_id):
+            return JSONResponse({"error": "formulaire expiré"}, status_code=403)
+        item = next((i for i in instrument.items if i.id == form.get("item")), None)
+        raw = form.get("value")
+        if item is None or not isinstance(raw, str):
+            return JSONResponse({"error": "question inconnue"}, status_code=400)
+        try:
+            value = _answer(instrument, item, raw)
+        except ValueError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        view.start_administration(invitation.dossier_id, instrument_id, instrument.version)
+        view.record_answer(invitation.dossier_id, instrument_id, item.id,
+                           list(value) if isinstance(value, tuple) else value,
+                           _seconds_per_item(app, form.get("shown"), 1))
+        return JSONResponse({"saved": item.id})
+
     async def done(request: Request) -> Response:
         opened = app.opened(request)
         if opened is None:
@@ -308,6 +338,7 @@ def create_app(store_url: str | None = None) -> Starlette:
             Route("/reponses", welcome),
             Route("/reponses/fin", done),
             Route("/reponses/{instrument}", questionnaire, methods=["GET", "POST"]),
+            Route("/reponses/{instrument}/reponse", one_answer, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[Middleware(Headers)],
