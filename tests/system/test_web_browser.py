@@ -11,6 +11,7 @@ when it is set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -217,10 +218,8 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         assert "Code Holland" in text and "Document de synthèse" in text
     finally:
         for browser in browsers:
-            try:
+            with contextlib.suppress(Exception):  # already closed
                 browser.close()
-            except Exception:  # already closed
-                pass
         server.terminate()
         server.communicate(timeout=30)
     assert {b for browser in browsers for b in browser.checked} >= {
