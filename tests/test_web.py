@@ -234,7 +234,10 @@ def workspace(web, bilan, tmp_path):
     assert bilan("user", "passwd", "alice", "--password-file", secret).code == 0
     assert bilan("user", "add", "bruno", "--role", "counsellor", "--password-file",
                  secret).code == 0
-    made = bilan("dossier", "new", tmp_path / "pipeline.toml", "--counsellor", "bruno")
+    brunos = tmp_path / "bruno" / "pipeline.toml"
+    brunos.parent.mkdir()
+    brunos.write_text(QUESTIONNAIRE.replace("B-TEST-001", "B-BRUNO-777"), encoding="utf-8")
+    made = bilan("dossier", "new", brunos, "--counsellor", "bruno")
     assert made.code == 0, made.err
     web.brunos = made.out.split()[-1]
     return web
@@ -362,3 +365,58 @@ def test_each_choice_is_saved_at_once_by_the_pages_script(web):
     assert _client(web).post(url, data={**fields, "item": items[1], "value": "1"}
                              ).status_code == 404  # no cookie: no invitation
     assert _saved(web)["answers"] == {items[0]: 4}
+
+
+def test_no_route_reaches_another_dossier_with_a_valid_link_or_session(workspace, bilan):
+    """Every route of the application, with every parameter taken from Bruno's dossier,
+    asked by Alice's beneficiary (a valid link) and by Alice (a valid session)."""
+    from starlette.routing import Route
+
+    assert bilan("run", "--dossier", workspace.brunos, "--format", "html").code == 0
+    monkey_store = Store.open(str(workspace.store_path))
+    try:
+        brunos_number, _brunos_token = monkey_store.invite(
+            workspace.brunos, ["riasec"], datetime.now(timezone.utc) + timedelta(days=1))
+        secret_bits = {workspace.brunos, "B-BRUNO-777"}
+        assert {d["name"] for d in monkey_store.documents(workspace.brunos)} == {
+            "dossier.json", "synthese.html"}
+    finally:
+        monkey_store.close()
+    values = {"dossier": workspace.brunos, "number": str(brunos_number),
+              "name": "synthese.html", "instrument": "riasec", "token": "C" * 43}
+    beneficiary = _open(workspace)  # Alice's beneficiary: a valid link to her dossier
+    alice, _response = _login(workspace)
+    alices_csrf = _csrf(alice.get(f"/espace/dossiers/{workspace.dossier}").text)
+    fields, _items = _form(beneficiary, 1)
+    tried = 0
+    for route in workspace.app.routes:
+        if not isinstance(route, Route) or route.path == "/deconnexion":
+            continue  # logging out is tested on its own; here Alice stays logged in
+        path = route.path
+        for key, value in values.items():
+            path = path.replace("{" + key + "}", value)
+        for method in sorted(route.methods or {"GET"}):
+            if method == "HEAD":
+                continue
+            for who, client, csrf in (("beneficiary", beneficiary, fields.get("csrf")),
+                                      ("alice", alice, alices_csrf)):
+                response = client.request(method, path, follow_redirects=False,
+                                          data={"csrf": csrf, "shown": fields["shown"],
+                                                "item": "R01", "value": "1"}
+                                          if method == "POST" else None)
+                tried += 1
+                body = response.text
+                if "{dossier}" in route.path or "{number}" in route.path:
+                    expected = 404 if who == "alice" else 303  # hers: as if it did not exist
+                    assert response.status_code == expected, (who, method, path,
+                                                              response.status_code)
+                    if response.status_code == 303:
+                        assert response.headers["location"] == "/connexion", (who, path)
+                assert not any(bit in body for bit in secret_bits), (who, method, path)
+    assert tried >= 20
+    store = Store.open(str(workspace.store_path))
+    try:  # Bruno's dossier is as it was: no answer, his invitation still active
+        assert store.answers(workspace.brunos, audit=False) == {}
+        assert [i["state"] for i in store.invitations(workspace.brunos)] == ["active"]
+    finally:
+        store.close()
