@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from conftest import PIPELINE
@@ -382,7 +383,7 @@ def test_no_route_reaches_another_dossier_with_a_valid_link_or_session(workspace
             "dossier.json", "synthese.html"}
     finally:
         monkey_store.close()
-    values = {"dossier": workspace.brunos, "number": str(brunos_number),
+    values = {"dossier": workspace.brunos, "number": str(brunos_number), "action": "etapes",
               "name": "synthese.html", "instrument": "riasec", "token": "C" * 43}
     beneficiary = _open(workspace)  # Alice's beneficiary: a valid link to her dossier
     alice, _response = _login(workspace)
@@ -420,3 +421,37 @@ def test_no_route_reaches_another_dossier_with_a_valid_link_or_session(workspace
         assert [i["state"] for i in store.invitations(workspace.brunos)] == ["active"]
     finally:
         store.close()
+
+
+def test_sessions_consents_and_the_remaining_steps_from_the_dossiers_page(workspace):
+    beneficiary = _open(workspace)
+    assert _answer_pages(beneficiary, range(1, 7), value="4") == "/reponses"
+    client, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}"
+    csrf = _csrf(client.get(url).text)
+    logged = client.post(f"{url}/seances", data={"csrf": csrf, "date": "2026-10-05",
+                                                 "heures": "2,5", "etape": "preparation",
+                                                 "modalite": "distance"})
+    assert logged.status_code == 200 and "Séance 1 enregistrée" in logged.text
+    assert "2.5 h sur 24" in logged.text
+    for data in ({"date": "hier", "heures": "2"}, {"date": "2026-10-06", "heures": "0.1"},
+                 {"date": "2026-10-06", "heures": "30"}):
+        refused = client.post(f"{url}/seances", data={"csrf": csrf, "etape": "preparation",
+                                                      **data})
+        assert refused.status_code == 400, data
+    agreed = client.post(f"{url}/accords", data={"csrf": csrf, "type": "sharing",
+                                                 "date": "2026-10-05",
+                                                 "destinataire": "employeur"})
+    assert agreed.status_code == 200 and re.search(r"Accord \d+ enregistré\.", agreed.text)
+    assert "transmission de la synthèse (employeur)" in agreed.text
+    ran = client.post(f"{url}/etapes", data={"csrf": csrf})
+    assert ran.status_code == 200, ran.text
+    assert "Étapes menées : preparation, needs_analysis" in ran.text
+    assert "Code Holland" in ran.text and "documents/synthese.json" in ran.text
+    store = Store.open(str(workspace.store_path))
+    try:
+        assert [s.hours for s in store.sessions(workspace.dossier)] == [Decimal("2.50")]
+        trail = [e["action"] for e in store.audit_trail(workspace.dossier)]
+    finally:
+        store.close()
+    assert "dossier.results" in trail  # the results read, audited

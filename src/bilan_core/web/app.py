@@ -34,6 +34,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bilan_core.steps._text import french_date
 from bilan_core.web import security
 
 HERE = Path(__file__).parent
@@ -221,7 +222,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                     questionnaires=_progress(view, invitation.dossier_id,
                                              invitation.instruments, app),
                     consents=consents, confidential=CONFIDENTIAL,
-                    expires=invitation.expires_at[:10])
+                    expires=french_date(date.fromisoformat(invitation.expires_at[:10])))
 
     async def questionnaire(request: Request) -> Response:
         opened = app.opened(request)

@@ -18,9 +18,10 @@ dossier the account may not see answers as a dossier that does not exist.
 from __future__ import annotations
 
 import functools
+import json
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -132,7 +133,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("dossiers.html", title="Vos dossiers", account=name, rows=rows, csrf=csrf)
 
     async def dossier(request: Request, name: str, view: Any, csrf: str, form: Any,
-                      link: str | None = None, status: int = 200) -> Response:
+                      link: str | None = None, status: int = 200,
+                      message: str | None = None) -> Response:
         from bilan_core.errors import UsageError
 
         dossier_id = request.path_params["dossier"]
@@ -143,15 +145,43 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             invitations = view.invitations(dossier_id)
             answered = view.answers(dossier_id, audit=False) if info.status == "open" else {}
             documents = view.documents(dossier_id) if info.status != "purged" else []
+            content = (json.loads(view.content(dossier_id, purpose="results")[2])
+                       .get("dossier", {}) if info.status != "purged" else {})
         except UsageError:
             return page("invalid.html", status=404, title="Dossier introuvable")
+        plan = [step.get("id") for step in content.get("plan", [])]
+        done = [step.get("id") for step in content.get("steps_done", [])]
+        results = [{"title": r.get("title", key), "summary": r.get("summary", {}),
+                    "scales": [(r.get("scale_names", {}).get(sc["scale"], sc["scale"]),
+                                sc.get("raw"), sc.get("band")) for sc in r.get("scales", [])]}
+                   for key, r in sorted(content.get("results", {}).items())]
         return page("dossier.html", status=status, title=f"Dossier {info.id}", account=name,
                     info=info, sessions=sessions_held, consents=consents,
                     invitations=invitations, documents=[d["name"] for d in documents],
                     answered={i: len(e.get("answers", {})) for i, e in answered.items()},
                     completed=sorted(i for i, e in answered.items() if e.get("completed_on")),
                     link=link, csrf=csrf, maximum=MAXIMUM_HOURS,
-                    hours=f"{info.hours.normalize():f}")
+                    hours=f"{info.hours.normalize():f}", plan=plan, done=done,
+                    results=results, message=message, today=date.today().isoformat())
+
+    async def action(request: Request, name: str, view: Any, csrf: str,
+                     form: Any) -> Response:
+        """A session, a consent, or the remaining steps: the CLI's own library calls."""
+        from bilan_core.errors import BilanError, UsageError
+
+        dossier_id, what = request.path_params["dossier"], request.path_params["action"]
+        try:
+            view.info(dossier_id)
+        except UsageError:
+            return page("invalid.html", status=404, title="Dossier introuvable")
+        try:
+            said = _act(view, dossier_id, what, form)
+        except (BilanError, ValueError) as exc:
+            return await dossier(request, name, view, csrf, None, status=400,
+                                 message=" ".join(str(exc).split()))
+        if said is None:
+            return page("invalid.html", status=404, title="Action inconnue")
+        return await dossier(request, name, view, csrf, None, message=said)
 
     async def invite(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
@@ -211,7 +241,74 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         Route("/espace/dossiers/{dossier}/invitations/{number}/revocation", guarded(revoke),
               methods=["POST"]),
         Route("/espace/dossiers/{dossier}/documents/{name}", guarded(document)),
+        Route("/espace/dossiers/{dossier}/{action}", guarded(action), methods=["POST"]),
     ]
+
+
+def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
+    """Do what a form of the dossier's page asks; a sentence saying it is done."""
+    from decimal import Decimal, InvalidOperation
+
+    from bilan_core.store.dossiers import consent_rules, session_rules
+
+    if what == "seances":
+        try:
+            held_on = date.fromisoformat(str(form.get("date", "")))
+            hours = Decimal(str(form.get("heures", "")).replace(",", "."))
+        except (ValueError, InvalidOperation):
+            raise ValueError("Indiquez la date (AAAA-MM-JJ) et la durée en heures.") from None
+        if not (0 < hours <= 24 and hours * 4 == int(hours * 4)):
+            raise ValueError("La durée est un nombre d'heures positif, par quarts d'heure.")
+        step = str(form.get("etape", ""))
+        modality = "distance" if form.get("modalite") == "distance" else "presentiel"
+        record, total = view.log_session(dossier_id, held_on=held_on, hours=hours, step=step,
+                                         modality=modality,
+                                         check=session_rules(step, held_on, hours))
+        return (f"Séance {record.id} enregistrée : {held_on.isoformat()},"
+                f" {hours.normalize():f} h ; {total.normalize():f} h en tout.")
+    if what == "accords":
+        kind = str(form.get("type", ""))
+        if kind not in ("bilan", "sharing", "retention"):
+            raise ValueError("Choisissez le type d'accord.")
+        on = date.fromisoformat(str(form.get("date") or date.today().isoformat()))
+        recipient = str(form.get("destinataire", "")).strip() or None
+        until_text = str(form.get("jusqu_au", "")).strip()
+        until = date.fromisoformat(until_text) if until_text else None
+        from bilan_core.model import Consent
+
+        Consent(kind=kind, given_on=on, recipient=recipient, until=until)
+        number = view.record_consent(dossier_id, kind=kind, given_on=on, recipient=recipient,
+                                     until=until, check=consent_rules(kind, on, until))
+        return f"Accord {number} enregistré."
+    if what == "etapes":
+        from bilan_core.cli.run import run_stored
+
+        def host_for(path: Any, text: Any = None) -> Any:
+            return _pipeline_host(path, text)
+
+        result, _written, names = run_stored(view, dossier_id, None, None, None, False,
+                                             host_for)
+        return ("Étapes menées : " + ", ".join(s.id for s in result.steps_done)
+                + " ; documents : " + ", ".join(names) + ".")
+    return None
+
+
+def _pipeline_host(path: Any, text: Any) -> Any:
+    """The plugin host a stored pipeline asks for (its own plugins and instruments)."""
+    from pathlib import Path
+
+    from bilan_core.config.pipeline import plugin_settings
+    from bilan_core.plugins import PluginHost
+
+    settings = plugin_settings(Path(path), text)
+    objects = []
+    if settings.instruments:
+        from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
+
+        objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
+    return PluginHost(explicit=settings.plugins, blocked=settings.disabled,
+                      search_path=[Path(path).resolve().parent] if settings.plugins else (),
+                      objects=objects, warn=lambda line: None).load()
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:
