@@ -455,3 +455,31 @@ def test_sessions_consents_and_the_remaining_steps_from_the_dossiers_page(worksp
     finally:
         store.close()
     assert "dossier.results" in trail  # the results read, audited
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_results_reach_the_beneficiary_only_when_the_pipeline_says_so(bilan, tmp_path,
+                                                                      monkeypatch, shown):
+    from bilan_core.web.app import create_app
+
+    monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    path = tmp_path / "pipeline.toml"
+    text = QUESTIONNAIRE + ("\n[web]\nshow_results = true\n" if shown else "")
+    path.write_text(text, encoding="utf-8")
+    dossier = bilan("dossier", "new", path, "--counsellor", "alice").out.split()[-1]
+    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
+
+    class Web:
+        pass
+
+    web = Web()
+    web.app, web.link, web.store_path, web.dossier = create_app(), link, (
+        tmp_path / "store.sqlite"), dossier
+    client = _open(web)
+    assert _answer_pages(client, range(1, 7), value="2") == "/reponses"
+    assert "Vos résultats" not in client.get("/reponses").text  # the steps have not run
+    assert bilan("run", "--dossier", dossier, "--format", "json").code == 0
+    welcome = client.get("/reponses").text
+    assert ("Vos résultats" in welcome) is shown
+    assert ("Code Holland" in welcome) is shown

@@ -131,6 +131,13 @@ REPORT = Table({
                             help="sections of the provider's own"),
 }, checks=(_colour,))
 
+WEB = Table({
+    "show_results": Field(Bool(), default=False,
+                          help="show the beneficiary their results in the web application"
+                               " once the steps have run (by default they are discussed in"
+                               " session first)"),
+})
+
 RULES = Table({
     "minimum_hours": Field(Hours(maximum=24),
                            help="overrides the dated minimum of hours (13 h from 2026)"),
@@ -161,6 +168,7 @@ CORE_FIELDS: dict[str, Field] = {
     "norms": Field(MapOf(Str(min_length=1)), default=None,
                    help="instrument id = the norm group the counsellor chose"),
     "rules": Field(RULES, default=None),
+    "web": Field(WEB, default=None),
     "plugin": Field(MapOf(Table({})), default=None,
                     help="each plugin's own section: [plugin.NAME]"),
 }

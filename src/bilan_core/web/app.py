@@ -140,7 +140,8 @@ class Application:
         info, text, state = view.content(dossier_id, purpose="web")
         path = Path(info.pipeline_path or "pipeline.toml")
         settings = plugin_settings(path, text)
-        provider = json.loads(state).get("dossier", {}).get("provider", {})
+        provider = dict(json.loads(state).get("dossier", {}).get("provider", {}))
+        provider["show_results"] = _shows_results(text)
         facts = (settings, path, provider)
         self._dossiers[dossier_id] = (now, (settings, path), provider)
         return facts[:2], facts[2]
@@ -217,7 +218,15 @@ def create_app(store_url: str | None = None) -> Starlette:
                  "retention": "la conservation des documents après le bilan"}
         consents = [kinds.get(c.kind, c.kind).format(recipient=c.recipient or "un tiers")
                     for c in view.consents(invitation.dossier_id) if c.revoked_on is None]
-        return page("welcome.html", title="Vos questionnaires",
+        provider = app.provider(view, invitation.dossier_id)
+        results = []
+        if provider.get("show_results"):  # the pipeline says so: [web] show_results
+            _info, _text, state = view.content(invitation.dossier_id, purpose="results")
+            found = json.loads(state).get("dossier", {}).get("results", {})
+            results = [{"title": r.get("title", key), "summary": r.get("summary", {}),
+                        "interpretations": r.get("interpretations", [])}
+                       for key, r in sorted(found.items()) if key in invitation.instruments]
+        return page("welcome.html", title="Vos questionnaires", results=results,
                     provider=app.provider(view, invitation.dossier_id),
                     questionnaires=_progress(view, invitation.dossier_id,
                                              invitation.instruments, app),
@@ -344,6 +353,18 @@ def create_app(store_url: str | None = None) -> Starlette:
         ],
         middleware=[Middleware(Headers)],
     )
+
+
+def _shows_results(text: str) -> bool:
+    """Whether a dossier's pipeline (its text, checked when the dossier was made) shows the
+    beneficiary their results on the web: ``[web] show_results = true``."""
+    from bilan_core.config.toml import parse_toml
+
+    try:
+        web = parse_toml(text).get("web")
+    except Exception:
+        return False
+    return isinstance(web, dict) and web.get("show_results") is True
 
 
 def _answer(instrument: Any, item: Any, text: str) -> Any:
