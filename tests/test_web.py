@@ -483,3 +483,49 @@ def test_results_reach_the_beneficiary_only_when_the_pipeline_says_so(bilan, tmp
     welcome = client.get("/reponses").text
     assert ("Vos résultats" in welcome) is shown
     assert ("Code Holland" in welcome) is shown
+
+
+def test_a_consent_revoked_from_the_dossiers_page(workspace):
+    client, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}"
+    csrf = _csrf(client.get(url).text)
+    assert client.post(f"{url}/accords", data={"csrf": csrf, "type": "sharing",
+                                               "destinataire": "cep"}).status_code == 200
+    revoked = client.post(f"{url}/retraits", data={"csrf": csrf, "type": "sharing",
+                                                   "destinataire": "cep"})
+    assert revoked.status_code == 200 and "Accord retiré" in revoked.text
+    assert "transmission de la synthèse (cep) : donné le" in revoked.text
+    assert "retiré le" in revoked.text
+
+
+def test_only_an_administrator_manages_the_accounts(workspace, bilan, tmp_path):
+    client, _response = _login(workspace)  # Alice, a counsellor
+    assert client.get("/espace/comptes").status_code == 404
+    secret = tmp_path / "chef.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert bilan("user", "add", "chef", "--role", "admin", "--password-file",
+                 secret).code == 0
+    chef, response = _login(workspace, name="chef")
+    assert response.status_code == 303
+    listing = chef.get("/espace")
+    assert "Les comptes de la base" in listing.text
+    page = chef.get("/espace/comptes")
+    assert page.status_code == 200 and "bruno" in page.text
+    csrf = _csrf(page.text)
+    short = chef.post("/espace/comptes", data={"csrf": csrf, "action": "creer", "nom": "eve",
+                                               "role": "counsellor", "mot_de_passe": "court"})
+    assert short.status_code == 400 and "12 caractères" in short.text
+    made = chef.post("/espace/comptes", data={"csrf": csrf, "action": "creer", "nom": "eve",
+                                              "role": "counsellor",
+                                              "mot_de_passe": "une-phrase-assez-longue"})
+    assert made.status_code == 200 and "Compte eve créé." in made.text
+    _eve, response = _login(workspace, name="eve", password="une-phrase-assez-longue")
+    assert response.status_code == 303
+    disabled = chef.post("/espace/comptes", data={"csrf": csrf, "action": "desactiver",
+                                                  "nom": "bruno"})
+    assert disabled.status_code == 200 and "Compte bruno désactivé" in disabled.text
+    _bruno, response = _login(workspace, name="bruno")
+    assert response.status_code == 401  # a disabled account has no password any more
+    assert client.post("/espace/comptes", data={"csrf": _csrf(client.get(
+        f"/espace/dossiers/{workspace.dossier}").text), "action": "desactiver",
+        "nom": "chef"}).status_code == 404  # a counsellor may not, even with her token

@@ -130,7 +130,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                          "maximum": MAXIMUM_HOURS,
                          "answered": sorted(i for i, e in answered.items()
                                             if e.get("completed_on"))})
-        return page("dossiers.html", title="Vos dossiers", account=name, rows=rows, csrf=csrf)
+        return page("dossiers.html", title="Vos dossiers", account=name, rows=rows, csrf=csrf,
+                    admin=view.actor.sees_all)
 
     async def dossier(request: Request, name: str, view: Any, csrf: str, form: Any,
                       link: str | None = None, status: int = 200,
@@ -232,7 +233,24 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                                                                     "application/octet-stream"),
                         headers={"content-disposition": f'attachment; filename="{wanted}"'})
 
+    async def accounts(request: Request, name: str, view: Any, csrf: str,
+                       form: Any) -> Response:
+        """The administrator's page: every account, a new one, disabling one."""
+        from bilan_core.errors import UsageError
+
+        if not view.actor.sees_all:
+            return page("invalid.html", status=404, title="Page introuvable")
+        message, status = None, 200
+        if form is not None:
+            try:
+                message = _account_change(view, form)
+            except (UsageError, ValueError) as exc:
+                message, status = " ".join(str(exc).split()), 400
+        return page("accounts.html", status=status, title="Comptes", account=name,
+                    users=view.users(), csrf=csrf, message=message)
+
     return [
+        Route("/espace/comptes", guarded(accounts), methods=["GET", "POST"]),
         Route("/connexion", login, methods=["GET", "POST"]),
         Route("/deconnexion", guarded(logout), methods=["POST"]),
         Route("/espace", guarded(dossiers)),
@@ -280,6 +298,14 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
         number = view.record_consent(dossier_id, kind=kind, given_on=on, recipient=recipient,
                                      until=until, check=consent_rules(kind, on, until))
         return f"Accord {number} enregistré."
+    if what == "retraits":
+        kind = str(form.get("type", ""))
+        if kind not in ("bilan", "sharing", "retention"):
+            raise ValueError("Choisissez l'accord retiré.")
+        on = date.fromisoformat(str(form.get("date") or date.today().isoformat()))
+        recipient = str(form.get("destinataire", "")).strip() or None
+        revoked = view.revoke_consent(dossier_id, kind=kind, on=on, recipient=recipient)
+        return f"Accord retiré le {on.isoformat()} ({len(revoked)} enregistrement(s))."
     if what == "etapes":
         from bilan_core.cli.run import run_stored
 
@@ -291,6 +317,24 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
         return ("Étapes menées : " + ", ".join(s.id for s in result.steps_done)
                 + " ; documents : " + ", ".join(names) + ".")
     return None
+
+
+def _account_change(view: Any, form: Any) -> str:
+    """Add or disable an account, as ``bilan user add`` and ``disable`` do."""
+    from argon2 import PasswordHasher
+
+    wanted = str(form.get("nom", "")).strip()
+    if form.get("action") == "desactiver":
+        view.disable_user(wanted)
+        return f"Compte {wanted} désactivé : il n'a plus accès à la base."
+    role = str(form.get("role", ""))
+    if role not in ("counsellor", "admin"):
+        raise ValueError("Choisissez le rôle du compte.")
+    password = str(form.get("mot_de_passe", ""))
+    if len(password) < 12:
+        raise ValueError("Le mot de passe web a au moins 12 caractères.")
+    view.add_user(wanted, role, str(PasswordHasher().hash(password)))
+    return f"Compte {wanted} créé."
 
 
 def _pipeline_host(path: Any, text: Any) -> Any:
