@@ -529,3 +529,104 @@ def test_only_an_administrator_manages_the_accounts(workspace, bilan, tmp_path):
     assert client.post("/espace/comptes", data={"csrf": _csrf(client.get(
         f"/espace/dossiers/{workspace.dossier}").text), "action": "desactiver",
         "nom": "chef"}).status_code == 404  # a counsellor may not, even with her token
+
+
+EVIL_PLUGIN = '''
+from pathlib import Path
+
+Path(__file__).with_name("imported").write_text("the module ran")
+'''
+
+
+def test_the_web_server_never_imports_a_pipelines_own_modules(bilan, tmp_path, monkeypatch):
+    from bilan_core.web.app import create_app
+
+    monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    folder = tmp_path / "dossier"
+    folder.mkdir()
+    (folder / "evil_module_web.py").write_text(EVIL_PLUGIN, encoding="utf-8")
+    path = folder / "pipeline.toml"
+    path.write_text('plugins = ["evil_module_web"]\n' + QUESTIONNAIRE, encoding="utf-8")
+    dossier = bilan("dossier", "new", path, "--counsellor", "alice").out.split()[-1]
+    (folder / "imported").unlink()  # the CLI imported it: whoever ran it answers for it
+    import sys
+
+    sys.modules.pop("evil_module_web", None)  # in this process too: a web worker's own
+    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
+
+    class Web:
+        pass
+
+    web = Web()
+    web.app, web.link, web.store_path, web.dossier = create_app(), link, (
+        tmp_path / "store.sqlite"), dossier
+    client = _open(web)
+    assert "Inventaire" in client.get("/reponses").text
+    assert client.get("/reponses/riasec").status_code == 200
+    assert not (folder / "imported").exists()
+
+
+def test_a_completed_questionnaires_answers_are_final(web):
+    client = _open(web)
+    assert _answer_pages(client, range(1, 7), value="3") == "/reponses"
+    fields, items = _form(client, 1)
+    late = client.post("/reponses/riasec/reponse", data={**fields, "item": items[0],
+                                                          "value": "4"})
+    assert late.status_code == 409
+    again = client.post("/reponses/riasec?page=1", follow_redirects=False,
+                        data={**fields, **{f"item-{i}": "0" for i in items}})
+    assert again.status_code == 303 and again.headers["location"] == "/reponses"
+    assert set(_saved(web)["answers"].values()) == {3}
+
+
+def test_a_logout_or_a_new_password_ends_every_copy_of_the_session(workspace, bilan,
+                                                                   tmp_path):
+    client, _response = _login(workspace)
+    copied = TestClient(workspace.app, base_url=BASE,
+                        cookies={"bilan_session": client.cookies.get("bilan_session")})
+    assert copied.get("/espace", follow_redirects=False).status_code == 200
+    csrf = _csrf(client.get("/espace").text)
+    assert client.post("/deconnexion", data={"csrf": csrf},
+                       follow_redirects=False).status_code == 303
+    assert copied.get("/espace", follow_redirects=False).headers["location"] == "/connexion"
+    again, _response = _login(workspace)
+    assert again.get("/espace", follow_redirects=False).status_code == 200
+    secret = tmp_path / "new.txt"
+    secret.write_text("un-tout-autre-mot-de-passe\n", encoding="utf-8")
+    assert bilan("user", "passwd", "alice", "--password-file", secret).code == 0
+    assert again.get("/espace", follow_redirects=False).status_code == 303
+
+
+def test_successful_logins_are_not_counted_and_odd_numbers_are_no_crash(workspace):
+    for _ in range(12):
+        _unused, response = _login(workspace)
+        assert response.status_code == 303
+    client, _response = _login(workspace)
+    csrf = _csrf(client.get(f"/espace/dossiers/{workspace.dossier}").text)
+    for number in ("99999999999999999999999", "0", "-1"):
+        response = client.post(f"/espace/dossiers/{workspace.dossier}/invitations/{number}"
+                               "/revocation", data={"csrf": csrf})
+        assert response.status_code == 404, number
+        assert response.headers["cache-control"] == "no-store"
+
+
+def test_addresses_are_counted_by_ipv6_network(monkeypatch):
+    from starlette.requests import Request
+
+    from bilan_core.web.workspace import client_address
+
+    def request(host: str) -> Request:
+        return Request({"type": "http", "client": (host, 1234), "headers": []})
+
+    assert client_address(request("2001:db8:1:2::5")) == client_address(
+        request("2001:db8:1:2:ffff::9")) == "2001:db8:1:2::/64"
+    assert client_address(request("203.0.113.9")) == "203.0.113.9"
+
+
+def test_serve_refuses_to_act_as_one_account(bilan, tmp_path, monkeypatch):
+    monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
+    assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
+    monkeypatch.setenv("BILAN_USER", "alice")
+    refused = bilan("serve", "--port", "1")
+    assert refused.code == 2 and "as its owner" in refused.err

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from conftest import PIPELINE
 from storekit import postgres_database, sql, unique, url
 
@@ -343,3 +344,25 @@ def test_the_web_application_on_postgresql_acts_as_the_dossiers_counsellor(bilan
             bruno.acting_as(names["alice"])
     finally:
         bruno.close()
+
+
+def test_an_account_acted_for_by_the_owner_keeps_its_own_rights(bilan, team):
+    """The web application acts for an account with SET ROLE from the owner's session: the
+    owner's functions judge the role in effect, not the session's."""
+    database, names, _pipeline = team
+    owner = Store.open(url(database))
+    try:
+        alice = owner.acting_as(names["alice"])
+        with pytest.raises(UsageError, match="administrator"), \
+                alice.writing() as connection:
+            connection.execute(sa.text("SELECT bilan_set_password(:name, 'forged')"),
+                               {"name": names["chef"]})
+        with alice.writing() as connection:  # her own password: hers to change
+            connection.execute(sa.text("SELECT bilan_set_password(:name, 'hers')"),
+                               {"name": names["alice"]})
+        chef = owner.acting_as(names["chef"])
+        chef.add_user(unique("nouvelle"), "counsellor")  # an administrator's right
+    finally:
+        owner.close()
+    assert sql(database, "SELECT password_hash FROM accounts WHERE name = %s", None,
+               (names["chef"],)) == [(None,)]

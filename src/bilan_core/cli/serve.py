@@ -23,7 +23,11 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help=_("Worker processes (they share nothing but the store: use PostgreSQL"
                      " for several)."))
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              metavar="ADDRESSES",
+              help=_("The reverse proxies whose X-Forwarded-For is believed (comma-separated"
+                     " addresses); the limits count the client's address it gives."))
+def serve_command(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
     import uvicorn
 
     from bilan_core.store.core import Store
@@ -32,7 +36,16 @@ def serve_command(host: str, port: int, workers: int) -> None:
     current = state()
     if current.store_url:  # the workers open the store the command line names
         os.environ["BILAN_STORE"] = current.store_url
-    Store.open(current.store_url).close()  # a store that cannot be used: said now, once
+    from bilan_core.errors import UsageError
+
+    store = Store.open(current.store_url)  # a store that cannot be used: said now, once
+    try:
+        if store.actor.role != "owner":
+            raise UsageError(_("the web application uses the store as its owner, not as the"
+                               " account {name!r}: unset BILAN_USER, or connect as the"
+                               " store's owner").format(name=store.actor.name))
+    finally:
+        store.close()
     secret()  # the signing secret shared by the workers, made now if needed
     if host not in LOOPBACK:
         warning_line(_("listening on {host}: reach it only through a reverse proxy with TLS"
@@ -42,4 +55,5 @@ def serve_command(host: str, port: int, workers: int) -> None:
     # No access log: the first request of a beneficiary holds the invitation's token.
     uvicorn.run("bilan_core.web.app:create_app", factory=True, host=host, port=port,
                 workers=workers, access_log=False, log_level="warning",
-                proxy_headers=True, server_header=False, date_header=False)
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
+                server_header=False, date_header=False)

@@ -118,7 +118,10 @@ def account_functions(connection: sa.Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     counsellor, admin = groups(connection)
-    allowed = (f"(session_user = current_user OR pg_has_role(session_user, '{admin}', 'MEMBER'))")
+    # Who asks: the role in effect (a web application connected as the owner takes the
+    # account's role with SET ROLE), else the role that logged in.
+    actor = "COALESCE(NULLIF(current_setting('role'), 'none'), session_user)"
+    allowed = (f"({actor} = current_user OR pg_has_role({actor}, '{admin}', 'MEMBER'))")
     refuse = ("RAISE EXCEPTION 'permission denied: an administrator''s right'"
               " USING ERRCODE = 'insufficient_privilege'")
     _ddl(connection, f"""
@@ -134,7 +137,7 @@ BEGIN
             USING ERRCODE = 'duplicate_object';
     END IF;
     INSERT INTO accounts (name, role, disabled, created_at, created_by, password_hash)
-        VALUES (account, kind, false, moment, session_user, secret);
+        VALUES (account, kind, false, moment, {actor}, secret);
     EXECUTE format('CREATE ROLE %I LOGIN', account);
     -- The owner (this function's definer) holds every account's role: the web application,
     -- connected as the owner, acts for an account by taking its role (SET ROLE).
@@ -161,8 +164,9 @@ END $$""")
 CREATE OR REPLACE FUNCTION bilan_set_password(account text, secret text)
 RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    IF NOT (session_user = account OR {allowed}) THEN {refuse}; END IF;
-    UPDATE accounts SET password_hash = secret WHERE name = account AND NOT disabled;
+    IF NOT ({actor} = account OR {allowed}) THEN {refuse}; END IF;
+    UPDATE accounts SET password_hash = secret, web_sessions = web_sessions + 1
+        WHERE name = account AND NOT disabled;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no account %', account USING ERRCODE = 'no_data_found';
     END IF;

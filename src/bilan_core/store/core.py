@@ -393,7 +393,9 @@ class Store:
                 self._pg_account(connection, "SELECT bilan_set_password(%(name)s, %(secret)s)",
                                  name, secret=password_hash)
             elif not connection.execute(t.accounts.update().where(
-                    t.accounts.c.name == name).values(password_hash=password_hash)).rowcount:
+                    t.accounts.c.name == name).values(
+                    password_hash=password_hash,
+                    web_sessions=t.accounts.c.web_sessions + 1)).rowcount:
                 raise UsageError(_("no account {name!r}").format(name=name))
             self.audit(connection, "account.password", account=name)
 
@@ -427,6 +429,24 @@ class Store:
             if not self.actor.sees_all:
                 query = query.where(t.accounts.c.name == self.actor.name)
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def web_sessions(self, name: str) -> int | None:
+        """The number an active account's web sessions carry (None: no such active
+        account); the owner's, for the web application."""
+        with self.reading() as connection:
+            return connection.execute(sa.select(t.accounts.c.web_sessions).where(
+                t.accounts.c.name == name, t.accounts.c.disabled.is_(False))
+            ).scalar_one_or_none()
+
+    def end_web_sessions(self, name: str) -> None:
+        """End every web session of an account (a logout: the cookie another device keeps
+        stops working too). The owner's, for the web application."""
+        if self.actor.role != OWNER:
+            raise UsageError(_("only the store's owner acts for another account"))
+        with self.writing() as connection:
+            connection.execute(t.accounts.update().where(t.accounts.c.name == name).values(
+                web_sessions=t.accounts.c.web_sessions + 1))
+            self.audit(connection, "account.logout", account=name)
 
     def password_hash(self, name: str) -> str | None:
         """An account's password hash, for the web application's login."""
@@ -885,6 +905,18 @@ class Store:
     # -- the end of a bilan --------------------------------------------------------------
 
     # ------------------------------------------------------------------------- attempts
+    def within_limit(self, key: str, limit: int, window: int) -> bool:
+        """Whether fewer than ``limit`` attempts were counted under ``key`` in the current
+        window (nothing counted by asking)."""
+        import time
+
+        moment = int(time.time())
+        with self.reading() as connection:
+            count = connection.execute(sa.select(t.attempts.c.count).where(
+                t.attempts.c.key == key[:160],
+                t.attempts.c.window_start == moment - moment % window)).scalar_one_or_none()
+        return (count or 0) < limit
+
     def attempt(self, key: str, limit: int, window: int) -> bool:
         """Count one attempt under ``key`` (a login's account, a client's address) in the
         current window of ``window`` seconds; whether it is within ``limit``. Counted in the

@@ -51,6 +51,9 @@ accounts = sa.Table(
     sa.Column("created_at", Moment, nullable=False),
     sa.Column("created_by", sa.String(63), nullable=False),
     sa.Column("password_hash", sa.Text),  # argon2, for the web application
+    # The account's web sessions are valid while they carry this number (bumped by a
+    # logout and by a new password).
+    sa.Column("web_sessions", sa.Integer, nullable=False, server_default="0"),
 )
 
 dossiers = sa.Table(

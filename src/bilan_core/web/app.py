@@ -147,23 +147,30 @@ class Application:
         return facts[:2], facts[2]
 
     def host(self, view: Any, dossier_id: str) -> Any:
-        from bilan_core.plugins import PluginHost
+        (settings, _path), _provider = self._facts(view, dossier_id)
+        return web_host(self._hosts, settings)
 
-        (settings, path), _provider = self._facts(view, dossier_id)
-        key = (settings.plugins, settings.disabled,
-               tuple((i.id, i.version) for i in settings.instruments), str(path.parent))
-        host = self._hosts.get(key)
-        if host is None:
-            objects = []
-            if settings.instruments:
-                from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
 
-                objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
-            host = PluginHost(explicit=settings.plugins, blocked=settings.disabled,
-                              search_path=[path.resolve().parent] if settings.plugins else (),
-                              objects=objects, warn=lambda line: None).load()
-            self._hosts[key] = host
-        return host
+def web_host(hosts: dict[Any, Any], settings: Any) -> Any:
+    """The plugin host of the web application for a pipeline: the installed plugins (its
+    blocked ones left out) and its own instrument files, which are data. Never the modules a
+    pipeline names (``plugins = [...]``): the web server runs as the store's owner, and a
+    stored pipeline names its folder, which a counsellor may choose; such a pipeline's steps
+    run from the command line, where whoever runs them answers for its modules."""
+    from bilan_core.plugins import PluginHost
+
+    key = (settings.disabled, tuple((i.id, i.version) for i in settings.instruments))
+    host = hosts.get(key)
+    if host is None:
+        objects = []
+        if settings.instruments:
+            from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
+
+            objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
+        host = PluginHost(blocked=settings.disabled, objects=objects,
+                          warn=lambda line: None).load()
+        hosts[key] = host
+    return host
 
 
 def _progress(view: Any, dossier_id: str, instruments: Any,
@@ -192,7 +199,9 @@ def create_app(store_url: str | None = None) -> Starlette:
 
     async def invitation(request: Request) -> Response:
         token = request.path_params["token"]
-        address = request.client.host if request.client else "?"
+        from bilan_core.web.workspace import client_address
+
+        address = client_address(request)
         found = app.store.invitation(token)
         if found is None:
             # Failed links are counted per client address, across workers: guessing is
@@ -258,6 +267,8 @@ def create_app(store_url: str | None = None) -> Starlette:
             if not security.valid_form_token(app.secret, form.get("csrf"), digest,
                                              instrument_id):
                 return page("invalid.html", status=403, title="Formulaire expiré")
+            if _completed(view, invitation.dossier_id, instrument_id):
+                return RedirectResponse("/reponses", status_code=303)  # answers are final
             view.start_administration(invitation.dossier_id, instrument_id,
                                       instrument.version)
             seconds = _seconds_per_item(app, form.get("shown"), len(items))
@@ -317,6 +328,8 @@ def create_app(store_url: str | None = None) -> Starlette:
         if not security.valid_form_token(app.secret, form.get("csrf"),
                                          request.cookies.get(COOKIE, ""), instrument_id):
             return JSONResponse({"error": "formulaire expiré"}, status_code=403)
+        if _completed(view, invitation.dossier_id, instrument_id):
+            return JSONResponse({"error": "questionnaire terminé"}, status_code=409)
         item = next((i for i in instrument.items if i.id == form.get("item")), None)
         raw = form.get("value")
         if item is None or not isinstance(raw, str):
@@ -341,7 +354,15 @@ def create_app(store_url: str | None = None) -> Starlette:
 
     from bilan_core.web.workspace import routes as workspace
 
+    async def failure(request: Request, exc: Exception) -> Response:
+        # An error of the application: a page that says so, with the usual headers, and
+        # nothing of the error itself (it may hold a dossier's data).
+        response = page("invalid.html", status=500, title="Erreur du service")
+        security.add_headers(response.headers)
+        return response
+
     return Starlette(
+        exception_handlers={500: failure, Exception: failure},
         routes=[
             *workspace(app, page),
             Route("/invitation/{token}", invitation),
@@ -353,6 +374,13 @@ def create_app(store_url: str | None = None) -> Starlette:
         ],
         middleware=[Middleware(Headers)],
     )
+
+
+def _completed(view: Any, dossier_id: str, instrument_id: str) -> bool:
+    """Whether the questionnaire was completed: its answers are final (results may have been
+    computed from them)."""
+    entry = view.answers(dossier_id, audit=False).get(instrument_id, {})
+    return entry.get("completed_on") is not None
 
 
 def _shows_results(text: str) -> bool:

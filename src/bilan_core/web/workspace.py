@@ -53,8 +53,10 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         except BadSignature:
             return None
         if not (isinstance(found, dict) and isinstance(found.get("a"), str)
-                and isinstance(found.get("n"), str)):
+                and isinstance(found.get("n"), str) and isinstance(found.get("g"), int)):
             return None
+        if app.store.web_sessions(found["a"]) != found["g"]:
+            return None  # logged out, a new password, a disabled account: the session ended
         from bilan_core.errors import UsageError
 
         try:
@@ -81,22 +83,26 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             return page("invalid.html", status=403, title="Formulaire expiré")
         name = str(form.get("compte", "")).strip()[:63]
         password = str(form.get("mot_de_passe", ""))
-        address = request.client.host if request.client else "?"
-        if not (app.store.attempt(f"login-address:{address}", ADDRESS_LIMIT, WINDOW)
-                and app.store.attempt(f"login-account:{name}", LOGIN_LIMIT, WINDOW)):
+        keys = ((f"login-address:{client_address(request)}", ADDRESS_LIMIT),
+                (f"login-account:{name}", LOGIN_LIMIT))
+        if not all(app.store.within_limit(key, limit, WINDOW) for key, limit in keys):
             return login_page(request, "Trop de tentatives : réessayez dans un quart d'heure.",
                               status=429, name=name)
         if not _password_ok(app.store.password_hash(name) if name else None, password):
+            for key, limit in keys:  # failures only are counted
+                app.store.attempt(key, limit, WINDOW)
             return login_page(request, "Compte ou mot de passe incorrect.", status=401,
                               name=name)
         response = RedirectResponse("/espace", status_code=303)
         _cookie(response, request, SESSION,
-                sessions.dumps({"a": name, "n": secrets.token_urlsafe(16)}), SESSION_AGE)
+                sessions.dumps({"a": name, "n": secrets.token_urlsafe(16),
+                                "g": app.store.web_sessions(name)}), SESSION_AGE)
         response.delete_cookie(PRE, path="/")
         return response
 
     async def logout(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
+        app.store.end_web_sessions(name)  # every device's session, not only this cookie
         response = RedirectResponse("/connexion", status_code=303)
         response.delete_cookie(SESSION, path="/")
         return response
@@ -195,7 +201,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             chosen = [i for i in form.getlist("questionnaire") if i in planned] or planned
             if not chosen:
                 raise UsageError("aucun questionnaire")
-            days = min(max(int(str(form.get("jours", "14"))), 1), 90)
+            days = min(max(int(str(form.get("jours", "14"))[:4]), 1), 90)
             _number, token = view.invite(dossier_id, chosen,
                                          datetime.now(timezone.utc) + timedelta(days=days))
         except (UsageError, ValueError):
@@ -210,7 +216,10 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
 
         dossier_id = request.path_params["dossier"]
         try:
-            view.revoke_invitation(dossier_id, int(request.path_params["number"]))
+            number = int(request.path_params["number"])
+            if not 0 < number < 2**31:
+                raise ValueError("no such invitation")
+            view.revoke_invitation(dossier_id, number)
         except (UsageError, ValueError):
             return page("invalid.html", status=404, title="Dossier introuvable")
         return RedirectResponse(f"/espace/dossiers/{dossier_id}", status_code=303)
@@ -337,22 +346,39 @@ def _account_change(view: Any, form: Any) -> str:
     return f"Compte {wanted} créé."
 
 
+_HOSTS: dict[Any, Any] = {}
+
+
 def _pipeline_host(path: Any, text: Any) -> Any:
-    """The plugin host a stored pipeline asks for (its own plugins and instruments)."""
+    """The web application's host for a stored pipeline (:func:`web_host`); a pipeline that
+    names modules of its own runs from the command line."""
     from pathlib import Path
 
     from bilan_core.config.pipeline import plugin_settings
-    from bilan_core.plugins import PluginHost
+    from bilan_core.errors import UsageError
+    from bilan_core.web.app import web_host
 
     settings = plugin_settings(Path(path), text)
-    objects = []
-    if settings.instruments:
-        from bilan_core.instruments.plugin import PLUGIN_NAME, PipelineInstruments
+    if settings.plugins:
+        raise UsageError("Le pipeline de ce dossier charge ses propres modules ("
+                         + ", ".join(settings.plugins) + ") : menez ses étapes en ligne de"
+                         " commande (bilan run --dossier).")
+    return web_host(_HOSTS, settings)
 
-        objects.append((PLUGIN_NAME, PipelineInstruments(settings.instruments)))
-    return PluginHost(explicit=settings.plugins, blocked=settings.disabled,
-                      search_path=[Path(path).resolve().parent] if settings.plugins else (),
-                      objects=objects, warn=lambda line: None).load()
+
+def client_address(request: Request) -> str:
+    """The client's address as the limits count it: an IPv6 address by its /64 (one
+    subscriber's whole network), an IPv4 address whole."""
+    import ipaddress
+
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host or "?"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, age: int) -> None:

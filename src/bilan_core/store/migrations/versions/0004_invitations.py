@@ -44,6 +44,9 @@ def upgrade() -> None:
         sa.Column("window_start", sa.Integer, primary_key=True),
         sa.Column("count", sa.Integer, nullable=False),
     )
+    # The web sessions of an account end when this changes (logout, a new password).
+    op.add_column("accounts", sa.Column("web_sessions", sa.Integer, nullable=False,
+                                        server_default="0"))
     connection = op.get_bind()
     access.secure(connection, ("invitations",))
     access.invitation_functions(connection)
