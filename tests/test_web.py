@@ -46,6 +46,17 @@ def web(bilan, tmp_path, monkeypatch):
     return found
 
 
+def _invited(bilan, dossier: str, store_path):
+    """A link to a dossier's RIASEC inventory, and the application on its store."""
+    from types import SimpleNamespace
+
+    from bilan_core.web.app import create_app
+
+    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
+    return SimpleNamespace(app=create_app(), link=link, store_path=store_path,
+                           dossier=dossier)
+
+
 def _client(web) -> TestClient:
     return TestClient(web.app, base_url=BASE)
 
@@ -460,7 +471,6 @@ def test_sessions_consents_and_the_remaining_steps_from_the_dossiers_page(worksp
 @pytest.mark.parametrize("shown", [False, True])
 def test_results_reach_the_beneficiary_only_when_the_pipeline_says_so(bilan, tmp_path,
                                                                       monkeypatch, shown):
-    from bilan_core.web.app import create_app
 
     monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
     assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
@@ -468,14 +478,7 @@ def test_results_reach_the_beneficiary_only_when_the_pipeline_says_so(bilan, tmp
     text = QUESTIONNAIRE + ("\n[web]\nshow_results = true\n" if shown else "")
     path.write_text(text, encoding="utf-8")
     dossier = bilan("dossier", "new", path, "--counsellor", "alice").out.split()[-1]
-    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
-
-    class Web:
-        pass
-
-    web = Web()
-    web.app, web.link, web.store_path, web.dossier = create_app(), link, (
-        tmp_path / "store.sqlite"), dossier
+    web = _invited(bilan, dossier, tmp_path / "store.sqlite")
     client = _open(web)
     assert _answer_pages(client, range(1, 7), value="2") == "/reponses"
     assert "Vos résultats" not in client.get("/reponses").text  # the steps have not run
@@ -539,7 +542,6 @@ Path(__file__).with_name("imported").write_text("the module ran")
 
 
 def test_the_web_server_never_imports_a_pipelines_own_modules(bilan, tmp_path, monkeypatch):
-    from bilan_core.web.app import create_app
 
     monkeypatch.setenv("BILAN_STORE", str(tmp_path / "store.sqlite"))
     assert bilan("user", "add", "alice", "--role", "counsellor").code == 0
@@ -553,14 +555,7 @@ def test_the_web_server_never_imports_a_pipelines_own_modules(bilan, tmp_path, m
     import sys
 
     sys.modules.pop("evil_module_web", None)  # in this process too: a web worker's own
-    link = bilan("invite", dossier, "--instrument", "riasec").out.strip()
-
-    class Web:
-        pass
-
-    web = Web()
-    web.app, web.link, web.store_path, web.dossier = create_app(), link, (
-        tmp_path / "store.sqlite"), dossier
+    web = _invited(bilan, dossier, tmp_path / "store.sqlite")
     client = _open(web)
     assert "Inventaire" in client.get("/reponses").text
     assert client.get("/reponses/riasec").status_code == 200
