@@ -625,3 +625,39 @@ def test_serve_refuses_to_act_as_one_account(bilan, tmp_path, monkeypatch):
     monkeypatch.setenv("BILAN_USER", "alice")
     refused = bilan("serve", "--port", "1")
     assert refused.code == 2 and "as its owner" in refused.err
+
+
+def test_a_counsellor_creates_a_dossier_from_a_template(workspace, tmp_path, monkeypatch):
+    folder = tmp_path / "modeles"
+    folder.mkdir()
+    (folder / "salarie.toml").write_text(QUESTIONNAIRE.replace("B-TEST-001", "MODELE"),
+                                         encoding="utf-8")
+    (folder / "module.toml").write_text('plugins = ["something"]\n' + QUESTIONNAIRE,
+                                        encoding="utf-8")
+    (folder / "notes.txt").write_text("not a template", encoding="utf-8")
+    monkeypatch.setenv("BILAN_TEMPLATES", str(folder))
+    client, _response = _login(workspace)
+    form = client.get("/espace/nouveau").text
+    assert re.findall(r'<option value="([^"]+)">', form) == ["module", "salarie"]
+    csrf = _csrf(form)
+    for data, expected in (({"modele": "autre", "beneficiaire": "B-1"}, "Choisissez"),
+                           ({"modele": "salarie", "beneficiaire": "Jean Dupont"}, "pseudonyme"),
+                           ({"modele": "module", "beneficiaire": "B-2"}, "propres modules")):
+        refused = client.post("/espace/nouveau", data={"csrf": csrf, **data})
+        assert refused.status_code == 400 and expected in refused.text, data
+    made = client.post("/espace/nouveau", follow_redirects=False,
+                       data={"csrf": csrf, "modele": "salarie", "beneficiaire": "B-2026-0042"})
+    assert made.status_code == 303
+    dossier = made.headers["location"].rsplit("/", 1)[1]
+    page = client.get(made.headers["location"]).text
+    assert "bénéficiaire B-2026-0042" in page and "MODELE" not in page
+    ran = client.post(f"/espace/dossiers/{dossier}/etapes", data={"csrf": _csrf(page)})
+    assert ran.status_code == 200 and "synthese.json" in ran.text
+    store = Store.open(str(workspace.store_path))
+    try:
+        info = store.info(dossier)
+        assert (info.counsellor, info.beneficiary) == ("alice", "B-2026-0042")
+        kept = {d["name"]: d["content"] for d in store.documents(dossier)}
+    finally:
+        store.close()
+    assert b'"B-2026-0042"' in kept["synthese.json"] and b"MODELE" not in kept["synthese.json"]

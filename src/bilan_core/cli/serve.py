@@ -27,13 +27,19 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
               metavar="ADDRESSES",
               help=_("The reverse proxies whose X-Forwarded-For is believed (comma-separated"
                      " addresses); the limits count the client's address it gives."))
-def serve_command(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
+@click.option("--templates", type=click.Path(file_okay=False), metavar="FOLDER",
+              help=_("The provider's pipeline templates, offered for new dossiers (also"
+                     " BILAN_TEMPLATES)."))
+def serve_command(host: str, port: int, workers: int, forwarded_allow_ips: str,
+                  templates: str | None) -> None:
     import uvicorn
 
     from bilan_core.store.core import Store
     from bilan_core.web.security import secret
 
     current = state()
+    if templates:
+        os.environ["BILAN_TEMPLATES"] = os.path.abspath(templates)
     if current.store_url:  # the workers open the store the command line names
         os.environ["BILAN_STORE"] = current.store_url
     from bilan_core.errors import UsageError

@@ -212,6 +212,9 @@ class Overrides:
     #: A dossier of the store: consents are recorded over time, and the consent the
     #: investigation phase needs is checked when its sessions are logged and its steps run.
     deferred_consent: bool = False
+    #: The beneficiary's id, for a dossier made from a provider's template (whose
+    #: ``[beneficiary]`` describes the situation, not the person).
+    beneficiary_id: str | None = None
 
 
 def pipeline_table(host: PluginHost | None) -> Table:
@@ -278,6 +281,11 @@ def load_pipeline(path: Path, host: PluginHost, overrides: Overrides = Overrides
 
     reference_date = overrides.reference_date or values["reference_date"] or date.today()
     beneficiary = pipeline_beneficiary(values["beneficiary"], ctx)
+    if overrides.beneficiary_id is not None:
+        try:
+            beneficiary = attrs.evolve(beneficiary, id=overrides.beneficiary_id)
+        except ValueError as exc:
+            raise ctx.error(str(exc), ("beneficiary", "id")) from None
     if beneficiary.previous_bilan is not None and beneficiary.previous_bilan > reference_date:
         raise ctx.error(_("the previous bilan ({previous}) comes after the reference date"
                           " ({date})").format(previous=beneficiary.previous_bilan.isoformat(),

@@ -42,16 +42,18 @@ def phase_name(phase: Phase) -> str:
 # -- creating and updating --------------------------------------------------------------------
 
 def new_dossier(store: Store, host: PluginHost, path: Path, when: date | None,
-                counsellor: str | None) -> tuple[str, Pipeline]:
-    """Create a dossier from a pipeline file: its plan, consents, notes and any answers it
-    names; the new id and the pipeline."""
+                counsellor: str | None, beneficiary: str | None = None
+                ) -> tuple[str, Pipeline]:
+    """Create a dossier from a pipeline file (with ``beneficiary``, a provider's template
+    made a beneficiary's): its plan, consents, notes and any answers it names; the new id
+    and the pipeline."""
     from bilan_core.config.pipeline import Overrides, load_pipeline
     from bilan_core.files import decode_utf8, read_input
     from bilan_core.pipeline import open_dossier
 
     text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
-    pipeline = load_pipeline(path, host, Overrides(reference_date=when, deferred_consent=True),
-                             text=text)
+    pipeline = load_pipeline(path, host, Overrides(reference_date=when, deferred_consent=True,
+                                                   beneficiary_id=beneficiary), text=text)
     dossier = open_dossier(attrs.evolve(pipeline, responses={}))
     consents = [{"kind": c.kind.value, "given_on": c.given_on, "recipient": c.recipient,
                  "until": c.until} for c in pipeline.consents]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
@@ -258,7 +259,36 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("accounts.html", status=status, title="Comptes", account=name,
                     users=view.users(), csrf=csrf, message=message)
 
+    async def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
+        """A new dossier from one of the provider's pipeline templates (``BILAN_TEMPLATES``:
+        a folder of pipeline files whose ``[beneficiary]`` describes a situation)."""
+        from bilan_core.errors import BilanError
+
+        if view.actor.role != "counsellor":
+            return page("invalid.html", status=404, title="Page introuvable")
+        found = templates()
+        message, status = None, 200
+        if form is not None:
+            chosen = str(form.get("modele", ""))
+            person = str(form.get("beneficiaire", "")).strip()
+            if chosen not in found:
+                message, status = "Choisissez un modèle de la liste.", 400
+            elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", person):
+                message, status = ("Le code du ou de la bénéficiaire : lettres, chiffres, « . »,"
+                                   " « _ », « - » (un pseudonyme, pas son nom)."), 400
+            else:
+                try:
+                    dossier_id = _create(view, found[chosen], person, name)
+                except BilanError as exc:
+                    message, status = " ".join(str(exc).split()), 400
+                else:
+                    return RedirectResponse(f"/espace/dossiers/{dossier_id}",
+                                            status_code=303)
+        return page("new.html", status=status, title="Nouveau dossier", account=name,
+                    templates=sorted(found), csrf=csrf, message=message)
+
     return [
+        Route("/espace/nouveau", guarded(new), methods=["GET", "POST"]),
         Route("/espace/comptes", guarded(accounts), methods=["GET", "POST"]),
         Route("/connexion", login, methods=["GET", "POST"]),
         Route("/deconnexion", guarded(logout), methods=["POST"]),
@@ -326,6 +356,37 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
         return ("Étapes menées : " + ", ".join(s.id for s in result.steps_done)
                 + " ; documents : " + ", ".join(names) + ".")
     return None
+
+
+def templates() -> dict[str, Any]:
+    """The provider's pipeline templates: each ``*.toml`` file of ``BILAN_TEMPLATES``, by
+    its name (a regular file of the folder itself; nothing else is offered)."""
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("BILAN_TEMPLATES", "")
+    if not folder or not Path(folder).is_dir():
+        return {}
+    return {entry.stem: entry for entry in sorted(Path(folder).iterdir())
+            if entry.suffix == ".toml" and entry.is_file() and not entry.is_symlink()}
+
+
+def _create(view: Any, path: Any, beneficiary: str, counsellor: str) -> str:
+    """The dossier made from a template for a beneficiary, as ``bilan dossier new`` does."""
+    from bilan_core.config.pipeline import plugin_settings
+    from bilan_core.errors import UsageError
+    from bilan_core.files import decode_utf8, read_input
+    from bilan_core.store.dossiers import new_dossier
+    from bilan_core.web.app import web_host
+
+    text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
+    settings = plugin_settings(path, text)
+    if settings.plugins:
+        raise UsageError("Ce modèle charge ses propres modules : créez ses dossiers en ligne de"
+                         " commande (bilan dossier new).")
+    dossier_id, _pipeline = new_dossier(view, web_host(_HOSTS, settings), path, None,
+                                        counsellor, beneficiary=beneficiary)
+    return str(dossier_id)
 
 
 def _account_change(view: Any, form: Any) -> str:
