@@ -173,9 +173,21 @@ def test_only_the_invited_questionnaires_and_a_signed_cookie_open_anything(web):
     client = _open(web)
     assert client.get("/reponses/valeurs").status_code == 404  # planned, not invited
     assert client.get("/reponses/competences").status_code == 404
-    cookie = client.cookies.get("bilan_invitation")
-    forged = TestClient(web.app, base_url=BASE, cookies={"bilan_invitation": cookie[:-2] + "xx"})
+    from itsdangerous import URLSafeTimedSerializer
+
+    from bilan_core.store.core import token_digest
+
+    # The same content signed with another secret: as a forger would make it.
+    other = URLSafeTimedSerializer(b"x" * 64, salt="bilan-invitation")
+    forged = TestClient(web.app, base_url=BASE,
+                        cookies={"bilan_invitation": other.dumps(token_digest(web.token))})
     assert forged.get("/reponses").status_code == 404
+    genuine = client.cookies.get("bilan_invitation")
+    payload, _sep, signature = genuine.rpartition(".")
+    flipped = signature[:5] + ("A" if signature[5] != "A" else "B") + signature[6:]
+    altered = TestClient(web.app, base_url=BASE,
+                         cookies={"bilan_invitation": f"{payload}.{flipped}"})
+    assert altered.get("/reponses").status_code == 404
     assert _client(web).get("/reponses").status_code == 404
     assert _client(web).get("/invitation/" + "A" * 43).status_code == 404
 
@@ -324,8 +336,11 @@ def test_an_invitation_made_on_the_web_opens_its_link_once_shown(workspace):
     assert beneficiary.get("/reponses").status_code == 404
 
 
-def test_failed_logins_are_limited_across_two_workers(workspace):
+def test_failed_logins_are_limited_across_two_workers(workspace, monkeypatch):
     from bilan_core.web.app import create_app
+
+    # One window for the whole test: a window's edge passing mid-test would reset counts.
+    monkeypatch.setattr("bilan_core.web.workspace.WINDOW", 10**9)
 
     second = create_app()  # another worker on the same store
     for attempt in range(10):
@@ -338,7 +353,8 @@ def test_failed_logins_are_limited_across_two_workers(workspace):
     assert response.status_code == 429
 
 
-def test_links_that_open_nothing_are_limited_per_address(web):
+def test_links_that_open_nothing_are_limited_per_address(web, monkeypatch):
+    monkeypatch.setattr("bilan_core.web.app.WINDOW", 10**9)  # one window for the whole test
     client = _client(web)
     for _ in range(30):
         assert client.get("/invitation/" + "B" * 43).status_code == 404

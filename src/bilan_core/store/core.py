@@ -937,9 +937,9 @@ class Store:
             set_={"count": t.attempts.c.count + 1}).returning(t.attempts.c.count)
         with self.writing() as connection:
             count = connection.execute(statement).scalar_one()
-            if count == 1:  # a new window: forget the windows of yesterday and before
+            if count == 1:  # a new window: forget the windows of a day before it and older
                 connection.execute(t.attempts.delete().where(
-                    t.attempts.c.window_start < moment - 86400))
+                    t.attempts.c.window_start < start - 86400))
         return int(count) <= limit
 
     # ------------------------------------------------------------------------- invitations
