@@ -101,6 +101,6 @@ def _name_and_version(path: str) -> tuple[str | None, str | None]:
                     headers[key] = value.strip()
                     if len(headers) == 2:
                         break
-    except (OSError, UnicodeDecodeError):
-        pass
+    except (OSError, UnicodeDecodeError):  # unreadable metadata: the plugin is still listed
+        return None, None
     return headers.get("Name"), headers.get("Version")

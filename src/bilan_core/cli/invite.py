@@ -56,7 +56,9 @@ def invite_command(dossier_id: str, instruments: tuple[str, ...], expires: str,
         return
     base = base_url_of(base_url)
     lifetime = duration(expires)
-    planned = _planned_instruments(store, dossier_id)
+    from bilan_core.store.dossiers import planned_instruments
+
+    planned = planned_instruments(store, dossier_id)
     chosen = list(dict.fromkeys(instruments)) or planned
     unknown = [i for i in chosen if i not in planned]
     if unknown:
@@ -104,13 +106,6 @@ def base_url_of(given: str | None) -> str:
         raise UsageError(_("--base-url: expected the address of the web application, such as"
                            " https://bilan.example.fr, got {text!r}").format(text=text))
     return text.rstrip("/")
-
-
-def _planned_instruments(store: Any, dossier_id: str) -> list[str]:
-    """The questionnaires a dossier's steps plan, in their order."""
-    _info, _pipeline, content = store.content(dossier_id, purpose="invite")
-    plan = json.loads(content).get("dossier", {}).get("plan", [])
-    return list(dict.fromkeys(i for step in plan for i in step.get("instruments", [])))
 
 
 def _list(rows: list[dict[str, Any]], as_json: bool) -> None:

@@ -9,6 +9,7 @@ are checked against their instrument again.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -65,6 +66,14 @@ def new_dossier(store: Store, host: PluginHost, path: Path, when: date | None,
     for responses in pipeline.responses.values():
         import_responses(store, dossier_id, responses)
     return dossier_id, pipeline
+
+
+def planned_instruments(store: Store, dossier_id: str) -> list[str]:
+    """The questionnaires a stored dossier's steps plan, in their order (what an invitation
+    may open)."""
+    _info, _pipeline, content = store.content(dossier_id, purpose="invite")
+    plan = json.loads(content).get("dossier", {}).get("plan", [])
+    return list(dict.fromkeys(i for step in plan for i in step.get("instruments", [])))
 
 
 def import_responses(store: Store, dossier_id: str, responses: Responses) -> int:

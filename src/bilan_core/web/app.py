@@ -47,6 +47,8 @@ COOKIE = "bilan_invitation"
 LINK_LIMIT, WINDOW = 30, 900
 #: How long a worker keeps what the pages need of a dossier's content.
 FACTS_AGE = 300.0
+#: How many dossiers' facts a worker keeps at most.
+FACTS_KEPT = 1000
 CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent et ne sont"
                 " communiquées à personne d'autre que votre consultant·e sans votre accord.")
 
@@ -128,9 +130,9 @@ class Application:
         return dict(self._facts(view, dossier_id)[1])
 
     def _facts(self, view: Any, dossier_id: str) -> tuple[Any, dict[str, Any]]:
-        """What the pages need of a dossier's content (its plugins, its provider), read once
-        in a few minutes per worker: each read of a dossier's content is audited, and a page
-        of answers is no reason to read it again."""
+        """What the pages need of a dossier's content (its plugin settings, its provider),
+        read once in a few minutes per worker: each read of a dossier's content is audited,
+        and a page of answers is no reason to read it again."""
         from bilan_core.config.pipeline import plugin_settings
 
         now = time.monotonic()
@@ -138,16 +140,16 @@ class Application:
         if found is not None and now - found[0] < FACTS_AGE:
             return found[1], found[2]
         info, text, state = view.content(dossier_id, purpose="web")
-        path = Path(info.pipeline_path or "pipeline.toml")
-        settings = plugin_settings(path, text)
+        settings = plugin_settings(Path(info.pipeline_path or "pipeline.toml"), text)
         provider = dict(json.loads(state).get("dossier", {}).get("provider", {}))
         provider["show_results"] = _shows_results(text)
-        facts = (settings, path, provider)
-        self._dossiers[dossier_id] = (now, (settings, path), provider)
-        return facts[:2], facts[2]
+        if len(self._dossiers) >= FACTS_KEPT:  # the oldest first
+            del self._dossiers[next(iter(self._dossiers))]
+        self._dossiers[dossier_id] = (now, settings, provider)
+        return settings, provider
 
     def host(self, view: Any, dossier_id: str) -> Any:
-        (settings, _path), _provider = self._facts(view, dossier_id)
+        settings, _provider = self._facts(view, dossier_id)
         return web_host(self._hosts, settings)
 
 

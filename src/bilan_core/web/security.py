@@ -47,11 +47,9 @@ def secret() -> bytes:
     from bilan_core.files import private_dir
 
     path = private_dir("web") / SECRET_FILE
-    try:
+    if path.is_file():
         return path.read_bytes()
-    except FileNotFoundError:
-        pass
-    value = secrets.token_hex(32).encode()
+    value = secrets.token_hex(32).encode()  # the first worker of this machine makes it
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another worker made it first

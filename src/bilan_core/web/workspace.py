@@ -195,10 +195,11 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                      form: Any) -> Response:
         from bilan_core.cli.invite import base_url_of
         from bilan_core.errors import UsageError
+        from bilan_core.store.dossiers import planned_instruments
 
         dossier_id = request.path_params["dossier"]
         try:
-            planned = _planned(view, dossier_id)
+            planned = planned_instruments(view, dossier_id)
             chosen = [i for i in form.getlist("questionnaire") if i in planned] or planned
             if not chosen:
                 raise UsageError("aucun questionnaire")
@@ -472,9 +473,3 @@ def _configured() -> bool:
     import os
 
     return bool(os.environ.get("BILAN_BASE_URL"))
-
-
-def _planned(view: Any, dossier_id: str) -> list[str]:
-    from bilan_core.cli.invite import _planned_instruments
-
-    return _planned_instruments(view, dossier_id)
