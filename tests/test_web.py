@@ -677,3 +677,77 @@ def test_a_counsellor_creates_a_dossier_from_a_template(workspace, tmp_path, mon
     finally:
         store.close()
     assert b'"B-2026-0042"' in kept["synthese.json"] and b"MODELE" not in kept["synthese.json"]
+
+
+# -- hostile values of the inputs the web application added -----------------------------------
+
+HOSTILE = '<script>alert(1)</script>"\'&'
+
+
+def test_hostile_form_values_are_refused_or_shown_as_text(workspace, bilan, tmp_path):
+    secret = tmp_path / "chef.txt"
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert bilan("user", "add", "chef", "--role", "admin", "--password-file",
+                 secret).code == 0
+    chef, _response = _login(workspace, name="chef")
+    csrf = _csrf(chef.get("/espace/comptes").text)
+    for name in (HOSTILE, "../../etc", "a" * 200, ""):
+        refused = chef.post("/espace/comptes", data={"csrf": csrf, "action": "creer",
+                                                     "nom": name, "role": "counsellor",
+                                                     "mot_de_passe": "une-phrase-assez-longue"})
+        assert refused.status_code == 400, name
+        assert "<script>" not in refused.text
+    alice, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}"
+    csrf = _csrf(alice.get(url).text)
+    shown = alice.post(f"{url}/accords", data={"csrf": csrf, "type": "sharing",
+                                               "destinataire": HOSTILE})
+    assert "<script>alert" not in shown.text  # refused, or shown escaped
+    for data in ({"type": HOSTILE}, {"type": "bilan", "date": HOSTILE},
+                 {"type": "retention", "jusqu_au": "2026-13-45"}):
+        assert alice.post(f"{url}/accords", data={"csrf": csrf, **data}).status_code == 400
+    for data in ({"date": "2026-10-05", "heures": HOSTILE, "etape": "preparation"},
+                 {"date": "2026-10-05", "heures": "2", "etape": HOSTILE}):
+        response = alice.post(f"{url}/seances", data={"csrf": csrf, **data})
+        assert response.status_code == 400 and "<script>alert" not in response.text
+    invited = alice.post(f"{url}/invitations", data={"csrf": csrf, "jours": HOSTILE,
+                                                     "questionnaire": HOSTILE})
+    assert invited.status_code == 404 and "<script>alert" not in invited.text
+
+
+def test_hostile_templates_folder_offers_only_its_own_regular_files(workspace, tmp_path,
+                                                                  monkeypatch):
+    folder = tmp_path / "modeles"
+    folder.mkdir()
+    outside = tmp_path / "ailleurs.toml"
+    outside.write_text(QUESTIONNAIRE, encoding="utf-8")
+    (folder / "lien.toml").symlink_to(outside)
+    (folder / "dossier.toml").mkdir()
+    (folder / "vrai.toml").write_text(QUESTIONNAIRE.replace("B-TEST-001", "MODELE"), "utf-8")
+    monkeypatch.setenv("BILAN_TEMPLATES", str(folder))
+    client, _response = _login(workspace)
+    form = client.get("/espace/nouveau").text
+    assert re.findall(r'<option value="([^"]+)">', form) == ["vrai"]
+    for chosen in ("lien", "../ailleurs", "dossier"):
+        refused = client.post("/espace/nouveau", data={"csrf": _csrf(form), "modele": chosen,
+                                                       "beneficiaire": "B-9"})
+        assert refused.status_code == 400, chosen
+
+
+def test_a_short_web_secret_is_refused(monkeypatch):
+    from bilan_core.errors import UsageError
+    from bilan_core.web.security import secret
+
+    monkeypatch.setenv("BILAN_WEB_SECRET", "short")
+    with pytest.raises(UsageError, match="at least 32 characters"):
+        secret()
+
+
+@pytest.mark.parametrize("value", ['"yes"', "1", "[true]"])
+def test_web_show_results_takes_a_boolean_only(bilan, pipeline_file, value):
+    path = pipeline_file(QUESTIONNAIRE + f"\n[web]\nshow_results = {value}\n")
+    result = bilan("validate", path)
+    assert result.code == 2 and "show_results" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    unknown = bilan("validate", pipeline_file(QUESTIONNAIRE + "\n[web]\nshow = true\n"))
+    assert unknown.code == 2 and "show" in unknown.err
