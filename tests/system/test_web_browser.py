@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -106,15 +107,30 @@ class Browser:
             group.find_elements(By.CSS_SELECTOR, "label")[value].click()
         self.submit()
 
-    def submit(self) -> None:
-        """Send the page's form and wait for the next page."""
+    def submit(self, form: str = "main form") -> None:
+        """Send a form of the page (the first of ``main`` by default); wait for the next page."""
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
+
+        self.follow(lambda: self.driver.find_element(
+            By.CSS_SELECTOR, f"{form} button[type=submit]").click())
+
+    def follow(self, act: Callable[[], object], seconds: float = 30) -> None:
+        """Do what loads a new page, and wait until that page has loaded.
+
+        The page is marked before; the wait ends when a loaded document lacks the mark.
+        While the browser navigates, Chromium's driver may answer any command with an
+        error ("unhandled inspector error: Cannot find context"): those are retried, not
+        judged, since the check only asks again once the navigation is over.
+        """
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        document = self.driver.find_element(By.TAG_NAME, "html")
-        self.driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(document))
+        self.driver.execute_script("window.bilanOldPage = true;")
+        act()
+        WebDriverWait(self.driver, seconds, ignored_exceptions=(WebDriverException,)).until(
+            lambda driver: driver.execute_script(
+                "return window.bilanOldPage === undefined"
+                " && document.readyState === 'complete';"))
 
     def close(self) -> None:
         self.driver.quit()
@@ -122,8 +138,6 @@ class Browser:
 
 def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tmp_path):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
     pdftotext = require("pdftotext")
     axe = _axe()
@@ -168,7 +182,7 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         assert first.driver.current_url == f"{base}/reponses"  # the token left the address
         assert first.driver.execute_script("return document.documentElement.lang") == "fr"
         first.check("accueil")
-        first.driver.find_element(By.PARTIAL_LINK_TEXT, "RIASEC").click()
+        first.follow(first.driver.find_element(By.PARTIAL_LINK_TEXT, "RIASEC").click)
         first.check("questionnaire")
         for _page in range(3):
             first.answer_page(3)
@@ -189,7 +203,7 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
             second.answer_page(4)
         assert second.driver.current_url == f"{base}/reponses"
         assert "terminé" in second.driver.find_element(By.TAG_NAME, "main").text
-        second.driver.find_element(By.LINK_TEXT, "J'ai terminé").click()
+        second.follow(second.driver.find_element(By.LINK_TEXT, "J'ai terminé").click)
         second.check("fin")
 
         third = Browser(tmp_path / "third", axe, shots)
@@ -201,13 +215,12 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         third.submit()
         assert third.driver.current_url == f"{base}/espace"
         third.check("dossiers")
-        third.driver.find_element(By.LINK_TEXT, dossier).click()
+        third.follow(third.driver.find_element(By.LINK_TEXT, dossier).click)
         page = third.driver.find_element(By.TAG_NAME, "main").text
         assert "riasec : 60 réponses, terminé" in page
         steps = third.driver.find_element(
-            By.CSS_SELECTOR, f"form[action='/espace/dossiers/{dossier}/etapes']")
-        steps.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(third.driver, 120).until(expected_conditions.staleness_of(steps))
+            By.CSS_SELECTOR, f"form[action='/espace/dossiers/{dossier}/etapes'] button")
+        third.follow(steps.click, seconds=120)
         third.check("dossier")
         page = third.driver.find_element(By.TAG_NAME, "main").text
         assert "Code Holland" in page and "synthese.pdf" in page
