@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -751,3 +751,124 @@ def test_web_show_results_takes_a_boolean_only(bilan, pipeline_file, value):
     assert len(result.err.strip().splitlines()) == 1
     unknown = bilan("validate", pipeline_file(QUESTIONNAIRE + "\n[web]\nshow = true\n"))
     assert unknown.code == 2 and "show" in unknown.err
+
+
+def _notes_form(text: str) -> dict[str, str]:
+    """The notes page's form as a browser would send it untouched."""
+    import html
+
+    form: dict[str, object] = {}
+    for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', text):
+        form[name] = html.unescape(value)
+    for name, value in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>',
+                                  text, re.S):
+        form[name] = html.unescape(value)
+    for tag in re.findall(r"<input (?![^>]*type=\"(?:hidden|checkbox)\")[^>]*>", text):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name:
+            form[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    for name, value in re.findall(
+            r'<input type="checkbox" name="([^"]+)" value="([^"]+)" checked>', text):
+        form.setdefault(name, [])
+        form[name].append(value)  # type: ignore[union-attr]
+    for select in re.findall(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', text,
+                             re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', select[1])
+        form[select[0]] = chosen.group(1) if chosen else ""
+    return form  # type: ignore[return-value]
+
+
+def _stored_pipeline(web) -> str:
+    store = Store.open(str(web.store_path))
+    try:
+        return store.content(web.dossier, purpose="test")[1]
+    finally:
+        store.close()
+
+
+def test_the_notes_of_each_step_are_edited_on_the_web(workspace):
+    client, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}/notes"
+    assert f'href="{url}"' in client.get(f"/espace/dossiers/{workspace.dossier}").text
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.text
+    for heading in ("Analyse des besoins et des attentes", "Métiers proposés : codes ROME ou"
+                    " intitulés", "Le projet professionnel", "Points forts",
+                    "Conditions de travail écartées", "Actions convenues"):
+        assert heading in text, heading
+    assert "Faire le point après dix ans dans le même poste." in text  # as the file has it
+    assert "Technicienne de maintenance\nFormatrice</textarea>" in text
+    form = _notes_form(text)
+    unchanged = client.post(url, data=form, follow_redirects=False)
+    assert unchanged.headers["location"].endswith("inchangees=1")
+    before = _stored_pipeline(workspace)
+    form.update({
+        "needs_analysis.expectations": "Savoir quels métiers me conviennent\r\n\r\n"
+                                       "  Garder mon salaire  ",
+        "skills_exploration.strengths": "Organisation\nÉcoute « active »",
+        "career_options.proposed": "K2111\nFormatrice",
+        "career_options.avoid": ["travail de nuit"],
+        "career_options.max_training_months": "12",
+        "action_plan.project": 'Devenir formatrice.\nPuis "conseillère" \\ en insertion.',
+        "action_plan.actions.0.title": "Enquête métier",
+        "action_plan.actions.0.kind": "immersion",
+        "action_plan.actions.0.due": "2026-12-15",
+    })
+    saved = client.post(url, data=form, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].endswith("enregistrees=1")
+    assert "Notes enregistrées." in client.get(saved.headers["location"]).text
+    after = _stored_pipeline(workspace)
+    assert after.startswith(before.split("[plugin.needs_analysis]")[0])  # the rest untouched
+    from bilan_core.config.toml import parse_toml
+
+    plugin = parse_toml(after)["plugin"]
+    assert plugin["needs_analysis"] == {
+        "request": "Faire le point après dix ans dans le même poste.",
+        "expectations": ["Savoir quels métiers me conviennent", "Garder mon salaire"]}
+    assert plugin["skills_exploration"] == {"strengths": ["Organisation", "Écoute « active »"]}
+    assert plugin["career_options"] == {"proposed": ["K2111", "Formatrice"],
+                                        "avoid": ["travail de nuit"],
+                                        "max_training_months": 12}
+    assert plugin["action_plan"]["project"] == ('Devenir formatrice.\nPuis "conseillère" \\ en'
+                                                " insertion.")
+    assert [dict(a) for a in plugin["action_plan"]["actions"]] == [
+        {"title": "Enquête métier", "kind": "immersion", "due": date(2026, 12, 15)}]
+    store = Store.open(str(workspace.store_path))
+    try:
+        assert "dossier.update" in [e["action"] for e in store.audit_trail(workspace.dossier)]
+    finally:
+        store.close()
+    ran = client.post(f"/espace/dossiers/{workspace.dossier}/etapes",
+                      data={"csrf": form["csrf"]})
+    assert ran.status_code == 200, ran.text
+    held = client.get(url).text  # the steps held: their notes shown, not edited
+    assert "Étape menée" in held and 'name="needs_analysis.request"' not in held
+    assert "Garder mon salaire" in held
+
+
+def test_notes_with_problems_save_nothing_and_say_where(workspace):
+    client, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}/notes"
+    form = _notes_form(client.get(url).text)
+    before = _stored_pipeline(workspace)
+    form.update({"career_options.max_training_months": "douze",
+                 "career_options.avoid": ["le vol"],
+                 "action_plan.actions.1.kind": "training",  # a row without its action
+                 "needs_analysis.request": "Une demande <script>alert(1)</script>"})
+    refused = client.post(url, data=form)
+    assert refused.status_code == 400
+    assert "3 champs à corriger : rien n&#39;est enregistré." in refused.text
+    assert "une ligne a besoin de son champ « Action », ou laissez-la vide" in refused.text
+    assert 'aria-describedby="erreur-note-career_options-max_training_months"' in refused.text
+    assert 'value="douze"' in refused.text  # what was typed, shown again
+    assert "<script>alert(1)</script>" not in refused.text  # shown as text
+    assert _stored_pipeline(workspace) == before
+    stale = _notes_form(client.get(url).text)
+    form = {**stale, "needs_analysis.request": "Une autre demande"}
+    assert client.post(url, data=form, follow_redirects=False).status_code == 303
+    late = client.post(url, data={**stale, "needs_analysis.request": "Plus tard"})
+    assert late.status_code == 400 and "a changé depuis le début de cette modification" in late.text
+    assert "Une autre demande" in _stored_pipeline(workspace)
+    assert client.post(url, data={**stale, "csrf": ""}).status_code == 403

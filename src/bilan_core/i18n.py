@@ -19,12 +19,15 @@ This module imports only the standard library: ``bilan --version`` goes through 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import gettext
 import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not imported at run time: ``bilan --version`` stays near click's cost
+    from collections.abc import Iterator
     from datetime import date
     from decimal import Decimal
     from pathlib import Path
@@ -34,8 +37,29 @@ LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 PSEUDO = "qps"
 
 
+#: The language a piece of work speaks whatever the environment says (:func:`speaking`).
+_SPOKEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("bilan_language",
+                                                                    default=None)
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Within this block (this thread or task, and what it starts), messages are in
+    ``lang``: the web application's pages are French whatever the server's locale."""
+    token = _SPOKEN.set(lang)
+    try:
+        yield
+    finally:
+        _SPOKEN.reset(token)
+
+
 def language(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
-    """``"fr"``, ``"en"`` or the pseudo-locale, from the environment as gettext reads it."""
+    """``"fr"``, ``"en"`` or the pseudo-locale, from the environment as gettext reads it
+    (or the language of a :func:`speaking` block)."""
+    if environ is None:
+        spoken = _SPOKEN.get()
+        if spoken is not None:
+            return spoken
     env = os.environ if environ is None else environ
     for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(variable, "")

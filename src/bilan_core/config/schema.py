@@ -410,12 +410,17 @@ class Field:
     """One key of a table: its kind, whether it is required, its default and its help.
 
     The help of a required key is shown (translated) when the key is missing: mark it ``N_``.
+    A ``label`` (marked ``N_``) makes the key one of the counsellor's notes: the web
+    workspace shows it as a field of the dossier's notes page (:mod:`bilan_core.config.notes`);
+    ``choice_labels`` names a ``Str`` key's choices there, as ``(value, label)`` pairs.
     """
 
     kind: Kind
     required: bool = False
     default: Any = None
     help: str = ""
+    label: str = ""
+    choice_labels: tuple[tuple[str, str], ...] = ()
 
 
 #: A check over a whole table once its fields are valid; returns an error message or None.

@@ -27,22 +27,33 @@ if TYPE_CHECKING:
 STEP_ID = "action_plan"
 
 ACTION = Table({
-    "title": Field(Str(min_length=1), required=True),
-    "kind": Field(Str(choices=tuple(k.value for k in ActionKind)), default="other"),
-    "owner": Field(Str(min_length=1), default="bénéficiaire", help="who does it"),
-    "due": Field(Date(), help="by when"),
-    "option": Field(Str(), help="the career option it serves"),
+    "title": Field(Str(min_length=1), required=True, label=N_("Action")),
+    "kind": Field(Str(choices=tuple(k.value for k in ActionKind)), default="other",
+                  label=N_("Kind"), choice_labels=(
+                      ("training", N_("training")), ("vae", N_("validation of experience")),
+                      ("immersion", N_("immersion")), ("job_search", N_("job search")),
+                      ("business_creation", N_("business creation")),
+                      ("follow_up", N_("follow-up")), ("other", N_("other")))),
+    "owner": Field(Str(min_length=1), default="bénéficiaire", help="who does it",
+                   label=N_("Who")),
+    "due": Field(Date(), help="by when", label=N_("By")),
+    "option": Field(Str(), help="the career option it serves", label=N_("Option served")),
 })
 
 SECTION = Table({
     "keep": Field(ListOf(Str(min_length=1), unique=True), default=(),
-                  help="ids of the career options the beneficiary keeps (default: the top two)"),
+                  help="ids of the career options the beneficiary keeps (default: the top two)",
+                  label=N_("Options kept (ids; by default the first two)")),
     "actions": Field(ArrayOf(ACTION, id_key="title"), default=(),
-                     help="actions agreed with the beneficiary"),
+                     help="actions agreed with the beneficiary",
+                     label=N_("Actions agreed")),
     "follow_up_months": Field(Number(minimum=0, maximum=24, integer=True), default=6,
-                              help="months until the follow-up interview (0: none)"),
-    "project": Field(Str(), help="the professional project, in a few sentences"),
-    "observations": Field(Str(), help="the beneficiary's own observations"),
+                              help="months until the follow-up interview (0: none)",
+                              label=N_("Follow-up interview after (months; 0: none)")),
+    "project": Field(Str(), help="the professional project, in a few sentences",
+                     label=N_("The professional project")),
+    "observations": Field(Str(), help="the beneficiary's own observations",
+                          label=N_("The beneficiary's own observations")),
 }, help="the conclusions and the action plan")
 
 

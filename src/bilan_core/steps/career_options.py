@@ -47,24 +47,30 @@ TO_EXAMINE = "À examiner avec vous ("
 SECTION = Table({
     "proposed": Field(ListOf(Str(min_length=1), unique=True), default=(),
                       help="career options raised in the interviews: ROME codes (matched and"
-                           " explained like the others) or French titles"),
+                           " explained like the others) or French titles",
+                      label=N_("Proposed occupations: ROME codes or titles")),
     "max_options": Field(Number(minimum=1, maximum=100, integer=True), default=10,
                          help="how many ranked options to keep"),
     "max_training_months": Field(Number(minimum=0, maximum=60, integer=True),
-                                 help="rule out occupations needing a longer training"),
+                                 help="rule out occupations needing a longer training",
+                                 label=N_("Longest training accepted (months)")),
     "max_level": Field(Number(minimum=3, maximum=8, integer=True),
-                       help="rule out occupations asking a higher qualification level"),
+                       help="rule out occupations asking a higher qualification level",
+                       label=N_("Highest qualification level accepted (3 to 8)")),
     "exclude_domains": Field(ListOf(Str(choices=tuple(ROME_DOMAINS)), unique=True), default=(),
                              help="ROME large domains to leave out (letters A to N)"),
     "avoid": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=(),
                    help="working conditions the beneficiary cannot accept (health, family,"
-                        " mobility): occupations with one are ruled out, the reason named"),
+                        " mobility): occupations with one are ruled out, the reason named",
+                   label=N_("Working conditions ruled out")),
     "discuss": Field(ListOf(Str(choices=CONDITIONS), unique=True), default=(),
                      help="working conditions to talk over: occupations with one are kept and"
-                          " the condition is named in their explanation"),
+                          " the condition is named in their explanation",
+                     label=N_("Working conditions to talk over")),
     "holds": Field(ListOf(Identifier(), unique=True), default=(),
                    help="prerequisites the beneficiary already has (ids such as permis_b,"
-                        " de_aide_soignant; see bilan occupations list --prerequisites)"),
+                        " de_aide_soignant; see bilan occupations list --prerequisites)",
+                   label=N_("Prerequisites already held (ids such as permis_b)")),
     "business_creation": Field(Bool(), default=True,
                                help="consider creating or taking over a business"),
     "weights": Field(Table({

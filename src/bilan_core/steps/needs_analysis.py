@@ -31,13 +31,17 @@ STRUCTURED = ("avoid", "discuss", "max_training_months", "max_level", "exclude_d
 TEXTS = ListOf(Str(min_length=1))
 
 SECTION = Table({
-    "request": Field(Str(), help="the beneficiary's request, in their own words"),
-    "expectations": Field(TEXTS, default=(), help="what the beneficiary expects of the bilan"),
-    "motivations": Field(TEXTS, default=(), help="what drives the beneficiary's project"),
+    "request": Field(Str(), help="the beneficiary's request, in their own words",
+                     label=N_("The request, in the beneficiary's own words")),
+    "expectations": Field(TEXTS, default=(), help="what the beneficiary expects of the bilan",
+                          label=N_("Expectations")),
+    "motivations": Field(TEXTS, default=(), help="what drives the beneficiary's project",
+                         label=N_("Motivations")),
     "constraints": Field(TEXTS, default=(),
                          help="constraints to respect (mobility, health, income...), in words:"
                               " notes for the synthèse; career matching reads"
-                              " [plugin.career_options] avoid, discuss, max_training_months"),
+                              " [plugin.career_options] avoid, discuss, max_training_months",
+                         label=N_("Constraints, in words (notes for the synthèse)")),
 }, help="what the needs analysis interviews brought out")
 
 

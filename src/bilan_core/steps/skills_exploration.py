@@ -13,6 +13,7 @@ import attrs
 
 from bilan_core.components import StepDefinition
 from bilan_core.config.schema import Field, ListOf, Str, Table
+from bilan_core.i18n import N_
 from bilan_core.markers import hookimpl
 from bilan_core.model import Audience, Phase, ReportSection
 from bilan_core.report.results import result_section
@@ -27,9 +28,12 @@ STEP_ID = "skills_exploration"
 TEXTS = ListOf(Str(min_length=1))
 
 SECTION = Table({
-    "strengths": Field(TEXTS, default=(), help="points forts noted by the counsellor"),
-    "weaknesses": Field(TEXTS, default=(), help="points faibles noted by the counsellor"),
-    "experience": Field(TEXTS, default=(), help="jobs, tasks and training, as in a CV"),
+    "strengths": Field(TEXTS, default=(), help="points forts noted by the counsellor",
+                       label=N_("Strengths")),
+    "weaknesses": Field(TEXTS, default=(), help="points faibles noted by the counsellor",
+                        label=N_("Weaknesses")),
+    "experience": Field(TEXTS, default=(), help="jobs, tasks and training, as in a CV",
+                        label=N_("Experience: jobs, tasks and training")),
 }, help="what the skills exploration brought out")
 
 

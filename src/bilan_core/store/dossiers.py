@@ -90,15 +90,26 @@ def import_responses(store: Store, dossier_id: str, responses: Responses) -> int
     return len(responses.answers)
 
 
-def update_dossier(store: Store, host: PluginHost, dossier_id: str, path: Path
+def update_dossier(store: Store, host: PluginHost, dossier_id: str, path: Path,
+                   text: str | None = None, expected: int | None = None
                    ) -> tuple[Pipeline, list[str]]:
     """Take in an edited pipeline: notes and settings change; answers, sessions and consents
-    stay; a change the law forbids is refused. The pipeline and what changed."""
+    stay; a change the law forbids is refused. The pipeline and what changed.
+
+    ``text`` is the pipeline's new text when it does not come from the file ``path`` (the
+    web's notes page edits the stored text; ``path`` still places the files it names);
+    ``expected`` is the dossier version the edit started from: a dossier changed since is
+    refused rather than overwritten."""
     from bilan_core.config.pipeline import Overrides, load_pipeline
     from bilan_core.files import decode_utf8, read_input
 
     info, old_text, state = store.content(dossier_id, purpose="update")
-    text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
+    if expected is not None and info.version != expected:
+        raise UsageError(_("dossier {id} changed since this edit began (version {old}, now"
+                           " {new}): start again from what it holds now").format(
+            id=dossier_id, old=expected, new=info.version))
+    if text is None:
+        text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
     pipeline = load_pipeline(path, host, Overrides(reference_date=info.reference_date,
                                                    deferred_consent=True), text=text)
     dossier = dossier_from_json(state)

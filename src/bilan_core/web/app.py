@@ -54,12 +54,20 @@ CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent e
 
 
 class Headers:
-    """Adds :data:`security.HEADERS` to every response."""
+    """Adds :data:`security.HEADERS` to every response; every request speaks French (the
+    pages are French, and so are the library's messages they show, whatever the server's
+    locale)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from bilan_core.i18n import speaking
+
+        with speaking("fr"):
+            await self._call(scope, receive, send)
+
+    async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -10,6 +10,8 @@
   invitations (``POST .../invitations`` makes one and shows its link once,
   ``POST .../invitations/{n}/revocation`` revokes one), the documents kept in the store
   (``GET .../documents/{name}`` downloads one, audited).
+- ``GET|POST /espace/dossiers/{id}/notes``: the notes of each step, edited
+  (:mod:`bilan_core.web.notes`).
 
 Every page acts through the store as the logged-in account (:meth:`Store.acting_as`): a
 dossier the account may not see answers as a dossier that does not exist.
@@ -260,6 +262,50 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("accounts.html", status=status, title="Comptes", account=name,
                     users=view.users(), csrf=csrf, message=message)
 
+    async def notes(request: Request, name: str, view: Any, csrf: str,
+                    form: Any) -> Response:
+        """The notes of each step (``GET``), taken in as ``bilan dossier update`` takes an
+        edited pipeline (``POST``)."""
+        from bilan_core.errors import BilanError, UsageError
+        from bilan_core.web import notes as step_notes
+
+        dossier_id = request.path_params["dossier"]
+        try:
+            info, text, state = view.content(dossier_id, purpose="notes")
+        except UsageError:
+            return page("invalid.html", status=404, title="Dossier introuvable")
+        message, status = None, 200
+        problems: dict[str, str] = {}
+        try:
+            host = _pipeline_host(info.pipeline_path or "pipeline.toml", text)
+        except BilanError as exc:
+            return await dossier(request, name, view, csrf, None, status=400,
+                                 message=" ".join(str(exc).split()))
+        steps = step_notes.steps_of(host, state)
+        if form is not None:
+            if info.status != "open":
+                return page("invalid.html", status=404, title="Dossier introuvable")
+            try:
+                changed, problems = step_notes.save(view, dossier_id, host, info, text, steps,
+                                                    form)
+            except (BilanError, ValueError) as exc:
+                message, status = " ".join(str(exc).split()), 400
+            else:
+                if not problems:
+                    return RedirectResponse(
+                        f"/espace/dossiers/{dossier_id}/notes?"
+                        + ("enregistrees=1" if changed else "inchangees=1"), status_code=303)
+                message, status = (f"{len(problems)} champ{'s' if len(problems) > 1 else ''}"
+                                   " à corriger : rien n'est enregistré."), 400
+        elif "enregistrees" in request.query_params:
+            message = "Notes enregistrées."
+        elif "inchangees" in request.query_params:
+            message = "Aucune note n'a changé."
+        shown = step_notes.fields(steps, text, form if status == 400 else None)
+        return page("notes.html", status=status, title=f"Notes du dossier {info.id}",
+                    account=name, info=info, steps=shown, csrf=csrf, message=message,
+                    problems=problems, failed=status != 200, version=info.version)
+
     async def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
         """A new dossier from one of the provider's pipeline templates (``BILAN_TEMPLATES``:
         a folder of pipeline files whose ``[beneficiary]`` describes a situation)."""
@@ -299,6 +345,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         Route("/espace/dossiers/{dossier}/invitations/{number}/revocation", guarded(revoke),
               methods=["POST"]),
         Route("/espace/dossiers/{dossier}/documents/{name}", guarded(document)),
+        Route("/espace/dossiers/{dossier}/notes", guarded(notes), methods=["GET", "POST"]),
         Route("/espace/dossiers/{dossier}/{action}", guarded(action), methods=["POST"]),
     ]
 
