@@ -667,6 +667,10 @@ def test_a_counsellor_creates_a_dossier_from_a_template(workspace, tmp_path, mon
     dossier = made.headers["location"].rsplit("/", 1)[1]
     page = client.get(made.headers["location"]).text
     assert "bénéficiaire B-2026-0042" in page and "MODELE" not in page
+    notes = f"/espace/dossiers/{dossier}/notes"  # the template's text, for her
+    written = client.post(notes, follow_redirects=False, data={
+        **_notes_form(client.get(notes).text), "skills_exploration.strengths": "Écoute"})
+    assert written.status_code == 303, written.text
     ran = client.post(f"/espace/dossiers/{dossier}/etapes", data={"csrf": _csrf(page)})
     assert ran.status_code == 200 and "synthese.json" in ran.text
     store = Store.open(str(workspace.store_path))
@@ -677,6 +681,7 @@ def test_a_counsellor_creates_a_dossier_from_a_template(workspace, tmp_path, mon
     finally:
         store.close()
     assert b'"B-2026-0042"' in kept["synthese.json"] and b"MODELE" not in kept["synthese.json"]
+    assert "Écoute" in kept["synthese.json"].decode()
 
 
 # -- hostile values of the inputs the web application added -----------------------------------

@@ -1,12 +1,13 @@
 """System test: the web application in headless Chromium, with axe-core on every page.
 
-A counsellor makes a dossier and an invitation; the beneficiary answers the 60-item RIASEC
-inventory in the browser, closes it halfway, opens the same link in a new browser and finishes;
-the counsellor logs in on the web, finds the dossier, runs the remaining steps from its page,
-reads the Holland code there and downloads the PDF, which pdftotext reads. axe-core (the npm package, ``BILAN_AXE`` names its
-``axe.min.js``; ``.ci/run`` installs it) finds no violation at WCAG 2.1 A and AA on any page,
-at 1280 and 360 px wide; screenshots of both widths are written under ``BILAN_SCREENSHOTS``
-when it is set.
+A counsellor logs in, makes a dossier from one of the provider's templates, invites its
+beneficiary and writes notes of the steps, all on the web; the beneficiary answers the 60-item
+RIASEC inventory in the browser, closes it halfway, opens the same link in a new browser and
+finishes; the counsellor finds the dossier, runs the remaining steps from its page, reads the
+Holland code there and downloads the PDF, which pdftotext reads (the notes written on the web
+are in it). axe-core (the npm package, ``BILAN_AXE`` names its ``axe.min.js``; ``.ci/run``
+installs it) finds no violation at WCAG 2.1 A and AA on any page, at 1280 and 360 px wide;
+screenshots of both widths are written under ``BILAN_SCREENSHOTS`` when it is set.
 """
 
 from __future__ import annotations
@@ -152,19 +153,14 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
     assert _bilan(env, "user", "add", "alice", "--role", "counsellor", "--password-file",
                   secret).returncode == 0
-    pipeline = tmp_path / "pipeline.toml"
-    pipeline.write_text(QUESTIONNAIRE, encoding="utf-8")
-    made = _bilan(env, "dossier", "new", pipeline, "--counsellor", "alice")
-    assert made.returncode == 0, made.stderr
-    dossier = made.stdout.split()[-1]
+    templates = tmp_path / "modeles"
+    templates.mkdir()
+    (templates / "salarie-cpf.toml").write_text(QUESTIONNAIRE, encoding="utf-8")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    invited = _bilan(env, "invite", dossier, "--base-url", base)
-    link = invited.stdout.strip()
-    assert re.fullmatch(rf"{re.escape(base)}/invitation/[A-Za-z0-9_-]{{43}}", link), link
-
     server = subprocess.Popen([sys.executable, "-m", "bilan_core", "serve", "--port",
-                               str(port)], env=env, stderr=subprocess.PIPE, text=True)
+                               str(port), "--templates", templates], env=env,
+                              stderr=subprocess.PIPE, text=True)
     browsers: list[Browser] = []
     try:
         deadline = time.monotonic() + 30
@@ -176,6 +172,41 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
 
+        # The counsellor logs in, makes the dossier from a template, invites, writes notes.
+        counsellor = Browser(tmp_path / "counsellor", axe, shots)
+        browsers.append(counsellor)
+        counsellor.driver.get(f"{base}/connexion")
+        counsellor.check("connexion")
+        counsellor.driver.find_element(By.ID, "compte").send_keys("alice")
+        counsellor.driver.find_element(By.ID, "mot_de_passe").send_keys(PASSWORD)
+        counsellor.submit()
+        assert counsellor.driver.current_url == f"{base}/espace"
+        counsellor.follow(counsellor.driver.find_element(By.LINK_TEXT, "Nouveau dossier").click)
+        counsellor.check("nouveau")
+        counsellor.driver.find_element(By.ID, "beneficiaire").send_keys("B-WEB-042")
+        counsellor.submit()
+        found = re.fullmatch(rf"{re.escape(base)}/espace/dossiers/([0-9a-f]+)",
+                             counsellor.driver.current_url)
+        assert found, counsellor.driver.current_url
+        dossier = found.group(1)
+        assert "bénéficiaire B-WEB-042" in counsellor.driver.find_element(By.TAG_NAME,
+                                                                          "main").text
+        counsellor.submit(f"form[action='/espace/dossiers/{dossier}/invitations']")
+        link = counsellor.driver.find_element(By.CSS_SELECTOR, "input.link").get_attribute(
+            "value")
+        assert re.fullmatch(rf"{re.escape(base)}/invitation/[A-Za-z0-9_-]{{43}}", link), link
+        counsellor.check("dossier-invitation")
+        counsellor.follow(counsellor.driver.find_element(By.LINK_TEXT, "Notes des étapes").click)
+        counsellor.check("notes")
+        counsellor.driver.find_element(By.ID, "note-needs_analysis-expectations").send_keys(
+            "Trouver un métier utile aux autres\nGarder un salaire proche")
+        counsellor.driver.find_element(By.ID, "note-action_plan-actions-0-title").send_keys(
+            "Enquête métier auprès de deux formateurs")
+        counsellor.submit("form.notes")
+        assert "Notes enregistrées." in counsellor.driver.find_element(By.TAG_NAME,
+                                                                       "main").text
+
+        # The beneficiary answers, closes halfway, reopens the link elsewhere and finishes.
         first = Browser(tmp_path / "first", axe, shots)
         browsers.append(first)
         first.driver.get(link)
@@ -206,25 +237,19 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         second.follow(second.driver.find_element(By.LINK_TEXT, "J'ai terminé").click)
         second.check("fin")
 
-        third = Browser(tmp_path / "third", axe, shots)
-        browsers.append(third)
-        third.driver.get(f"{base}/connexion")
-        third.check("connexion")
-        third.driver.find_element(By.ID, "compte").send_keys("alice")
-        third.driver.find_element(By.ID, "mot_de_passe").send_keys(PASSWORD)
-        third.submit()
-        assert third.driver.current_url == f"{base}/espace"
-        third.check("dossiers")
-        third.follow(third.driver.find_element(By.LINK_TEXT, dossier).click)
-        page = third.driver.find_element(By.TAG_NAME, "main").text
+        # The counsellor comes back: the list, the dossier, the steps, the Holland code, the PDF.
+        counsellor.driver.get(f"{base}/espace")
+        counsellor.check("dossiers")
+        counsellor.follow(counsellor.driver.find_element(By.LINK_TEXT, dossier).click)
+        page = counsellor.driver.find_element(By.TAG_NAME, "main").text
         assert "riasec : 60 réponses, terminé" in page
-        steps = third.driver.find_element(
+        steps = counsellor.driver.find_element(
             By.CSS_SELECTOR, f"form[action='/espace/dossiers/{dossier}/etapes'] button")
-        third.follow(steps.click, seconds=120)
-        third.check("dossier")
-        page = third.driver.find_element(By.TAG_NAME, "main").text
+        counsellor.follow(steps.click, seconds=120)
+        counsellor.check("dossier")
+        page = counsellor.driver.find_element(By.TAG_NAME, "main").text
         assert "Code Holland" in page and "synthese.pdf" in page
-        cookies = {c["name"]: c["value"] for c in third.driver.get_cookies()}
+        cookies = {c["name"]: c["value"] for c in counsellor.driver.get_cookies()}
         request = urllib.request.Request(
             f"{base}/espace/dossiers/{dossier}/documents/synthese.pdf",
             headers={"Cookie": f"bilan_session={cookies['bilan_session']}"})
@@ -235,15 +260,17 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         text = subprocess.run([pdftotext, str(tmp_path / "synthese.pdf"), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "Code Holland" in text and "Document de synthèse" in text
+        assert "Trouver un métier utile aux autres" in text  # the notes written on the web
+        assert "B-WEB-042" in text
     finally:
         for browser in browsers:
             with contextlib.suppress(Exception):  # already closed
                 browser.close()
         server.terminate()
         server.communicate(timeout=30)
-    assert {b for browser in browsers for b in browser.checked} >= {
-        "accueil", "questionnaire", "questionnaire-erreurs", "fin", "connexion", "dossiers",
-        "dossier"}
+    pages = {"connexion", "nouveau", "dossier-invitation", "notes", "accueil", "questionnaire",
+             "questionnaire-erreurs", "fin", "dossiers", "dossier"}
+    assert {b for browser in browsers for b in browser.checked} == pages
     if shots is not None:
-        assert len(list(shots.glob("*.png"))) == 2 * 7
+        assert len(list(shots.glob("*.png"))) == 2 * len(pages)
     shutil.rmtree(tmp_path / "data", ignore_errors=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from bilan_core import rules
-from bilan_core.errors import UsageError
+from bilan_core.errors import BilanError, UsageError
 from bilan_core.i18n import _
 from bilan_core.model import Consent, ConsentKind, Dossier, Phase, Responses
 from bilan_core.model.serialize import dossier_from_json, dossier_to_json
@@ -110,9 +110,15 @@ def update_dossier(store: Store, host: PluginHost, dossier_id: str, path: Path,
             id=dossier_id, old=expected, new=info.version))
     if text is None:
         text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
-    pipeline = load_pipeline(path, host, Overrides(reference_date=info.reference_date,
-                                                   deferred_consent=True), text=text)
     dossier = dossier_from_json(state)
+    # A dossier made from a template for a beneficiary (``new_dossier(beneficiary=...)``)
+    # keeps the template's text, whose [beneficiary] id is the template's: a text that still
+    # names that id is the same template, and is for the dossier's beneficiary.
+    made_for = (dossier.beneficiary.id if _beneficiary_of(text) == _beneficiary_of(old_text)
+                != dossier.beneficiary.id else None)
+    pipeline = load_pipeline(path, host, Overrides(reference_date=info.reference_date,
+                                                   deferred_consent=True,
+                                                   beneficiary_id=made_for), text=text)
     if pipeline.beneficiary.id != dossier.beneficiary.id:
         raise UsageError(_("{file}: this pipeline is for beneficiary {new!r}, the dossier"
                            " {id} for {old!r}").format(file=path, new=pipeline.beneficiary.id,
@@ -147,6 +153,18 @@ def update_dossier(store: Store, host: PluginHost, dossier_id: str, path: Path,
     store.save_state(dossier_id, dossier_to_json(kept), info.version, pipeline_text=text,
                      pipeline_path=os.path.realpath(path), action="dossier.update")
     return pipeline, changed
+
+
+def _beneficiary_of(text: str) -> Any:
+    """The ``[beneficiary] id`` a pipeline text names (None when it names none or does not
+    parse: the loader then says what is wrong)."""
+    from bilan_core.config.toml import parse_toml
+
+    try:
+        found = parse_toml(text).get("beneficiary", {})
+    except BilanError:
+        return None
+    return found.get("id") if isinstance(found, dict) else None
 
 
 # -- the law across sessions ------------------------------------------------------------------
