@@ -219,15 +219,17 @@ class Store:
 
     @classmethod
     def open(cls, given: str | None = None, *, key: bytes | None = None, say: Any = None,
-             user: str | None = None, upgrade: bool = True) -> Store:
+             user: str | None = None, upgrade: bool = True, connections: int = 1) -> Store:
         """Open the store chosen by ``given``, ``BILAN_STORE`` or the default, migrating an
-        older one; ``key`` (else ``BILAN_STORE_KEY``/``_FILE``) opens encrypted content."""
+        older one; ``key`` (else ``BILAN_STORE_KEY``/``_FILE``) opens encrypted content.
+        ``connections`` is how many connections the store keeps open for threads that use it
+        at once (the web application's); more are opened, then closed, when needed."""
         from bilan_core.store.crypto import key_from_environment
 
         url = store_url(given)
         if key is None:
             key = key_from_environment()
-        engine = create_engine(url)
+        engine = create_engine(url, connections)
         with translated(url):
             if upgrade:
                 migrate(engine, url, say=say)

@@ -108,22 +108,25 @@ def shown(url: sa.URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create_engine(url: sa.URL) -> sa.Engine:
-    """An engine for the store, with each backend's settings."""
+def create_engine(url: sa.URL, connections: int = 1) -> sa.Engine:
+    """An engine for the store, with each backend's settings; it keeps ``connections``
+    connections open for threads that use the store at once (more are opened when needed,
+    and closed after)."""
     if url.get_backend_name() == "sqlite":
         if not str(url.database).startswith("file:"):  # an SQLite URI (mode=ro...) as given
             _prepare_file(Path(str(url.database)))
         # One connection kept for the command's life (a pool of one, more for threads):
         # closing SQLite's last connection checkpoints and deletes the WAL, a new PostgreSQL
         # connection costs milliseconds (benchmarks/store.py).
-        engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1,
-                                  max_overflow=16)
+        engine = sa.create_engine(url, poolclass=sa.pool.QueuePool,
+                                  pool_size=max(connections, 1), max_overflow=16)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=16,
-                              connect_args={"connect_timeout": 10, "application_name": "bilan",
-                                            "options": f"-c lock_timeout={busy_timeout_ms()}"})
+    engine = sa.create_engine(
+        url, poolclass=sa.pool.QueuePool, pool_size=max(connections, 1), max_overflow=16,
+        connect_args={"connect_timeout": 10, "application_name": "bilan",
+                      "options": f"-c lock_timeout={busy_timeout_ms()}"})
     event.listen(engine, "checkin", _rested)
     event.listen(engine, "checkout", _still_there)
     return engine

@@ -19,6 +19,7 @@ Routes of a beneficiary:
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import date
 from functools import lru_cache
@@ -35,7 +36,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bilan_core.steps._text import french_date
-from bilan_core.web import security
+from bilan_core.web import security, threaded
 
 HERE = Path(__file__).parent
 #: Items shown on one page of a questionnaire.
@@ -104,12 +105,14 @@ class Application:
 
     def __init__(self, store_url: str | None = None) -> None:
         from bilan_core.store.core import Store
+        from bilan_core.web import THREADS
 
-        self.store = Store.open(store_url)
+        self.store = Store.open(store_url, connections=THREADS)
         self.secret = security.secret()
         self.cookies = URLSafeTimedSerializer(self.secret, salt="bilan-invitation")
         self._hosts: dict[Any, Any] = {}
         self._dossiers: dict[str, Any] = {}
+        self._kept = threading.Lock()  # requests run in threads (bilan_core.web.threaded)
 
     # ---------------------------------------------------------------------- invitations
     def opened(self, request: Request) -> tuple[Any, Any] | None:
@@ -151,9 +154,10 @@ class Application:
         settings = plugin_settings(Path(info.pipeline_path or "pipeline.toml"), text)
         provider = dict(json.loads(state).get("dossier", {}).get("provider", {}))
         provider["show_results"] = _shows_results(text)
-        if len(self._dossiers) >= FACTS_KEPT:  # the oldest first
-            del self._dossiers[next(iter(self._dossiers))]
-        self._dossiers[dossier_id] = (now, settings, provider)
+        with self._kept:
+            while len(self._dossiers) >= FACTS_KEPT:  # the oldest first
+                del self._dossiers[next(iter(self._dossiers))]
+            self._dossiers[dossier_id] = (now, settings, provider)
         return settings, provider
 
     def host(self, view: Any, dossier_id: str) -> Any:
@@ -167,9 +171,17 @@ def web_host(hosts: dict[Any, Any], settings: Any) -> Any:
     pipeline names (``plugins = [...]``): the web server runs as the store's owner, and a
     stored pipeline names its folder, which a counsellor may choose; such a pipeline's steps
     run from the command line, where whoever runs them answers for its modules."""
+    key = (settings.disabled, tuple((i.id, i.version) for i in settings.instruments))
+    with _HOSTS_MADE:  # one thread makes a host; the others wait for it
+        return _web_host(hosts, key, settings)
+
+
+_HOSTS_MADE = threading.Lock()
+
+
+def _web_host(hosts: dict[Any, Any], key: Any, settings: Any) -> Any:
     from bilan_core.plugins import PluginHost
 
-    key = (settings.disabled, tuple((i.id, i.version) for i in settings.instruments))
     host = hosts.get(key)
     if host is None:
         objects = []
@@ -207,7 +219,7 @@ def create_app(store_url: str | None = None) -> Starlette:
     """The application, on the store ``store_url`` (default: ``BILAN_STORE``, as the CLI)."""
     app = Application(store_url)
 
-    async def invitation(request: Request) -> Response:
+    def invitation(request: Request, form: Any) -> Response:
         token = request.path_params["token"]
         from bilan_core.web.workspace import client_address
 
@@ -227,7 +239,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                             secure=request.url.scheme == "https", path="/")
         return response
 
-    async def welcome(request: Request) -> Response:
+    def welcome(request: Request, form: Any) -> Response:
         opened = app.opened(request)
         if opened is None:
             return _invalid()
@@ -252,7 +264,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                     consents=consents, confidential=CONFIDENTIAL,
                     expires=french_date(date.fromisoformat(invitation.expires_at[:10])))
 
-    async def questionnaire(request: Request) -> Response:
+    def questionnaire(request: Request, form: Any) -> Response:
         opened = app.opened(request)
         if opened is None:
             return _invalid()
@@ -272,8 +284,7 @@ def create_app(store_url: str | None = None) -> Starlette:
         errors: dict[str, str] = {}
         given: dict[str, str] = {}
         items = instrument.items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
-        if request.method == "POST":
-            form = await request.form()
+        if form is not None:
             if not security.valid_form_token(app.secret, form.get("csrf"), digest,
                                              instrument_id):
                 return page("invalid.html", status=403, title="Formulaire expiré")
@@ -322,7 +333,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                     csrf=security.form_token(app.secret, digest, instrument_id),
                     shown=app.cookies.dumps(time.time()))
 
-    async def one_answer(request: Request) -> Response:
+    def one_answer(request: Request, form: Any) -> Response:
         """One answer, saved as soon as it is given (the page's script sends each choice);
         the page's form still saves the whole page without it."""
         opened = app.opened(request)
@@ -334,7 +345,6 @@ def create_app(store_url: str | None = None) -> Starlette:
                       if instrument_id in invitation.instruments else None)
         if instrument is None:
             return JSONResponse({"error": "questionnaire inconnu"}, status_code=404)
-        form = await request.form()
         if not security.valid_form_token(app.secret, form.get("csrf"),
                                          request.cookies.get(COOKIE, ""), instrument_id):
             return JSONResponse({"error": "formulaire expiré"}, status_code=403)
@@ -354,7 +364,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                            _seconds_per_item(app, form.get("shown"), 1))
         return JSONResponse({"saved": item.id})
 
-    async def done(request: Request) -> Response:
+    def done(request: Request, form: Any) -> Response:
         opened = app.opened(request)
         if opened is None:
             return _invalid()
@@ -375,11 +385,11 @@ def create_app(store_url: str | None = None) -> Starlette:
         exception_handlers={500: failure, Exception: failure},
         routes=[
             *workspace(app, page),
-            Route("/invitation/{token}", invitation),
-            Route("/reponses", welcome),
-            Route("/reponses/fin", done),
-            Route("/reponses/{instrument}", questionnaire, methods=["GET", "POST"]),
-            Route("/reponses/{instrument}/reponse", one_answer, methods=["POST"]),
+            Route("/invitation/{token}", threaded(invitation)),
+            Route("/reponses", threaded(welcome)),
+            Route("/reponses/fin", threaded(done)),
+            Route("/reponses/{instrument}", threaded(questionnaire), methods=["GET", "POST"]),
+            Route("/reponses/{instrument}/reponse", threaded(one_answer), methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
         middleware=[Middleware(Headers)],

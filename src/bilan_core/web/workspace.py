@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bilan_core.web import security
+from bilan_core.web import security, threaded
 
 SESSION = "bilan_session"
 PRE = "bilan_login"  # the login form's own token, before any session
@@ -76,10 +76,9 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         _cookie(response, request, PRE, nonce, 1800)
         return response
 
-    async def login(request: Request) -> Response:
+    def login(request: Request, form: Any) -> Response:
         if request.method == "GET":
             return login_page(request)
-        form = await request.form()
         nonce = request.cookies.get(PRE, "")
         if not nonce or not security.valid_form_token(app.secret, form.get("csrf"), "login",
                                                       nonce):
@@ -103,7 +102,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         response.delete_cookie(PRE, path="/")
         return response
 
-    async def logout(request: Request, name: str, view: Any, csrf: str,
+    def logout(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
         app.store.end_web_sessions(name)  # every device's session, not only this cookie
         response = RedirectResponse("/connexion", status_code=303)
@@ -112,23 +111,20 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
 
     def guarded(handler: Any) -> Any:
         """A page of a logged-in account; a form sent to it carries the session's token."""
-        async def run(request: Request) -> Response:
+        def run(request: Request, form: Any) -> Response:
             found = account(request)
             if found is None:
                 return RedirectResponse("/connexion", status_code=303)
             name, nonce, view = found
             csrf = security.form_token(app.secret, "session", nonce)
-            form = None
-            if request.method == "POST":
-                form = await request.form()
-                if not security.valid_form_token(app.secret, form.get("csrf"), "session",
-                                                 nonce):
-                    return page("invalid.html", status=403, title="Formulaire expiré")
-            response: Response = await handler(request, name, view, csrf, form)
+            if form is not None and not security.valid_form_token(
+                    app.secret, form.get("csrf"), "session", nonce):
+                return page("invalid.html", status=403, title="Formulaire expiré")
+            response: Response = handler(request, name, view, csrf, form)
             return response
-        return run
+        return threaded(run)
 
-    async def dossiers(request: Request, name: str, view: Any, csrf: str,
+    def dossiers(request: Request, name: str, view: Any, csrf: str,
                        form: Any) -> Response:
         rows = []
         for info in view.dossiers():
@@ -142,7 +138,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("dossiers.html", title="Vos dossiers", account=name, rows=rows, csrf=csrf,
                     admin=view.actor.sees_all)
 
-    async def dossier(request: Request, name: str, view: Any, csrf: str, form: Any,
+    def dossier(request: Request, name: str, view: Any, csrf: str, form: Any,
                       link: str | None = None, status: int = 200,
                       message: str | None = None) -> Response:
         from bilan_core.errors import UsageError
@@ -174,7 +170,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                     hours=f"{info.hours.normalize():f}", plan=plan, done=done,
                     results=results, message=message, today=date.today().isoformat())
 
-    async def action(request: Request, name: str, view: Any, csrf: str,
+    def action(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
         """A session, a consent, or the remaining steps: the CLI's own library calls."""
         from bilan_core.errors import BilanError, UsageError
@@ -187,13 +183,13 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         try:
             said = _act(view, dossier_id, what, form)
         except (BilanError, ValueError) as exc:
-            return await dossier(request, name, view, csrf, None, status=400,
+            return dossier(request, name, view, csrf, None, status=400,
                                  message=" ".join(str(exc).split()))
         if said is None:
             return page("invalid.html", status=404, title="Action inconnue")
-        return await dossier(request, name, view, csrf, None, message=said)
+        return dossier(request, name, view, csrf, None, message=said)
 
-    async def invite(request: Request, name: str, view: Any, csrf: str,
+    def invite(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
         from bilan_core.cli.invite import base_url_of
         from bilan_core.errors import UsageError
@@ -211,10 +207,10 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         except (UsageError, ValueError):
             return page("invalid.html", status=404, title="Dossier introuvable")
         base = base_url_of(None) if _configured() else str(request.base_url).rstrip("/")
-        return await dossier(request, name, view, csrf, None,
+        return dossier(request, name, view, csrf, None,
                              link=f"{base}/invitation/{token}")
 
-    async def revoke(request: Request, name: str, view: Any, csrf: str,
+    def revoke(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
         from bilan_core.errors import UsageError
 
@@ -228,7 +224,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             return page("invalid.html", status=404, title="Dossier introuvable")
         return RedirectResponse(f"/espace/dossiers/{dossier_id}", status_code=303)
 
-    async def document(request: Request, name: str, view: Any, csrf: str,
+    def document(request: Request, name: str, view: Any, csrf: str,
                        form: Any) -> Response:
         from bilan_core.errors import UsageError
 
@@ -246,7 +242,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                                                                     "application/octet-stream"),
                         headers={"content-disposition": f'attachment; filename="{wanted}"'})
 
-    async def accounts(request: Request, name: str, view: Any, csrf: str,
+    def accounts(request: Request, name: str, view: Any, csrf: str,
                        form: Any) -> Response:
         """The administrator's page: every account, a new one, disabling one."""
         from bilan_core.errors import UsageError
@@ -262,7 +258,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("accounts.html", status=status, title="Comptes", account=name,
                     users=view.users(), csrf=csrf, message=message)
 
-    async def notes(request: Request, name: str, view: Any, csrf: str,
+    def notes(request: Request, name: str, view: Any, csrf: str,
                     form: Any) -> Response:
         """The notes of each step (``GET``), taken in as ``bilan dossier update`` takes an
         edited pipeline (``POST``)."""
@@ -279,7 +275,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         try:
             host = _pipeline_host(info.pipeline_path or "pipeline.toml", text)
         except BilanError as exc:
-            return await dossier(request, name, view, csrf, None, status=400,
+            return dossier(request, name, view, csrf, None, status=400,
                                  message=" ".join(str(exc).split()))
         steps = step_notes.steps_of(host, state)
         if form is not None:
@@ -306,7 +302,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                     account=name, info=info, steps=shown, csrf=csrf, message=message,
                     problems=problems, failed=status != 200, version=info.version)
 
-    async def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
+    def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
         """A new dossier from one of the provider's pipeline templates (``BILAN_TEMPLATES``:
         a folder of pipeline files whose ``[beneficiary]`` describes a situation)."""
         from bilan_core.errors import BilanError
@@ -337,7 +333,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
     return [
         Route("/espace/nouveau", guarded(new), methods=["GET", "POST"]),
         Route("/espace/comptes", guarded(accounts), methods=["GET", "POST"]),
-        Route("/connexion", login, methods=["GET", "POST"]),
+        Route("/connexion", threaded(login), methods=["GET", "POST"]),
         Route("/deconnexion", guarded(logout), methods=["POST"]),
         Route("/espace", guarded(dossiers)),
         Route("/espace/dossiers/{dossier}", guarded(dossier)),
