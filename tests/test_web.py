@@ -877,3 +877,39 @@ def test_notes_with_problems_save_nothing_and_say_where(workspace):
     assert late.status_code == 400 and "a changé depuis le début de cette modification" in late.text
     assert "Une autre demande" in _stored_pipeline(workspace)
     assert client.post(url, data={**stale, "csrf": ""}).status_code == 403
+
+
+# -- the pages' language ----------------------------------------------------------------------
+
+def test_the_pages_are_french_by_default_and_english_on_request(workspace, bilan,
+                                                                 monkeypatch):
+    from bilan_core.errors import UsageError
+    from bilan_core.web.app import create_app
+
+    french = _login(workspace)[0].get("/connexion").text  # the default: French
+    assert '<html lang="fr">' in french and "Se connecter" in french
+    monkeypatch.setenv("BILAN_WEB_LANGUAGE", "en")
+    english = create_app()
+    login = TestClient(english, base_url=BASE).get("/connexion").text
+    assert '<html lang="en">' in login and "<h1>Login</h1>" in login
+    assert ">Log in</button>" in login
+    for word in ("Connexion", "Se connecter", "Mot de passe", "consultant·e", "confidentiels"):
+        assert word not in login, word
+    link = bilan("invite", workspace.dossier, "--instrument", "riasec").out.strip()
+    client = TestClient(english, base_url=BASE)
+    assert client.get(link.removeprefix(BASE), follow_redirects=False).status_code == 303
+    welcome = client.get("/reponses").text
+    assert '<html lang="en">' in welcome and "<h1>Your questionnaires</h1>" in welcome
+    assert "Your answers are confidential" in welcome and "This link is valid until" in welcome
+    for word in ("Vos questionnaires", "Bonjour", "confidentielles", "jusqu'au", "réponses"):
+        assert word not in welcome, word
+    page = client.get("/reponses/riasec").text
+    assert "Save and continue" in page and "Enregistrer" not in page
+    client, _response = _login(workspace, app=english)
+    dossier = client.get(f"/espace/dossiers/{workspace.dossier}").text
+    assert "<h2 id=\"seances\">Sessions</h2>" in dossier and "Séances" not in dossier
+    monkeypatch.setenv("BILAN_WEB_LANGUAGE", "de")
+    with pytest.raises(UsageError, match="BILAN_WEB_LANGUAGE"):
+        create_app()
+    refused = bilan("serve", "--language", "de")
+    assert refused.code == 2 and "--language" in refused.err

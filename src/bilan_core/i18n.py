@@ -6,8 +6,10 @@ catalog of the language chosen: the French catalog ships with the package
 (``bilan_core/locale/fr/LC_MESSAGES/bilan.mo``, compiled from ``bilan.po``, extracted with
 Babel); English is the text as written. A line is in one language, whole.
 
-Documents (the synthèse, the beneficiary's pages) are French whatever the locale: they never
-go through this module.
+Documents (the synthèse, the questions of ``bilan administer``) are French whatever the
+locale: they never go through this module. The web application's pages go through it, in
+the language ``bilan serve --language`` chose (French by default) rather than the server's
+locale: each request runs in :func:`speaking`.
 
 The language comes from ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG``, the first set
 (as gettext reads them): ``en`` or ``en_*`` gives English; anything else, French. The test

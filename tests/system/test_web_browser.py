@@ -215,6 +215,14 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
         first.check("accueil")
         first.follow(first.driver.find_element(By.PARTIAL_LINK_TEXT, "RIASEC").click)
         first.check("questionnaire")
+        first.driver.find_element(By.CSS_SELECTOR, "fieldset.item label").click()
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        # The page's script saves the choice at once (the CSP lets it reach its own origin
+        # only), and says so in the page's language.
+        WebDriverWait(first.driver, 30).until(
+            lambda driver: driver.find_element(By.ID, "enregistrement").text
+            == "Réponse enregistrée.")
         for _page in range(3):
             first.answer_page(3)
         assert "page=4" in first.driver.current_url

@@ -30,8 +30,12 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 @click.option("--templates", type=click.Path(file_okay=False), metavar="FOLDER",
               help=_("The provider's pipeline templates, offered for new dossiers (also"
                      " BILAN_TEMPLATES)."))
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
+              envvar="BILAN_WEB_LANGUAGE",
+              help=_("The language of the pages, through the message catalog (also"
+                     " BILAN_WEB_LANGUAGE)."))
 def serve_command(host: str, port: int, workers: int, forwarded_allow_ips: str,
-                  templates: str | None) -> None:
+                  templates: str | None, language: str) -> None:
     import uvicorn
 
     from bilan_core.store.core import Store
@@ -40,6 +44,7 @@ def serve_command(host: str, port: int, workers: int, forwarded_allow_ips: str,
     current = state()
     if templates:
         os.environ["BILAN_TEMPLATES"] = os.path.abspath(templates)
+    os.environ["BILAN_WEB_LANGUAGE"] = language  # the workers' pages speak it
     if current.store_url:  # the workers open the store the command line names
         os.environ["BILAN_STORE"] = current.store_url
     from bilan_core.errors import UsageError

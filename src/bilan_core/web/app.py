@@ -19,6 +19,7 @@ Routes of a beneficiary:
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from datetime import date
@@ -35,7 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bilan_core.steps._text import french_date
+from bilan_core.i18n import N_, _, date_text
 from bilan_core.web import security, threaded
 
 HERE = Path(__file__).parent
@@ -50,22 +51,37 @@ LINK_LIMIT, WINDOW = 30, 900
 FACTS_AGE = 300.0
 #: How many dossiers' facts a worker keeps at most.
 FACTS_KEPT = 1000
-CONFIDENTIAL = ("Vos réponses sont confidentielles : elles vous appartiennent et ne sont"
-                " communiquées à personne d'autre que votre consultant·e sans votre accord.")
+CONFIDENTIAL = N_("Your answers are confidential: they belong to you and are shared with no"
+                  " one but your counsellor without your consent.")
+#: The languages the pages speak (``bilan serve --language``, ``BILAN_WEB_LANGUAGE``).
+LANGUAGES = ("fr", "en")
+
+
+def web_language() -> str:
+    """The language of the pages: ``BILAN_WEB_LANGUAGE`` (set by ``bilan serve
+    --language``), French by default."""
+    from bilan_core.errors import UsageError
+
+    chosen = os.environ.get("BILAN_WEB_LANGUAGE", "") or "fr"
+    if chosen not in LANGUAGES:
+        raise UsageError(_("BILAN_WEB_LANGUAGE is {value!r}: the pages speak fr or en").format(
+            value=chosen))
+    return chosen
 
 
 class Headers:
-    """Adds :data:`security.HEADERS` to every response; every request speaks French (the
-    pages are French, and so are the library's messages they show, whatever the server's
+    """Adds :data:`security.HEADERS` to every response; every request speaks the pages'
+    language (the pages, and the library's messages they show, whatever the server's
     locale)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, language: str = "fr") -> None:
         self.app = app
+        self.language = language
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         from bilan_core.i18n import speaking
 
-        with speaking("fr"):
+        with speaking(self.language):
             await self._call(scope, receive, send)
 
     async def _call(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -85,17 +101,29 @@ class Headers:
 
 @lru_cache(maxsize=1)
 def _templates() -> Any:
-    """The pages' Jinja2 environment: sandboxed and escaping, as the reports' is."""
+    """The pages' Jinja2 environment: sandboxed and escaping, as the reports' is. Its text
+    goes through the message catalog (``_()``, ``ngettext()``, newstyle), in the language of
+    the request at render time."""
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    return ImmutableSandboxedEnvironment(
+    from bilan_core import i18n
+
+    environment = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
-        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"])
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True)
+    return environment
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_templates().get_template(template).render(**context),
+    """A page rendered from ``template``, in the language of the request."""
+    from bilan_core.i18n import language
+
+    return HTMLResponse(_templates().get_template(template).render(lang=language(),
+                                                                    **context),
                         status_code=status)
 
 
@@ -108,6 +136,9 @@ class Application:
         from bilan_core.web import THREADS
 
         self.store = Store.open(store_url, connections=THREADS)
+        #: Threads for the requests' store work (:func:`bilan_core.web.threaded`): on
+        #: PostgreSQL only; SQLite's requests stay on the event loop.
+        self.threads = THREADS if self.store.backend == "postgresql" else 0
         self.secret = security.secret()
         self.cookies = URLSafeTimedSerializer(self.secret, salt="bilan-invitation")
         self._hosts: dict[Any, Any] = {}
@@ -212,11 +243,12 @@ def _progress(view: Any, dossier_id: str, instruments: Any,
 
 
 def _invalid() -> HTMLResponse:
-    return page("invalid.html", status=404, title="Lien non valable")
+    return page("invalid.html", status=404, title=_("Invalid link"))
 
 
 def create_app(store_url: str | None = None) -> Starlette:
     """The application, on the store ``store_url`` (default: ``BILAN_STORE``, as the CLI)."""
+    spoken = web_language()  # a wrong language is said before the store is opened
     app = Application(store_url)
 
     def invitation(request: Request, form: Any) -> Response:
@@ -229,7 +261,7 @@ def create_app(store_url: str | None = None) -> Starlette:
             # Failed links are counted per client address, across workers: guessing is
             # slow, and a wrong link says nothing more than a revoked one.
             if not app.store.attempt(f"invitation-address:{address}", LINK_LIMIT, WINDOW):
-                return page("invalid.html", status=429, title="Trop de tentatives")
+                return page("invalid.html", status=429, title=_("Too many attempts"))
             return _invalid()
         from bilan_core.store.core import token_digest
 
@@ -244,10 +276,11 @@ def create_app(store_url: str | None = None) -> Starlette:
         if opened is None:
             return _invalid()
         invitation, view = opened
-        kinds = {"bilan": "la réalisation du bilan",
-                 "sharing": "la transmission de la synthèse à {recipient}",
-                 "retention": "la conservation des documents après le bilan"}
-        consents = [kinds.get(c.kind, c.kind).format(recipient=c.recipient or "un tiers")
+        kinds = {"bilan": N_("carrying out the assessment"),
+                 "sharing": N_("sending the synthesis to {recipient}"),
+                 "retention": N_("keeping the documents after the assessment")}
+        consents = [_(kinds[c.kind]).format(recipient=c.recipient or _("a third party"))
+                    if c.kind in kinds else c.kind
                     for c in view.consents(invitation.dossier_id) if c.revoked_on is None]
         provider = app.provider(view, invitation.dossier_id)
         results = []
@@ -257,12 +290,12 @@ def create_app(store_url: str | None = None) -> Starlette:
             results = [{"title": r.get("title", key), "summary": r.get("summary", {}),
                         "interpretations": r.get("interpretations", [])}
                        for key, r in sorted(found.items()) if key in invitation.instruments]
-        return page("welcome.html", title="Vos questionnaires", results=results,
+        return page("welcome.html", title=_("Your questionnaires"), results=results,
                     provider=app.provider(view, invitation.dossier_id),
                     questionnaires=_progress(view, invitation.dossier_id,
                                              invitation.instruments, app),
-                    consents=consents, confidential=CONFIDENTIAL,
-                    expires=french_date(date.fromisoformat(invitation.expires_at[:10])))
+                    consents=consents, confidential=_(CONFIDENTIAL),
+                    expires=date_text(date.fromisoformat(invitation.expires_at[:10])))
 
     def questionnaire(request: Request, form: Any) -> Response:
         opened = app.opened(request)
@@ -287,7 +320,7 @@ def create_app(store_url: str | None = None) -> Starlette:
         if form is not None:
             if not security.valid_form_token(app.secret, form.get("csrf"), digest,
                                              instrument_id):
-                return page("invalid.html", status=403, title="Formulaire expiré")
+                return page("invalid.html", status=403, title=_("Form expired"))
             if _completed(view, invitation.dossier_id, instrument_id):
                 return RedirectResponse("/reponses", status_code=303)  # answers are final
             view.start_administration(invitation.dossier_id, instrument_id,
@@ -298,7 +331,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                 text = raw if isinstance(raw, str) else ""
                 given[item.id] = text
                 if not text.strip():
-                    errors[item.id] = "Choisissez une réponse pour continuer."
+                    errors[item.id] = _("Choose an answer to continue.")
                     continue
                 try:
                     value = _answer(instrument, item, text)
@@ -338,22 +371,22 @@ def create_app(store_url: str | None = None) -> Starlette:
         the page's form still saves the whole page without it."""
         opened = app.opened(request)
         if opened is None:
-            return JSONResponse({"error": "lien non valable"}, status_code=404)
+            return JSONResponse({"error": _("invalid link")}, status_code=404)
         invitation, view = opened
         instrument_id = request.path_params["instrument"]
         instrument = (app.instrument(view, invitation.dossier_id, instrument_id)
                       if instrument_id in invitation.instruments else None)
         if instrument is None:
-            return JSONResponse({"error": "questionnaire inconnu"}, status_code=404)
+            return JSONResponse({"error": _("unknown questionnaire")}, status_code=404)
         if not security.valid_form_token(app.secret, form.get("csrf"),
                                          request.cookies.get(COOKIE, ""), instrument_id):
-            return JSONResponse({"error": "formulaire expiré"}, status_code=403)
+            return JSONResponse({"error": _("form expired")}, status_code=403)
         if _completed(view, invitation.dossier_id, instrument_id):
-            return JSONResponse({"error": "questionnaire terminé"}, status_code=409)
+            return JSONResponse({"error": _("questionnaire completed")}, status_code=409)
         item = next((i for i in instrument.items if i.id == form.get("item")), None)
         raw = form.get("value")
         if item is None or not isinstance(raw, str):
-            return JSONResponse({"error": "question inconnue"}, status_code=400)
+            return JSONResponse({"error": _("unknown question")}, status_code=400)
         try:
             value = _answer(instrument, item, raw)
         except ValueError as exc:
@@ -369,7 +402,7 @@ def create_app(store_url: str | None = None) -> Starlette:
         if opened is None:
             return _invalid()
         invitation, view = opened
-        return page("done.html", title="Merci",
+        return page("done.html", title=_("Thank you"),
                     provider=app.provider(view, invitation.dossier_id))
 
     from bilan_core.web.workspace import routes as workspace
@@ -377,7 +410,7 @@ def create_app(store_url: str | None = None) -> Starlette:
     async def failure(request: Request, exc: Exception) -> Response:
         # An error of the application: a page that says so, with the usual headers, and
         # nothing of the error itself (it may hold a dossier's data).
-        response = page("invalid.html", status=500, title="Erreur du service")
+        response = page("invalid.html", status=500, title=_("Service error"))
         security.add_headers(response.headers)
         return response
 
@@ -385,14 +418,16 @@ def create_app(store_url: str | None = None) -> Starlette:
         exception_handlers={500: failure, Exception: failure},
         routes=[
             *workspace(app, page),
-            Route("/invitation/{token}", threaded(invitation)),
-            Route("/reponses", threaded(welcome)),
-            Route("/reponses/fin", threaded(done)),
-            Route("/reponses/{instrument}", threaded(questionnaire), methods=["GET", "POST"]),
-            Route("/reponses/{instrument}/reponse", threaded(one_answer), methods=["POST"]),
+            Route("/invitation/{token}", threaded(invitation, app.threads)),
+            Route("/reponses", threaded(welcome, app.threads)),
+            Route("/reponses/fin", threaded(done, app.threads)),
+            Route("/reponses/{instrument}", threaded(questionnaire, app.threads),
+                  methods=["GET", "POST"]),
+            Route("/reponses/{instrument}/reponse", threaded(one_answer, app.threads),
+                  methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
         ],
-        middleware=[Middleware(Headers)],
+        middleware=[Middleware(Headers, language=spoken)],
     )
 
 

@@ -18,7 +18,8 @@ import os
 import secrets
 from typing import Any
 
-CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:;"
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self';"
+       " img-src 'self' data:;"
        " form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 HEADERS = {

@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from bilan_core.i18n import _, ngettext
 from bilan_core.web import security, threaded
 
 SESSION = "bilan_session"
@@ -71,7 +72,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
     def login_page(request: Request, message: str | None = None, status: int = 200,
                    name: str = "") -> Response:
         nonce = request.cookies.get(PRE) or secrets.token_urlsafe(16)
-        response = page("login.html", status=status, title="Connexion", message=message,
+        response = page("login.html", status=status, title=_("Login"), message=message,
                         name=name, csrf=security.form_token(app.secret, "login", nonce))
         _cookie(response, request, PRE, nonce, 1800)
         return response
@@ -82,18 +83,18 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         nonce = request.cookies.get(PRE, "")
         if not nonce or not security.valid_form_token(app.secret, form.get("csrf"), "login",
                                                       nonce):
-            return page("invalid.html", status=403, title="Formulaire expiré")
+            return page("invalid.html", status=403, title=_("Form expired"))
         name = str(form.get("compte", "")).strip()[:63]
         password = str(form.get("mot_de_passe", ""))
         keys = ((f"login-address:{client_address(request)}", ADDRESS_LIMIT),
                 (f"login-account:{name}", LOGIN_LIMIT))
         if not all(app.store.within_limit(key, limit, WINDOW) for key, limit in keys):
-            return login_page(request, "Trop de tentatives : réessayez dans un quart d'heure.",
+            return login_page(request, _("Too many attempts: try again in a quarter of an hour."),
                               status=429, name=name)
         if not _password_ok(app.store.password_hash(name) if name else None, password):
             for key, limit in keys:  # failures only are counted
                 app.store.attempt(key, limit, WINDOW)
-            return login_page(request, "Compte ou mot de passe incorrect.", status=401,
+            return login_page(request, _("Wrong account or password."), status=401,
                               name=name)
         response = RedirectResponse("/espace", status_code=303)
         _cookie(response, request, SESSION,
@@ -119,10 +120,10 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             csrf = security.form_token(app.secret, "session", nonce)
             if form is not None and not security.valid_form_token(
                     app.secret, form.get("csrf"), "session", nonce):
-                return page("invalid.html", status=403, title="Formulaire expiré")
+                return page("invalid.html", status=403, title=_("Form expired"))
             response: Response = handler(request, name, view, csrf, form)
             return response
-        return threaded(run)
+        return threaded(run, app.threads)
 
     def dossiers(request: Request, name: str, view: Any, csrf: str,
                        form: Any) -> Response:
@@ -135,7 +136,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                          "maximum": MAXIMUM_HOURS,
                          "answered": sorted(i for i, e in answered.items()
                                             if e.get("completed_on"))})
-        return page("dossiers.html", title="Vos dossiers", account=name, rows=rows, csrf=csrf,
+        return page("dossiers.html", title=_("Your dossiers"), account=name, rows=rows, csrf=csrf,
                     admin=view.actor.sees_all)
 
     def dossier(request: Request, name: str, view: Any, csrf: str, form: Any,
@@ -154,15 +155,15 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             content = (json.loads(view.content(dossier_id, purpose="results")[2])
                        .get("dossier", {}) if info.status != "purged" else {})
         except UsageError:
-            return page("invalid.html", status=404, title="Dossier introuvable")
+            return page("invalid.html", status=404, title=_("Dossier not found"))
         plan = [step.get("id") for step in content.get("plan", [])]
         done = [step.get("id") for step in content.get("steps_done", [])]
         results = [{"title": r.get("title", key), "summary": r.get("summary", {}),
                     "scales": [(r.get("scale_names", {}).get(sc["scale"], sc["scale"]),
                                 sc.get("raw"), sc.get("band")) for sc in r.get("scales", [])]}
                    for key, r in sorted(content.get("results", {}).items())]
-        return page("dossier.html", status=status, title=f"Dossier {info.id}", account=name,
-                    info=info, sessions=sessions_held, consents=consents,
+        return page("dossier.html", status=status, title=_("Dossier {id}").format(id=info.id),
+                    account=name, info=info, sessions=sessions_held, consents=consents,
                     invitations=invitations, documents=[d["name"] for d in documents],
                     answered={i: len(e.get("answers", {})) for i, e in answered.items()},
                     completed=sorted(i for i, e in answered.items() if e.get("completed_on")),
@@ -179,14 +180,14 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         try:
             view.info(dossier_id)
         except UsageError:
-            return page("invalid.html", status=404, title="Dossier introuvable")
+            return page("invalid.html", status=404, title=_("Dossier not found"))
         try:
             said = _act(view, dossier_id, what, form)
         except (BilanError, ValueError) as exc:
             return dossier(request, name, view, csrf, None, status=400,
                                  message=" ".join(str(exc).split()))
         if said is None:
-            return page("invalid.html", status=404, title="Action inconnue")
+            return page("invalid.html", status=404, title=_("Unknown action"))
         return dossier(request, name, view, csrf, None, message=said)
 
     def invite(request: Request, name: str, view: Any, csrf: str,
@@ -200,12 +201,12 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
             planned = planned_instruments(view, dossier_id)
             chosen = [i for i in form.getlist("questionnaire") if i in planned] or planned
             if not chosen:
-                raise UsageError("aucun questionnaire")
+                raise UsageError(_("no questionnaire"))
             days = min(max(int(str(form.get("jours", "14"))[:4]), 1), 90)
             _number, token = view.invite(dossier_id, chosen,
                                          datetime.now(timezone.utc) + timedelta(days=days))
         except (UsageError, ValueError):
-            return page("invalid.html", status=404, title="Dossier introuvable")
+            return page("invalid.html", status=404, title=_("Dossier not found"))
         base = base_url_of(None) if _configured() else str(request.base_url).rstrip("/")
         return dossier(request, name, view, csrf, None,
                              link=f"{base}/invitation/{token}")
@@ -221,7 +222,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                 raise ValueError("no such invitation")
             view.revoke_invitation(dossier_id, number)
         except (UsageError, ValueError):
-            return page("invalid.html", status=404, title="Dossier introuvable")
+            return page("invalid.html", status=404, title=_("Dossier not found"))
         return RedirectResponse(f"/espace/dossiers/{dossier_id}", status_code=303)
 
     def document(request: Request, name: str, view: Any, csrf: str,
@@ -234,7 +235,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         except UsageError:
             found = []
         if not found:
-            return page("invalid.html", status=404, title="Document introuvable")
+            return page("invalid.html", status=404, title=_("Document not found"))
         kinds = {"pdf": "application/pdf", "html": "text/html; charset=utf-8",
                  "md": "text/markdown; charset=utf-8", "json": "application/json"}
         extension = wanted.rsplit(".", 1)[-1]
@@ -248,14 +249,14 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         from bilan_core.errors import UsageError
 
         if not view.actor.sees_all:
-            return page("invalid.html", status=404, title="Page introuvable")
+            return page("invalid.html", status=404, title=_("Page not found"))
         message, status = None, 200
         if form is not None:
             try:
                 message = _account_change(view, form)
             except (UsageError, ValueError) as exc:
                 message, status = " ".join(str(exc).split()), 400
-        return page("accounts.html", status=status, title="Comptes", account=name,
+        return page("accounts.html", status=status, title=_("Accounts"), account=name,
                     users=view.users(), csrf=csrf, message=message)
 
     def notes(request: Request, name: str, view: Any, csrf: str,
@@ -269,7 +270,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         try:
             info, text, state = view.content(dossier_id, purpose="notes")
         except UsageError:
-            return page("invalid.html", status=404, title="Dossier introuvable")
+            return page("invalid.html", status=404, title=_("Dossier not found"))
         message, status = None, 200
         problems: dict[str, str] = {}
         try:
@@ -280,7 +281,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         steps = step_notes.steps_of(host, state)
         if form is not None:
             if info.status != "open":
-                return page("invalid.html", status=404, title="Dossier introuvable")
+                return page("invalid.html", status=404, title=_("Dossier not found"))
             try:
                 changed, problems = step_notes.save(view, dossier_id, host, info, text, steps,
                                                     form)
@@ -291,16 +292,19 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                     return RedirectResponse(
                         f"/espace/dossiers/{dossier_id}/notes?"
                         + ("enregistrees=1" if changed else "inchangees=1"), status_code=303)
-                message, status = (f"{len(problems)} champ{'s' if len(problems) > 1 else ''}"
-                                   " à corriger : rien n'est enregistré."), 400
+                message, status = ngettext(
+                    "{n} field to correct: nothing is saved.",
+                    "{n} fields to correct: nothing is saved.", len(problems)).format(
+                        n=len(problems)), 400
         elif "enregistrees" in request.query_params:
-            message = "Notes enregistrées."
+            message = _("Notes saved.")
         elif "inchangees" in request.query_params:
-            message = "Aucune note n'a changé."
+            message = _("No note has changed.")
         shown = step_notes.fields(steps, text, form if status == 400 else None)
-        return page("notes.html", status=status, title=f"Notes du dossier {info.id}",
-                    account=name, info=info, steps=shown, csrf=csrf, message=message,
-                    problems=problems, failed=status != 200, version=info.version)
+        return page("notes.html", status=status,
+                    title=_("Notes of dossier {id}").format(id=info.id), account=name,
+                    info=info, steps=shown, csrf=csrf, message=message, problems=problems,
+                    failed=status != 200, version=info.version)
 
     def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
         """A new dossier from one of the provider's pipeline templates (``BILAN_TEMPLATES``:
@@ -308,17 +312,17 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         from bilan_core.errors import BilanError
 
         if view.actor.role != "counsellor":
-            return page("invalid.html", status=404, title="Page introuvable")
+            return page("invalid.html", status=404, title=_("Page not found"))
         found = templates()
         message, status = None, 200
         if form is not None:
             chosen = str(form.get("modele", ""))
             person = str(form.get("beneficiaire", "")).strip()
             if chosen not in found:
-                message, status = "Choisissez un modèle de la liste.", 400
+                message, status = _("Choose a template from the list."), 400
             elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", person):
-                message, status = ("Le code du ou de la bénéficiaire : lettres, chiffres, « . »,"
-                                   " « _ », « - » (un pseudonyme, pas son nom)."), 400
+                message, status = _("The beneficiary's code: letters, digits, “.”, “_”, “-”"
+                                    " (a pseudonym, not their name)."), 400
             else:
                 try:
                     dossier_id = _create(view, found[chosen], person, name)
@@ -327,13 +331,13 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                 else:
                     return RedirectResponse(f"/espace/dossiers/{dossier_id}",
                                             status_code=303)
-        return page("new.html", status=status, title="Nouveau dossier", account=name,
+        return page("new.html", status=status, title=_("New dossier"), account=name,
                     templates=sorted(found), csrf=csrf, message=message)
 
     return [
         Route("/espace/nouveau", guarded(new), methods=["GET", "POST"]),
         Route("/espace/comptes", guarded(accounts), methods=["GET", "POST"]),
-        Route("/connexion", threaded(login), methods=["GET", "POST"]),
+        Route("/connexion", threaded(login, app.threads), methods=["GET", "POST"]),
         Route("/deconnexion", guarded(logout), methods=["POST"]),
         Route("/espace", guarded(dossiers)),
         Route("/espace/dossiers/{dossier}", guarded(dossier)),
@@ -357,20 +361,21 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
             held_on = date.fromisoformat(str(form.get("date", "")))
             hours = Decimal(str(form.get("heures", "")).replace(",", "."))
         except (ValueError, InvalidOperation):
-            raise ValueError("Indiquez la date (AAAA-MM-JJ) et la durée en heures.") from None
+            raise ValueError(_("Give the date (YYYY-MM-DD) and the duration in hours.")) from None
         if not (0 < hours <= 24 and hours * 4 == int(hours * 4)):
-            raise ValueError("La durée est un nombre d'heures positif, par quarts d'heure.")
+            raise ValueError(_("The duration is a positive number of hours, in quarter hours."))
         step = str(form.get("etape", ""))
         modality = "distance" if form.get("modalite") == "distance" else "presentiel"
         record, total = view.log_session(dossier_id, held_on=held_on, hours=hours, step=step,
                                          modality=modality,
                                          check=session_rules(step, held_on, hours))
-        return (f"Séance {record.id} enregistrée : {held_on.isoformat()},"
-                f" {hours.normalize():f} h ; {total.normalize():f} h en tout.")
+        return _("Session {number} recorded: {date}, {hours} h; {total} h in all.").format(
+            number=record.id, date=held_on.isoformat(), hours=f"{hours.normalize():f}",
+            total=f"{total.normalize():f}")
     if what == "accords":
         kind = str(form.get("type", ""))
         if kind not in ("bilan", "sharing", "retention"):
-            raise ValueError("Choisissez le type d'accord.")
+            raise ValueError(_("Choose the kind of consent."))
         on = date.fromisoformat(str(form.get("date") or date.today().isoformat()))
         recipient = str(form.get("destinataire", "")).strip() or None
         until_text = str(form.get("jusqu_au", "")).strip()
@@ -380,15 +385,16 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
         Consent(kind=kind, given_on=on, recipient=recipient, until=until)
         number = view.record_consent(dossier_id, kind=kind, given_on=on, recipient=recipient,
                                      until=until, check=consent_rules(kind, on, until))
-        return f"Accord {number} enregistré."
+        return _("Consent {number} recorded.").format(number=number)
     if what == "retraits":
         kind = str(form.get("type", ""))
         if kind not in ("bilan", "sharing", "retention"):
-            raise ValueError("Choisissez l'accord retiré.")
+            raise ValueError(_("Choose the consent withdrawn."))
         on = date.fromisoformat(str(form.get("date") or date.today().isoformat()))
         recipient = str(form.get("destinataire", "")).strip() or None
         revoked = view.revoke_consent(dossier_id, kind=kind, on=on, recipient=recipient)
-        return f"Accord retiré le {on.isoformat()} ({len(revoked)} enregistrement(s))."
+        return _("Consent withdrawn on {date} ({count} record(s)).").format(
+            date=on.isoformat(), count=len(revoked))
     if what == "etapes":
         from bilan_core.cli.run import run_stored
 
@@ -397,8 +403,8 @@ def _act(view: Any, dossier_id: str, what: str, form: Any) -> str | None:
 
         result, _written, names = run_stored(view, dossier_id, None, None, None, False,
                                              host_for)
-        return ("Étapes menées : " + ", ".join(s.id for s in result.steps_done)
-                + " ; documents : " + ", ".join(names) + ".")
+        return _("Steps held: {steps}; documents: {documents}.").format(
+            steps=", ".join(s.id for s in result.steps_done), documents=", ".join(names))
     return None
 
 
@@ -426,8 +432,8 @@ def _create(view: Any, path: Any, beneficiary: str, counsellor: str) -> str:
     text = decode_utf8(read_input(path, "pipeline file"), path, "pipeline file")
     settings = plugin_settings(path, text)
     if settings.plugins:
-        raise UsageError("Ce modèle charge ses propres modules : créez ses dossiers en ligne de"
-                         " commande (bilan dossier new).")
+        raise UsageError(_("This template loads modules of its own: make its dossiers on the"
+                           " command line (bilan dossier new)."))
     dossier_id, _pipeline = new_dossier(view, web_host(_HOSTS, settings), path, None,
                                         counsellor, beneficiary=beneficiary)
     return str(dossier_id)
@@ -440,15 +446,16 @@ def _account_change(view: Any, form: Any) -> str:
     wanted = str(form.get("nom", "")).strip()
     if form.get("action") == "desactiver":
         view.disable_user(wanted)
-        return f"Compte {wanted} désactivé : il n'a plus accès à la base."
+        return _("Account {name} disabled: it no longer has access to the store.").format(
+            name=wanted)
     role = str(form.get("role", ""))
     if role not in ("counsellor", "admin"):
-        raise ValueError("Choisissez le rôle du compte.")
+        raise ValueError(_("Choose the account's role."))
     password = str(form.get("mot_de_passe", ""))
     if len(password) < 12:
-        raise ValueError("Le mot de passe web a au moins 12 caractères.")
+        raise ValueError(_("The web password has at least 12 characters."))
     view.add_user(wanted, role, str(PasswordHasher().hash(password)))
-    return f"Compte {wanted} créé."
+    return _("Account {name} created.").format(name=wanted)
 
 
 _HOSTS: dict[Any, Any] = {}
@@ -465,9 +472,9 @@ def _pipeline_host(path: Any, text: Any) -> Any:
 
     settings = plugin_settings(Path(path), text)
     if settings.plugins:
-        raise UsageError("Le pipeline de ce dossier charge ses propres modules ("
-                         + ", ".join(settings.plugins) + ") : menez ses étapes en ligne de"
-                         " commande (bilan run --dossier).")
+        raise UsageError(_("This dossier's pipeline loads modules of its own ({modules}): hold"
+                           " its steps on the command line (bilan run --dossier).").format(
+                               modules=", ".join(settings.plugins)))
     return web_host(_HOSTS, settings)
 
 

@@ -1,5 +1,6 @@
 // Saves each answer as soon as it is chosen, without a page load. The page works without it:
 // its form saves the whole page. No inline script: the Content-Security-Policy allows none.
+// What it says comes from the page (data-saved, data-unsaved, data-offline), in its language.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -18,11 +19,10 @@
       headers: {"Content-Type": "application/x-www-form-urlencoded"}
     }).then(function (response) {
       if (status) {
-        status.textContent = response.ok ? "Réponse enregistrée."
-          : "Réponse non enregistrée : elle le sera avec la page.";
+        status.textContent = form.getAttribute(response.ok ? "data-saved" : "data-unsaved");
       }
     }).catch(function () {
-      if (status) { status.textContent = "Hors connexion : la réponse sera enregistrée avec la page."; }
+      if (status) { status.textContent = form.getAttribute("data-offline"); }
     });
   });
 }());
