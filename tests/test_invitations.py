@@ -138,3 +138,25 @@ def test_another_counsellor_can_neither_invite_nor_see_nor_revoke(bilan, dossier
     monkeypatch.setenv("BILAN_USER", "alice")
     assert [row["state"] for row in json.loads(
         bilan("invite", dossier, "--list", "--json").out)] == ["active"]
+
+
+def test_answers_from_a_browser_are_saved_together_and_final_once_completed(dossier, tmp_path):
+    from datetime import date
+
+    from bilan_core.errors import UsageError
+
+    store = _store(tmp_path)
+    try:
+        assert store.save_answers(dossier, "riasec", "1.0", {"R01": 3, "R02": 4}, 2.5)
+        assert store.save_answers(dossier, "riasec", "1.0", {"R01": 1}, None)  # replaced
+        with pytest.raises(UsageError, match="were given to version 1.0, not 2.0"):
+            store.save_answers(dossier, "riasec", "2.0", {"R03": 0})
+        saved = store.answers(dossier, audit=False)["riasec"]
+        assert saved["answers"] == {"R01": 1, "R02": 4} and saved["version"] == "1.0"
+        store.complete_administration(dossier, "riasec", date(2026, 11, 3))
+        assert not store.save_answers(dossier, "riasec", "1.0", {"R01": 4})  # final
+        assert store.answers(dossier, audit=False)["riasec"]["answers"]["R01"] == 1
+        starts = [e for e in store.audit_trail(dossier) if e["action"] == "answers.start"]
+        assert len(starts) == 1
+    finally:
+        store.close()

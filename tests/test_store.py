@@ -326,6 +326,10 @@ def test_consents_recorded_and_revoked_with_who_and_when(bilan, counsellor, tmp_
     assert result.code == 2 and "a 'sharing' consent needs a recipient" in result.err
     assert bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", "opco",
                  "--date", "2026-11-02").code == 0
+    result = bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "opco",
+                   "--date", "2026-11-01")
+    assert result.code == 2 and ("a consent given on 2026-11-02 cannot be withdrawn on"
+                                 " 2026-11-01, before it was given") in result.err
     assert bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "opco",
                  "--date", "2026-11-10").code == 0
     consents = json.loads(bilan("dossier", "show", dossier, "--json").out)["consents"]

@@ -913,3 +913,26 @@ def test_the_pages_are_french_by_default_and_english_on_request(workspace, bilan
         create_app()
     refused = bilan("serve", "--language", "de")
     assert refused.code == 2 and "--language" in refused.err
+
+
+def test_a_beneficiarys_actions_are_audited_through_their_invitation(workspace, bilan):
+    client = _open(workspace)
+    assert _answer_pages(client, range(1, 2)) == "/reponses/riasec?page=2"
+    store = Store.open(str(workspace.store_path))
+    try:
+        trail = store.audit_trail(workspace.dossier)
+        number = store.invitations(workspace.dossier)[0]["id"]
+        assert store.invitations(workspace.dossier)[0]["last_used_at"] is not None
+    finally:
+        store.close()
+    import json
+
+    through = [(e["action"], e["actor"]) for e in trail
+               if json.loads(e["detail"]).get("via") == f"invitation {number}"]
+    assert ("invitation.open", "alice") in through  # the counsellor's account, via the link
+    assert ("answers.start", "alice") in through
+    listing = bilan("invite", workspace.dossier, "--list").out
+    assert "last opened" in listing
+    alice, _response = _login(workspace)
+    assert "ouverte pour la dernière fois le" in alice.get(
+        f"/espace/dossiers/{workspace.dossier}").text

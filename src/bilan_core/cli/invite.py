@@ -119,6 +119,9 @@ def _list(rows: list[dict[str, Any]], as_json: bool) -> None:
                                         instruments=", ".join(row["instruments"]),
                                         created=row["created_at"][:16].replace("T", " "),
                                         by=row["created_by"],
-                                        until=row["expires_at"][:16].replace("T", " ")))
+                                        until=row["expires_at"][:16].replace("T", " "))
+                   + (_("; last opened {when}").format(
+                       when=row["last_used_at"][:16].replace("T", " "))
+                      if row.get("last_used_at") else _("; never opened")))
     if not rows:
         click.echo(_("no invitation"))

@@ -214,6 +214,7 @@ class Store:
         self.backend = url.get_backend_name()
         self._compiled: dict[str, tuple[str, Any, dict[str, Any]]] = {}
         self._role: str | None = None  # the account's role each transaction takes
+        self._via: str | None = None  # what the account acts through (an invitation)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -321,13 +322,15 @@ class Store:
 
             connection.exec_driver_sql(f"SET LOCAL ROLE {quote(self._role)}")
 
-    def acting_as(self, name: str) -> Store:
+    def acting_as(self, name: str, via: str | None = None) -> Store:
         """The same store, used by the account ``name``: what a web application does for
         whoever is logged in, or for the counsellor of the dossier a beneficiary's link opens.
         Only the store's owner may act for another account; on PostgreSQL each transaction
         then runs as the account's role (the owner's role holds every account's), so the
         database itself keeps to what the account may see. A disabled or unknown account is
-        refused."""
+        refused. ``via`` names what the account acts through, for the audit trail: a
+        beneficiary's answers are saved under their counsellor's account (whose dossier it
+        is), each audited with ``via`` ("invitation 3") beside the account's name."""
         if self.actor.role != OWNER:
             raise UsageError(_("only the store's owner acts for another account"))
         with self.reading() as connection:
@@ -339,12 +342,15 @@ class Store:
                      self.say)
         view._compiled = self._compiled
         view._role = str(name) if self.backend == "postgresql" else None
+        view._via = via
         return view
 
     def audit(self, connection: sa.Connection, action: str, dossier: str | None = None,
               **detail: Any) -> None:
         """Append to the audit trail, in the same transaction as the action. ``detail`` is
         administrative: ids, kinds, counts, never results or free text."""
+        if self._via is not None:
+            detail = {**detail, "via": self._via}
         columns = ("at", "actor", "action", "dossier_id", "detail")
         self._run(connection, "audit", lambda: t.audit.insert().values(
             {name: sa.bindparam(name) for name in columns}), {
@@ -749,6 +755,11 @@ class Store:
                 raise UsageError(_("dossier {id}: no {kind!r} consent in force to revoke{for_}")
                                  .format(id=dossier_id, kind=kind,
                                          for_=f" ({recipient})" if recipient else ""))
+            given = max(c.given_on for c in active)
+            if on < given:
+                raise UsageError(_("refused: a consent given on {given} cannot be withdrawn on"
+                                   " {date}, before it was given").format(
+                    given=given.isoformat(), date=on.isoformat()))
             ids = [c.id for c in active]
             connection.execute(t.consents.update().where(t.consents.c.id.in_(ids)).values(
                 revoked_on=on, revoked_by=self.actor.name, revoked_at=now()))
@@ -779,6 +790,42 @@ class Store:
                 raise UsageError(_("dossier {id}: the answers to {instrument!r} were given to"
                                    " version {old}, not {new}").format(
                     id=dossier_id, instrument=instrument, old=exists, new=version))
+
+    def save_answers(self, dossier_id: str, instrument: str, version: str,
+                     answers: Mapping[str, Any], seconds: float | None = None) -> bool:
+        """Save answers given in a browser, in one transaction: the administration is opened
+        if it was not (as :meth:`start_administration`), then each answer replaces any
+        earlier one to its item. A completed administration's answers are final: nothing is
+        saved and False is returned. Once this returns True, the answers are on disk."""
+        sealed = {item: self.cipher.seal(json.dumps(value).encode(),
+                                         f"answers:{dossier_id}:{instrument}:{item}")
+                  for item, value in answers.items()}
+        with self.writing() as connection:
+            info = self._visible(connection, dossier_id, lock=True)
+            self._open_only(info, _("answering a questionnaire"))
+            found = connection.execute(sa.select(
+                t.administrations.c.version, t.administrations.c.completed_on).where(
+                t.administrations.c.dossier_id == dossier_id,
+                t.administrations.c.instrument == instrument)).first()
+            if found is None:
+                connection.execute(t.administrations.insert().values(
+                    dossier_id=dossier_id, instrument=instrument, version=version,
+                    started_at=now()))
+                self.audit(connection, "answers.start", dossier_id, instrument=instrument)
+            elif found.completed_on is not None:
+                return False
+            elif found.version != version:
+                raise UsageError(_("dossier {id}: the answers to {instrument!r} were given to"
+                                   " version {old}, not {new}").format(
+                    id=dossier_id, instrument=instrument, old=found.version, new=version))
+            moment = now()
+            for item, value in sealed.items():
+                self._run(connection, "upsert_answer", self._upsert_answer, {
+                    "dossier_id": dossier_id, "instrument": instrument, "item": item,
+                    "value": value, "seconds": seconds, "answered_at": moment})
+            if sealed:
+                self._changed(connection, info)
+        return True
 
     def record_answer(self, dossier_id: str, instrument: str, item: str, value: Any,
                       seconds: float | None = None) -> None:
@@ -997,6 +1044,16 @@ class Store:
                                    " invite {id} --list')").format(id=dossier_id,
                                                                    number=invitation_id))
             self.audit(connection, "invitation.revoke", dossier_id, invitation=invitation_id)
+
+    def invitation_used(self, dossier_id: str, invitation_id: int) -> None:
+        """Record that an invitation's link was opened now (its ``last_used_at``; audited):
+        the counsellor sees when a beneficiary came, and an unused link is told apart."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id)
+            connection.execute(t.invitations.update().where(
+                t.invitations.c.id == invitation_id,
+                t.invitations.c.dossier_id == dossier_id).values(last_used_at=now()))
+            self.audit(connection, "invitation.open", dossier_id, invitation=invitation_id)
 
     def invitation(self, token: str) -> Invitation | None:
         """The invitation a link's token opens now, or None: unknown, revoked, expired, or

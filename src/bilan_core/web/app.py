@@ -161,7 +161,12 @@ class Application:
         invitation = self.store.invitation_by_digest(digest)
         if invitation is None:
             return None
-        return invitation, self.store.acting_as(invitation.counsellor)
+        return invitation, self.for_beneficiary(invitation)
+
+    def for_beneficiary(self, invitation: Any) -> Any:
+        """The store as the counsellor of the invitation's dossier, its audit entries saying
+        they came through the invitation (the beneficiary's link)."""
+        return self.store.acting_as(invitation.counsellor, via=f"invitation {invitation.id}")
 
     def instrument(self, view: Any, dossier_id: str, instrument_id: str) -> Any:
         """The instrument, from the plugins the dossier's pipeline asks for."""
@@ -265,6 +270,7 @@ def create_app(store_url: str | None = None) -> Starlette:
             return _invalid()
         from bilan_core.store.core import token_digest
 
+        app.for_beneficiary(found).invitation_used(found.dossier_id, found.id)
         response = RedirectResponse("/reponses", status_code=303)
         response.set_cookie(COOKIE, app.cookies.dumps(token_digest(token)),
                             max_age=INVITATION_COOKIE_AGE, httponly=True, samesite="strict",
@@ -321,11 +327,8 @@ def create_app(store_url: str | None = None) -> Starlette:
             if not security.valid_form_token(app.secret, form.get("csrf"), digest,
                                              instrument_id):
                 return page("invalid.html", status=403, title=_("Form expired"))
-            if _completed(view, invitation.dossier_id, instrument_id):
-                return RedirectResponse("/reponses", status_code=303)  # answers are final
-            view.start_administration(invitation.dossier_id, instrument_id,
-                                      instrument.version)
             seconds = _seconds_per_item(app, form.get("shown"), len(items))
+            valid: dict[str, Any] = {}
             for item in items:
                 raw = form.get(f"item-{item.id}")
                 text = raw if isinstance(raw, str) else ""
@@ -338,9 +341,11 @@ def create_app(store_url: str | None = None) -> Starlette:
                 except ValueError as exc:
                     errors[item.id] = str(exc)
                     continue
-                view.record_answer(invitation.dossier_id, instrument_id, item.id,
-                                   list(value) if isinstance(value, tuple) else value,
-                                   seconds)
+                valid[item.id] = list(value) if isinstance(value, tuple) else value
+            # The page's valid answers, in one transaction, even when others are missing.
+            if not view.save_answers(invitation.dossier_id, instrument_id, instrument.version,
+                                     valid, seconds):
+                return RedirectResponse("/reponses", status_code=303)  # answers are final
             if not errors:
                 saved = view.answers(invitation.dossier_id, audit=False).get(instrument_id, {})
                 if len(saved.get("answers", {})) >= len(instrument.items):
@@ -381,8 +386,6 @@ def create_app(store_url: str | None = None) -> Starlette:
         if not security.valid_form_token(app.secret, form.get("csrf"),
                                          request.cookies.get(COOKIE, ""), instrument_id):
             return JSONResponse({"error": _("form expired")}, status_code=403)
-        if _completed(view, invitation.dossier_id, instrument_id):
-            return JSONResponse({"error": _("questionnaire completed")}, status_code=409)
         item = next((i for i in instrument.items if i.id == form.get("item")), None)
         raw = form.get("value")
         if item is None or not isinstance(raw, str):
@@ -391,10 +394,10 @@ def create_app(store_url: str | None = None) -> Starlette:
             value = _answer(instrument, item, raw)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        view.start_administration(invitation.dossier_id, instrument_id, instrument.version)
-        view.record_answer(invitation.dossier_id, instrument_id, item.id,
-                           list(value) if isinstance(value, tuple) else value,
-                           _seconds_per_item(app, form.get("shown"), 1))
+        if not view.save_answers(invitation.dossier_id, instrument_id, instrument.version,
+                                 {item.id: list(value) if isinstance(value, tuple) else value},
+                                 _seconds_per_item(app, form.get("shown"), 1)):
+            return JSONResponse({"error": _("questionnaire completed")}, status_code=409)
         return JSONResponse({"saved": item.id})
 
     def done(request: Request, form: Any) -> Response:
@@ -429,13 +432,6 @@ def create_app(store_url: str | None = None) -> Starlette:
         ],
         middleware=[Middleware(Headers, language=spoken)],
     )
-
-
-def _completed(view: Any, dossier_id: str, instrument_id: str) -> bool:
-    """Whether the questionnaire was completed: its answers are final (results may have been
-    computed from them)."""
-    entry = view.answers(dossier_id, audit=False).get(instrument_id, {})
-    return entry.get("completed_on") is not None
 
 
 def _shows_results(text: str) -> bool:
