@@ -149,7 +149,7 @@ def test_answers_from_a_browser_are_saved_together_and_final_once_completed(doss
     try:
         assert store.save_answers(dossier, "riasec", "1.0", {"R01": 3, "R02": 4}, 2.5)
         assert store.save_answers(dossier, "riasec", "1.0", {"R01": 1}, None)  # replaced
-        with pytest.raises(UsageError, match="were given to version 1.0, not 2.0"):
+        with pytest.raises(UsageError, match=r"were given to version 1\.0, not 2\.0"):
             store.save_answers(dossier, "riasec", "2.0", {"R03": 0})
         saved = store.answers(dossier, audit=False)["riasec"]
         assert saved["answers"] == {"R01": 1, "R02": 4} and saved["version"] == "1.0"

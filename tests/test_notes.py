@@ -110,3 +110,37 @@ def test_any_text_a_form_sends_reads_back_as_sent(request, lines):
     section = current(edited, "needs_analysis")
     assert section["request"] == request
     assert section.get("expectations", []) == lines
+
+
+def test_the_same_notes_written_another_way_are_no_change():
+    text = COMMENTED + """
+[plugin.action_plan]
+keep = []
+project = "  Former des adultes.  "
+
+[[plugin.action_plan.actions]]
+title = "Enquête"  # with two trainers
+kind = "other"
+owner = "bénéficiaire"
+"""
+    form = FormData([("action_plan.keep", ""), ("action_plan.project", "Former des adultes."),
+                     ("action_plan.follow_up_months", "6"), ("action_plan.actions.n", "3"),
+                     ("action_plan.actions.0.title", "Enquête"),
+                     ("action_plan.actions.0.kind", "other"),
+                     ("action_plan.actions.0.owner", "bénéficiaire")])
+    values, problems = read_form(form, "action_plan", notes_of(SECTIONS, "action_plan"))
+    assert problems == {}
+    assert with_notes(text, {"action_plan": values}, SECTIONS) == text
+
+
+def test_more_rows_than_the_page_holds_are_refused_not_cut():
+    form = FormData([("action_plan.actions.n", "51")])
+    _values, problems = read_form(form, "action_plan", notes_of(SECTIONS, "action_plan"))
+    assert list(problems) == ["action_plan.actions"]
+
+
+def test_an_inline_plugin_table_is_said_not_broken():
+    text = "plugin = { needs_analysis = { request = \"x\" } }\n" + PIPELINE.split(
+        "[plugin.needs_analysis]")[0]
+    with pytest.raises(ValueError, match=r"\[plugin.action_plan\] is written in a way"):
+        with_notes(text, {"action_plan": {"actions": [{"title": "A"}]}}, SECTIONS)

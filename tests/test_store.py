@@ -327,6 +327,9 @@ def test_consents_recorded_and_revoked_with_who_and_when(bilan, counsellor, tmp_
     assert bilan("consent", "record", dossier, "--kind", "sharing", "--recipient", "opco",
                  "--date", "2026-11-02").code == 0
     result = bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "opco",
+                   "--date", "2999-01-01")
+    assert result.code == 2 and "2999-01-01 is in the future" in result.err
+    result = bilan("consent", "revoke", dossier, "--kind", "sharing", "--recipient", "opco",
                    "--date", "2026-11-01")
     assert result.code == 2 and ("a consent given on 2026-11-02 cannot be withdrawn on"
                                  " 2026-11-01, before it was given") in result.err

@@ -871,10 +871,14 @@ def test_notes_with_problems_save_nothing_and_say_where(workspace):
     assert "<script>alert(1)</script>" not in refused.text  # shown as text
     assert _stored_pipeline(workspace) == before
     stale = _notes_form(client.get(url).text)
+    beneficiary = _open(workspace)  # an answer saved meanwhile changes no note: no conflict
+    assert _answer_pages(beneficiary, range(1, 2)) == "/reponses/riasec?page=2"
     form = {**stale, "needs_analysis.request": "Une autre demande"}
     assert client.post(url, data=form, follow_redirects=False).status_code == 303
     late = client.post(url, data={**stale, "needs_analysis.request": "Plus tard"})
-    assert late.status_code == 400 and "a changé depuis le début de cette modification" in late.text
+    assert late.status_code == 400 and "ces notes ont changé depuis" in late.text
+    again = client.post(url, data=_notes_form(late.text))  # the page refused, sent again
+    assert again.status_code == 400 and "ces notes ont changé depuis" in again.text
     assert "Une autre demande" in _stored_pipeline(workspace)
     assert client.post(url, data={**stale, "csrf": ""}).status_code == 403
 
@@ -916,6 +920,7 @@ def test_the_pages_are_french_by_default_and_english_on_request(workspace, bilan
 
 
 def test_a_beneficiarys_actions_are_audited_through_their_invitation(workspace, bilan):
+    _open(workspace)
     client = _open(workspace)
     assert _answer_pages(client, range(1, 2)) == "/reponses/riasec?page=2"
     store = Store.open(str(workspace.store_path))
@@ -930,9 +935,24 @@ def test_a_beneficiarys_actions_are_audited_through_their_invitation(workspace, 
     through = [(e["action"], e["actor"]) for e in trail
                if json.loads(e["detail"]).get("via") == f"invitation {number}"]
     assert ("invitation.open", "alice") in through  # the counsellor's account, via the link
+    assert [a for a, _ in through].count("invitation.open") == 1  # opened twice, within the hour
     assert ("answers.start", "alice") in through
     listing = bilan("invite", workspace.dossier, "--list").out
     assert "last opened" in listing
     alice, _response = _login(workspace)
     assert "ouverte pour la dernière fois le" in alice.get(
         f"/espace/dossiers/{workspace.dossier}").text
+
+
+def test_an_oversized_or_unmeasured_form_is_refused_before_anyone_is_known(web):
+    client = _client(web)
+    big = client.post("/connexion", content=b"compte=" + b"a" * 600_000,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert big.status_code == 413
+
+    def chunks():
+        yield b"compte=alice"
+
+    unmeasured = client.post("/connexion", content=chunks(),
+                             headers={"content-type": "application/x-www-form-urlencoded"})
+    assert unmeasured.status_code == 413

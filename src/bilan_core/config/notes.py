@@ -176,9 +176,12 @@ def _rows(form: Any, name: str, note: Note, problems: dict[str, str]
           ) -> list[dict[str, Any]] | None:
     """The rows of an array of tables; a row left empty is dropped."""
     try:
-        count = min(int(str(form.get(f"{name}.n", "0"))), MAX_ROWS)
+        count = int(str(form.get(f"{name}.n", "0"))[:6])
     except ValueError:
         count = 0
+    if count > MAX_ROWS:
+        raise ValueError(_("at most {n} rows here; edit the pipeline file for more").format(
+            n=MAX_ROWS))
     rows = []
     for index in range(max(count, 0)):
         row: dict[str, Any] = {}
@@ -212,6 +215,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _meaning(note: Note, value: Any) -> Any:
+    """What a note's value means, to tell a change from a different way of writing the same:
+    an empty value is no value, a default is the default whether written or not, choices
+    are a set, text is compared without its outer blanks."""
+    if value is None or value == "" or value == [] or value == ():
+        value = note.field.default
+    if isinstance(value, str):
+        return value.strip()
+    if note.widget == "choices":
+        return sorted(str(v) for v in value or ())
+    if note.widget == "rows":
+        rows = []
+        for entry in value or ():
+            if not isinstance(entry, dict):
+                return _plain(value)
+            rows.append({column.key: _meaning(column, entry.get(column.key))
+                         for column in note.columns})
+        return rows
+    if note.widget == "lines":
+        return [str(v).strip() for v in value or ()]
+    return _plain(value)
+
+
 def with_notes(text: str, changes: Mapping[str, Mapping[str, Any]],
                sections: Mapping[str, Table]) -> str:
     """The pipeline text with each step's notes set as ``changes`` says (``{step: {key:
@@ -226,28 +252,28 @@ def with_notes(text: str, changes: Mapping[str, Mapping[str, Any]],
         notes = {note.key: note for note in notes_of(sections, step)}
         edits = {}
         for key, value in values.items():
-            if key not in notes:
-                continue
-            default = notes[key].field.default
-            old = before.get(key)
-            if _plain(value) == _plain(old) or (key not in before and (
-                    value is None or _plain(value) == _plain(default))):
-                continue
-            edits[key] = value
+            if key in notes and _meaning(notes[key], value) != _meaning(notes[key],
+                                                                        before.get(key)):
+                edits[key] = value
         if not edits:
             continue
-        if "plugin" not in document:
-            document["plugin"] = tomlkit.table(is_super_table=True)
-        plugins = document["plugin"]
-        if step not in plugins:
-            plugins[step] = tomlkit.table()
-        section = plugins[step]
-        for key, value in edits.items():
-            if value is None:
-                if key in section:
-                    del section[key]
-            else:
-                section[key] = _toml(value)
+        try:
+            if "plugin" not in document:
+                document["plugin"] = tomlkit.table(is_super_table=True)
+            plugins = document["plugin"]
+            if step not in plugins:
+                plugins[step] = tomlkit.table()
+            section = plugins[step]
+            for key, value in edits.items():
+                if value is None:
+                    if key in section:
+                        del section[key]
+                else:
+                    section[key] = _toml(value)
+        except (ValueError, TypeError, KeyError):  # tomlkit: an inline table cannot grow one
+            raise ValueError(_("[plugin.{step}] is written in a way this page cannot edit (an"
+                               " inline table): write it as a [plugin.{step}] table in the"
+                               " pipeline file").format(step=step)) from None
         expected[step] = {**before, **{k: v for k, v in edits.items() if v is not None}}
         for key, value in edits.items():
             if value is None:

@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -748,6 +748,9 @@ class Store:
         """Revoke the consents of a kind (and recipient) in force; their ids."""
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
+            if on > date.today():
+                raise UsageError(_("refused: {date} is in the future; a withdrawal is recorded"
+                                   " once it was made").format(date=on.isoformat()))
             active = [c for c in self.consents(dossier_id, connection)
                       if c.kind == kind and c.revoked_on is None
                       and (recipient is None or c.recipient == recipient)]
@@ -755,11 +758,11 @@ class Store:
                 raise UsageError(_("dossier {id}: no {kind!r} consent in force to revoke{for_}")
                                  .format(id=dossier_id, kind=kind,
                                          for_=f" ({recipient})" if recipient else ""))
-            given = max(c.given_on for c in active)
-            if on < given:
+            if all(c.given_on > on for c in active):
                 raise UsageError(_("refused: a consent given on {given} cannot be withdrawn on"
                                    " {date}, before it was given").format(
-                    given=given.isoformat(), date=on.isoformat()))
+                    given=min(c.given_on for c in active).isoformat(), date=on.isoformat()))
+            active = [c for c in active if c.given_on <= on]  # a later one stays
             ids = [c.id for c in active]
             connection.execute(t.consents.update().where(t.consents.c.id.in_(ids)).values(
                 revoked_on=on, revoked_by=self.actor.name, revoked_at=now()))
@@ -1047,13 +1050,22 @@ class Store:
 
     def invitation_used(self, dossier_id: str, invitation_id: int) -> None:
         """Record that an invitation's link was opened now (its ``last_used_at``; audited):
-        the counsellor sees when a beneficiary came, and an unused link is told apart."""
+        the counsellor sees when a beneficiary came, and an unused link is told apart. At
+        most once an hour per link: opening it again and again writes nothing more."""
+        moment = now()
+        hour_ago = (datetime.fromisoformat(moment) - timedelta(hours=1)).isoformat(
+            timespec="microseconds")
         with self.writing() as connection:
             self._visible(connection, dossier_id)
-            connection.execute(t.invitations.update().where(
+            done = connection.execute(t.invitations.update().where(
                 t.invitations.c.id == invitation_id,
-                t.invitations.c.dossier_id == dossier_id).values(last_used_at=now()))
-            self.audit(connection, "invitation.open", dossier_id, invitation=invitation_id)
+                t.invitations.c.dossier_id == dossier_id,
+                sa.or_(t.invitations.c.last_used_at.is_(None),
+                       t.invitations.c.last_used_at < hour_ago)).values(
+                last_used_at=moment)).rowcount
+            if done:
+                self.audit(connection, "invitation.open", dossier_id,
+                           invitation=invitation_id)
 
     def invitation(self, token: str) -> Invitation | None:
         """The invitation a link's token opens now, or None: unknown, revoked, expired, or

@@ -25,15 +25,28 @@ def threaded(handler: Callable[[Any, Any], Any], threads: int
     (its language).
     """
     async def run(request: Any) -> Any:
-        form = await request.form() if request.method == "POST" else None
+        form = None
+        if request.method == "POST":
+            # Read before anyone is known: bounded, and no file is ever taken.
+            declared = request.headers.get("content-length", "")
+            if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+                from starlette.responses import PlainTextResponse
+
+                return PlainTextResponse("413", status_code=413)
+            form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
         if not threads:
             return handler(request, form)
+        import asyncio
+
         import anyio.to_thread
 
-        if threads not in _LIMITERS:  # made on the worker's loop, once
-            _LIMITERS[threads] = anyio.CapacityLimiter(threads)
-        return await anyio.to_thread.run_sync(handler, request, form,
-                                              limiter=_LIMITERS[threads])
+        key = (threads, id(asyncio.get_running_loop()))
+        limiter = _LIMITERS.get(key)
+        if limiter is None:  # one per worker's loop (a test client makes several loops)
+            if len(_LIMITERS) > 16:
+                _LIMITERS.clear()
+            limiter = _LIMITERS[key] = anyio.CapacityLimiter(threads)
+        return await anyio.to_thread.run_sync(handler, request, form, limiter=limiter)
 
     return run
 
@@ -42,4 +55,7 @@ def threaded(handler: Callable[[Any, Any], Any], threads: int
 #: its own (the store keeps that many open; more requests wait their turn on the loop). A
 #: few workers of this many stay well under PostgreSQL's default of 100 connections.
 THREADS = 8
-_LIMITERS: dict[int, Any] = {}
+#: The largest form a request may send (the notes page with long notes is the largest), and
+#: its number of fields (fifty action rows of five fields, and the rest).
+MAX_FORM_BYTES, MAX_FORM_FIELDS = 512 * 1024, 400
+_LIMITERS: dict[tuple[int, int], Any] = {}

@@ -413,7 +413,10 @@ def create_app(store_url: str | None = None) -> Starlette:
     async def failure(request: Request, exc: Exception) -> Response:
         # An error of the application: a page that says so, with the usual headers, and
         # nothing of the error itself (it may hold a dossier's data).
-        response = page("invalid.html", status=500, title=_("Service error"))
+        from bilan_core.i18n import speaking
+
+        with speaking(spoken):  # outside the middleware that sets the pages' language
+            response = page("invalid.html", status=500, title=_("Service error"))
         security.add_headers(response.headers)
         return response
 

@@ -27,17 +27,27 @@ def steps_of(host: Any, state: str) -> list[dict[str, Any]]:
     content = json.loads(state).get("dossier", {})
     done = {step.get("id") for step in content.get("steps_done", [])}
     sections = host.registry.config_sections
-    found, seen = [], set()
+    found: dict[str, dict[str, Any]] = {}
     for planned in content.get("plan", []):
         step = str(planned.get("id", ""))
         section = host.registry.owners.get(("register_steps", step))
-        notes = notes_of(sections, section) if section and section not in seen else []
+        if section in found:  # read by an earlier step too: held if either was
+            found[section]["done"] = found[section]["done"] or step in done
+            continue
+        notes = notes_of(sections, section) if section else []
         if notes:
-            seen.add(section)
             definition = host.registry.steps.get(step)
-            found.append({"id": section, "title": getattr(definition, "title", step),
-                          "done": step in done, "notes": notes})
-    return found
+            found[section] = {"id": section, "title": getattr(definition, "title", step),
+                              "done": step in done, "notes": notes}
+    return list(found.values())
+
+
+def digest(text: str) -> str:
+    """What the form carries of the text it was built from: an edit begun on another text is
+    refused, whatever else changed in the dossier meanwhile (answers, sessions...)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def fields(steps: list[dict[str, Any]], text: str, form: Any = None) -> list[dict[str, Any]]:
@@ -92,9 +102,11 @@ def _shown(widget: str, value: Any) -> Any:
 
 def _rows_shown(note: Any, name: str, saved: list[Any], form: Any,
                 blank_rows: int) -> list[dict[str, Any]]:
+    from bilan_core.config.notes import MAX_ROWS
+
     if form is not None:
         try:
-            count = min(int(str(form.get(f"{name}.n", "0"))), 50)
+            count = min(int(str(form.get(f"{name}.n", "0"))), MAX_ROWS)
         except ValueError:
             count = 0
         rows = [{c.key: str(form.get(f"{name}.{i}.{c.key}", "")) for c in note.columns}
@@ -103,7 +115,7 @@ def _rows_shown(note: Any, name: str, saved: list[Any], form: Any,
         rows = [{c.key: _shown(c.widget, entry.get(c.key, c.field.default))
                  for c in note.columns} for entry in saved if isinstance(entry, dict)]
     blank = {c.key: _shown(c.widget, c.field.default) for c in note.columns}
-    return rows + [dict(blank) for _ in range(blank_rows)]
+    return rows + [dict(blank) for _ in range(min(blank_rows, MAX_ROWS - len(rows)))]
 
 
 def save(view: Any, dossier_id: str, host: Any, info: Any, text: str,
@@ -125,14 +137,17 @@ def save(view: Any, dossier_id: str, host: Any, info: Any, text: str,
         problems.update(found)
     if problems:
         return [], problems
+    if form.get("base") != digest(text):
+        from bilan_core.errors import UsageError
+        from bilan_core.i18n import _
+
+        raise UsageError(_("these notes changed since this page was shown (on another page"
+                           " or by `bilan dossier update`): open the notes again, then write"
+                           " your changes there"))
     edited = with_notes(text, changes, host.registry.config_sections)
     if edited == text:
         return [], {}
-    try:
-        expected = int(str(form.get("version", "")))
-    except ValueError:
-        expected = -1
     _pipeline, changed = update_dossier(view, host, dossier_id,
                                         Path(info.pipeline_path or "pipeline.toml"),
-                                        text=edited, expected=expected)
+                                        text=edited, expected=info.version)
     return changed, {}

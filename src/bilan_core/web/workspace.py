@@ -304,7 +304,9 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("notes.html", status=status,
                     title=_("Notes of dossier {id}").format(id=info.id), account=name,
                     info=info, steps=shown, csrf=csrf, message=message, problems=problems,
-                    failed=status != 200, version=info.version)
+                    failed=status != 200,
+                    base=str(form.get("base", "")) if form is not None and status == 400
+                    else step_notes.digest(text))
 
     def new(request: Request, name: str, view: Any, csrf: str, form: Any) -> Response:
         """A new dossier from one of the provider's pipeline templates (``BILAN_TEMPLATES``:
