@@ -46,6 +46,8 @@ BUILTIN_COMMANDS = {
     "consent": "bilan_core.cli.dossier:consent_group",
     "audit": "bilan_core.cli.store:audit_command",
     "store": "bilan_core.cli.store:store_group",
+    "provider": "bilan_core.cli.evidence:provider_group",
+    "invoice": "bilan_core.cli.evidence:invoice_group",
 }
 
 #: Commands that only describe the installation: no output to recover, no temporary file.

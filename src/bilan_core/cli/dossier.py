@@ -387,3 +387,13 @@ def consent_revoke(dossier_id: str, kind: str, recipient: str | None, on: date |
                                          recipient=recipient)
     click.echo(ngettext("{n} consent revoked", "{n} consents revoked", len(ids)).format(
         n=len(ids)))
+
+
+def _identity() -> None:
+    """``bilan dossier identity`` lives with the rest of the provider's evidence."""
+    from bilan_core.cli.evidence import dossier_identity
+
+    dossier_group.add_command(dossier_identity)
+
+
+_identity()

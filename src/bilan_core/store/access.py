@@ -34,6 +34,10 @@ GRANTS = {
     "documents": ("SELECT, INSERT, UPDATE, DELETE", "SELECT, INSERT, UPDATE, DELETE"),
     "audit": ("SELECT, INSERT", "SELECT, INSERT"),
     "invitations": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
+    "provider": ("SELECT", "SELECT, INSERT, UPDATE"),
+    "identities": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
+    "invoices": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
+    "payments": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
 }
 
 
@@ -96,7 +100,9 @@ def _policies(connection: sa.Connection, table: str, counsellor: str, admin: str
         return  # no content: readable by both groups, written by the owner only
     connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     policy("administrator", f"TO {quote(admin)} USING (true) WITH CHECK (true)")
-    if table == "accounts":
+    if table == "provider":  # every account reads the provider's details; admins write
+        policy("read_all", "FOR SELECT USING (true)")
+    elif table == "accounts":
         policy("own_account", "FOR SELECT USING (name = current_user)")
     elif table == "dossiers":
         policy("own_dossiers", "USING (counsellor = current_user)"

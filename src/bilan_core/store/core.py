@@ -1017,6 +1017,149 @@ class Store:
                        instruments=list(instruments), expires_at=_moment(expires_at))
         return invitation_id, token
 
+    # -- the provider's evidence: administrative data, apart from the bilan's content ------
+
+    def set_provider(self, details: Mapping[str, str]) -> dict[str, str]:
+        """Set the provider's legal details (the keys given replace theirs; an empty value
+        removes one); what they are now. An administrator's right."""
+        self._require_admin("provider set")
+        with self.writing() as connection:
+            row = connection.execute(sa.select(t.provider.c.details).where(
+                t.provider.c.id == 1)).first()
+            current = json.loads(row.details) if row is not None else {}
+            current.update(details)
+            current = {k: v for k, v in current.items() if v}
+            values = {"details": json.dumps(current, sort_keys=True, ensure_ascii=False),
+                      "updated_by": self.actor.name, "updated_at": now()}
+            if row is None:
+                connection.execute(t.provider.insert().values(id=1, **values))
+            else:
+                connection.execute(t.provider.update().where(t.provider.c.id == 1).values(
+                    **values))
+            self.audit(connection, "provider.set", keys=sorted(details))
+        return current
+
+    def provider_details(self) -> dict[str, str]:
+        """The provider's legal details (empty until ``bilan provider set``)."""
+        with self.reading() as connection:
+            row = connection.execute(sa.select(t.provider.c.details).where(
+                t.provider.c.id == 1)).first()
+        return dict(json.loads(row.details)) if row is not None else {}
+
+    def set_identity(self, dossier_id: str, identity: Mapping[str, str]) -> dict[str, str]:
+        """Set the beneficiary's identity for a dossier (the keys given replace theirs; an
+        empty value removes one), sealed; what it is now. Audited without the values."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id, lock=True)
+            current = self._identity(connection, dossier_id)
+            current.update(identity)
+            current = {k: v for k, v in current.items() if v}
+            sealed = self.cipher.seal(json.dumps(current, sort_keys=True,
+                                                 ensure_ascii=False).encode(),
+                                      f"identities:{dossier_id}")
+            values = {"content": sealed, "updated_by": self.actor.name, "updated_at": now()}
+            done = connection.execute(t.identities.update().where(
+                t.identities.c.dossier_id == dossier_id).values(**values)).rowcount
+            if not done:
+                connection.execute(t.identities.insert().values(dossier_id=dossier_id,
+                                                                **values))
+            self.audit(connection, "identity.set", dossier_id, keys=sorted(identity))
+        return current
+
+    def identity(self, dossier_id: str) -> dict[str, str]:
+        """The beneficiary's identity recorded for a dossier (empty when none); audited."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id)
+            found = self._identity(connection, dossier_id)
+            self.audit(connection, "identity.read", dossier_id)
+        return found
+
+    def _identity(self, connection: sa.Connection, dossier_id: str) -> dict[str, str]:
+        stored = connection.execute(sa.select(t.identities.c.content).where(
+            t.identities.c.dossier_id == dossier_id)).scalar_one_or_none()
+        if stored is None:
+            return {}
+        return dict(json.loads(self.cipher.open(stored, f"identities:{dossier_id}")))
+
+    def add_invoice(self, dossier_id: str, *, number: str, issued_on: date, payer: str,
+                    amount: Decimal, payer_name: str | None = None) -> int:
+        """Record an invoice the provider issued for a dossier; its id."""
+        with self.writing() as connection:
+            self._visible(connection, dossier_id, lock=True)
+            taken = connection.execute(sa.select(t.invoices.c.id).where(
+                t.invoices.c.number == number)).first()
+            if taken is not None:
+                raise UsageError(_("invoice {number!r} is already recorded").format(
+                    number=number))
+            invoice_id = _key(connection.execute(t.invoices.insert().values(
+                dossier_id=dossier_id, number=number, issued_on=issued_on, payer=payer,
+                payer_name=payer_name, amount=amount, recorded_by=self.actor.name,
+                recorded_at=now())))
+            self.audit(connection, "invoice.add", dossier_id, invoice=number, payer=payer,
+                       amount=str(amount))
+        return invoice_id
+
+    def pay_invoice(self, number: str, *, paid_on: date, amount: Decimal) -> Decimal:
+        """Record a payment of an invoice (by its number); what remains to be paid."""
+        with self.writing() as connection:
+            row = connection.execute(sa.select(t.invoices).where(
+                t.invoices.c.number == number)).first()
+            if row is not None:  # an invoice of a dossier the account may not see: none
+                try:
+                    self._visible(connection, row.dossier_id, lock=True)
+                except UsageError:
+                    row = None
+            if row is None:
+                raise UsageError(_("no invoice {number!r} ('bilan invoice list')").format(
+                    number=number))
+            paid = connection.execute(sa.select(sa.func.coalesce(
+                sa.func.sum(t.payments.c.amount), 0)).where(
+                t.payments.c.invoice_id == row.id)).scalar_one()
+            due = Decimal(str(row.amount)) - Decimal(str(paid))
+            if amount > due:
+                raise UsageError(_("invoice {number}: {amount} € paid, but only {due} € remain"
+                                   " due").format(number=number, amount=amount, due=due))
+            if paid_on < _day(row.issued_on):
+                raise UsageError(_("invoice {number}: paid on {date}, before it was issued on"
+                                   " {issued}").format(number=number, date=paid_on.isoformat(),
+                                                      issued=_day(row.issued_on).isoformat()))
+            connection.execute(t.payments.insert().values(
+                invoice_id=row.id, dossier_id=row.dossier_id, paid_on=paid_on, amount=amount,
+                recorded_by=self.actor.name, recorded_at=now()))
+            self.audit(connection, "invoice.pay", row.dossier_id, invoice=number,
+                       amount=str(amount))
+        return due - amount
+
+    def invoices(self, dossier_id: str | None = None) -> list[dict[str, Any]]:
+        """The invoices of a dossier (None: of every dossier the account sees), each with its
+        payments and what remains due, by date."""
+        with self.reading() as connection:
+            query = sa.select(t.invoices).order_by(t.invoices.c.issued_on, t.invoices.c.id)
+            if dossier_id is not None:
+                self._visible(connection, dossier_id)
+                query = query.where(t.invoices.c.dossier_id == dossier_id)
+            elif not self.actor.sees_all and self.backend != "postgresql":
+                query = query.join(t.dossiers).where(
+                    t.dossiers.c.counsellor == self.actor.name)
+            rows = connection.execute(query).all()
+            paid = connection.execute(sa.select(t.payments).order_by(
+                t.payments.c.paid_on, t.payments.c.id)).all()
+        by_invoice: dict[int, list[dict[str, Any]]] = {}
+        for payment in paid:
+            by_invoice.setdefault(payment.invoice_id, []).append(
+                {"paid_on": _day(payment.paid_on).isoformat(),
+                 "amount": f"{Decimal(str(payment.amount)):.2f}"})
+        found = []
+        for row in rows:
+            payments = by_invoice.get(row.id, [])
+            amount = Decimal(str(row.amount))
+            due = amount - sum((Decimal(p["amount"]) for p in payments), Decimal(0))
+            found.append({"number": row.number, "dossier": row.dossier_id,
+                          "issued_on": _day(row.issued_on).isoformat(), "payer": row.payer,
+                          "payer_name": row.payer_name, "amount": f"{amount:.2f}",
+                          "payments": payments, "due": f"{due:.2f}"})
+        return found
+
     def invitations(self, dossier_id: str) -> list[dict[str, Any]]:
         """A dossier's invitations, newest first, each with its state (``active``,
         ``expired`` or ``revoked``); never a token."""
@@ -1146,8 +1289,9 @@ class Store:
             self._visible(connection, dossier_id, lock=True)
             self._require_admin("dossier delete")
             self._destroy(connection, dossier_id, "dossier.delete", reason="deleted")
-            connection.execute(t.sessions.delete().where(t.sessions.c.dossier_id == dossier_id))
-            connection.execute(t.consents.delete().where(t.consents.c.dossier_id == dossier_id))
+            for table in (t.sessions, t.consents, t.payments, t.invoices, t.identities,
+                          t.invitations):
+                connection.execute(table.delete().where(table.c.dossier_id == dossier_id))
             connection.execute(t.dossiers.delete().where(t.dossiers.c.id == dossier_id))
         self._after_purge()
 
@@ -1241,7 +1385,8 @@ class Store:
                   (t.administrations, ("dossier_id", "instrument"), ("extra",),
                    "administrations:{dossier_id}:{instrument}"),
                   (t.documents, ("dossier_id", "name"), ("content",),
-                   "documents:{dossier_id}:{name}")]
+                   "documents:{dossier_id}:{name}"),
+                  (t.identities, ("dossier_id",), ("content",), "identities:{dossier_id}")]
         with self.writing() as connection:
             for table, keys, columns, context in places:
                 for row in connection.execute(sa.select(*[table.c[k] for k in keys],
