@@ -366,3 +366,50 @@ def test_an_account_acted_for_by_the_owner_keeps_its_own_rights(bilan, team):
         owner.close()
     assert sql(database, "SELECT password_hash FROM accounts WHERE name = %s", None,
                (names["chef"],)) == [(None,)]
+
+
+def test_the_evidence_follows_the_dossier_on_postgresql(bilan, team, tmp_path):
+    """Signatures, the programme, dated facts, feedback answers and complaints are the
+    dossier's counsellor's: through the commands and through direct SQL; the administrator
+    sees all and packs them."""
+    database, names, pipeline = team
+    dossier = _alices_dossier(bilan, database, names, pipeline)
+    alice, bruno, chef = names["alice"], names["bruno"], names["chef"]
+    for command in (("evidence", "sign", dossier, "1", "--as", "counsellor"),
+                    ("evidence", "sign", dossier, "1", "--as", "beneficiary", "--name",
+                     "Élodie Martin"),
+                    ("evidence", "record", dossier, "information", "--date", "2026-09-30"),
+                    ("complaint", "add", "--dossier", dossier, "--channel", "email",
+                     "--subject", "Horaires")):
+        done = _as(bilan, database, alice, *command)
+        assert done.code == 0, (command, done.err)
+    store = Store.open(url(database, alice))
+    store.save_feedback(dossier, "satisfaction", "1.0", {"global_satisfaction": 5})
+    store.close()
+    for command in (("evidence", "sign", dossier, "1", "--as", "counsellor"),
+                    ("evidence", "status", dossier), ("evidence", "attendance", dossier,
+                                                      "--output", tmp_path / "b"),
+                    ("evidence", "pack", dossier, "--output", tmp_path / "b"),
+                    ("complaint", "list", "--dossier", dossier)):
+        refused = _as(bilan, database, bruno, *command)
+        assert refused.code == 2 and "among yours" in refused.err, (command, refused.err)
+    for table in ("programmes", "signatures", "evidence_records", "feedback", "complaints"):
+        assert sql(database, f"SELECT count(*) FROM {table}", alice)[0][0] >= 1, table
+        assert sql(database, f"SELECT * FROM {table}", bruno) == [], table
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # no counsellor deletes one
+        sql(database, "DELETE FROM signatures", bruno)
+    sql(database, "UPDATE feedback SET value = 1", bruno)  # rows he cannot see: none
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO signatures (session_id, dossier_id, role, signer, via,"
+            " record_hash, signed_at) VALUES (1, %s, 'beneficiary', 'x', 'screen', 'x',"
+            " 'now')", bruno, (dossier,))
+    assert sql(database, "SELECT count(*) FROM signatures", alice) == [(2,)]
+    assert sql(database, "SELECT value FROM feedback", alice) == [(5,)]
+    assert json.loads(_as(bilan, database, bruno, "complaint", "list", "--json").out) == []
+    status = json.loads(_as(bilan, database, chef, "evidence", "status", dossier,
+                            "--json").out)[0]
+    assert (status["signed_hours"], status["planned_hours"]) == ("2", "17")
+    packed = _as(bilan, database, chef, "evidence", "pack", dossier, "--output",
+                 tmp_path / "pack")
+    assert packed.code == 0, packed.err
+    assert (tmp_path / "pack" / f"{dossier}-emargement.pdf").stat().st_size > 1000

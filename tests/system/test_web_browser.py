@@ -137,6 +137,23 @@ class Browser:
         self.driver.quit()
 
 
+def serve(env: dict[str, str], port: int, *args: object) -> subprocess.Popen[str]:
+    """``bilan serve`` on ``port``, once it answers."""
+    server = subprocess.Popen([sys.executable, "-m", "bilan_core", "serve", "--port",
+                               str(port), *map(str, args)], env=env, stderr=subprocess.PIPE,
+                              text=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/connexion", timeout=2)
+            return server
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"bilan serve did not start: {server.communicate()[1][-2000:]}")
+            time.sleep(0.2)
+
+
 def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tmp_path):
     from selenium.webdriver.common.by import By
 
@@ -158,19 +175,9 @@ def test_a_beneficiary_answers_in_the_browser_and_the_counsellor_gets_the_pdf(tm
     (templates / "salarie-cpf.toml").write_text(QUESTIONNAIRE, encoding="utf-8")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "bilan_core", "serve", "--port",
-                               str(port), "--templates", templates], env=env,
-                              stderr=subprocess.PIPE, text=True)
+    server = serve(env, port, "--templates", templates)
     browsers: list[Browser] = []
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/connexion", timeout=2)
-                break
-            except (urllib.error.URLError, OSError):
-                assert time.monotonic() < deadline and server.poll() is None
-                time.sleep(0.2)
 
         # The counsellor logs in, makes the dossier from a template, invites, writes notes.
         counsellor = Browser(tmp_path / "counsellor", axe, shots)

@@ -48,6 +48,8 @@ BUILTIN_COMMANDS = {
     "store": "bilan_core.cli.store:store_group",
     "provider": "bilan_core.cli.evidence:provider_group",
     "invoice": "bilan_core.cli.evidence:invoice_group",
+    "evidence": "bilan_core.cli.evidence:evidence_group",
+    "complaint": "bilan_core.cli.evidence:complaint_group",
 }
 
 #: Commands that only describe the installation: no output to recover, no temporary file.

@@ -137,6 +137,9 @@ INSTRUMENT = Table({
     "copyright": Field(TEXT, required=True, help=N_("who wrote the items")),
     "instructions": Field(Str(), default=""),
     "profile": Field(Str(choices=("riasec",)), help="riasec: Holland code and indices"),
+    "purpose": Field(Str(choices=("assessment", "feedback")), default="assessment",
+                     help="feedback: a satisfaction or follow-up questionnaire, kept as the"
+                          " provider's evidence apart from the bilan"),
     "response_scale": Field(RESPONSE_SCALE, required=True),
     "scales": Field(ArrayOf(SCALE, id_key="id"), required=True),
     "items": Field(ArrayOf(ITEM, id_key="id"), required=True),
@@ -257,7 +260,8 @@ def build_instrument(values: dict[str, Any], ctx: Context) -> Instrument:
         language=values["language"], licence=values["licence"],
         copyright=values["copyright"], response_scale=response_scale, scales=scales,
         items=tuple(items), instructions=values["instructions"], profile=values["profile"],
-        pairs=tuple(pairs), bands=tuple(bands), norms=tuple(norms), validity=validity)
+        pairs=tuple(pairs), bands=tuple(bands), norms=tuple(norms), validity=validity,
+        purpose=values["purpose"])
 
 
 def _item(entry: dict[str, Any], where: tuple[KeyPart, ...], scale_ids: list[str],

@@ -217,6 +217,11 @@ class Instrument:
     bands: tuple[Band, ...] = attrs.field(default=(), converter=as_tuple)
     norms: tuple[NormTable, ...] = attrs.field(default=(), converter=as_tuple)
     validity: Validity = Validity()
+    #: "assessment" (the bilan's content, scored into its results) or "feedback" (the
+    #: provider's satisfaction and follow-up questionnaires: kept as evidence, never scored
+    #: into the bilan)
+    purpose: str = attrs.field(default="assessment",
+                               validator=attrs.validators.in_(("assessment", "feedback")))
 
     def item_ids(self) -> frozenset[str]:
         """The ids of every item, for checking a responses file."""

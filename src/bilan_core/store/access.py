@@ -38,6 +38,11 @@ GRANTS = {
     "identities": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
     "invoices": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
     "payments": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
+    "programmes": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
+    "signatures": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
+    "evidence_records": ("SELECT, INSERT", "SELECT, INSERT, DELETE"),
+    "feedback": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
+    "complaints": ("SELECT, INSERT, UPDATE", "SELECT, INSERT, UPDATE, DELETE"),
 }
 
 
@@ -255,22 +260,23 @@ def owner_holds_accounts(connection: sa.Connection) -> None:
         connection.exec_driver_sql(f"GRANT {quote(name)} TO CURRENT_USER")
 
 
-def invitation_functions(connection: sa.Connection) -> None:
+def invitation_functions(connection: sa.Connection, *, purpose: bool = False) -> None:
     """``bilan_invitation(token_hash)``: the invitation a token opens, found whichever
     counsellor's dossier it belongs to (PostgreSQL, ``SECURITY DEFINER``: the web
     application knows a token, not yet whose dossier it opens). It returns the invitation's
-    id, dossier, instruments, expiry and revocation, and the dossier's counsellor and status;
-    nothing else of the dossier."""
+    id, dossier, instruments, expiry and revocation (and, from revision 0005 on, its
+    ``purpose``), and the dossier's counsellor and status; nothing else of the dossier."""
     if connection.dialect.name != "postgresql":
         return
     counsellor, admin = groups(connection)
-    _ddl(connection, """
+    extra, column = (", purpose varchar", ", i.purpose") if purpose else ("", "")
+    _ddl(connection, f"""
 CREATE FUNCTION bilan_invitation(wanted text)
 RETURNS TABLE (id integer, dossier_id varchar, instruments text, expires_at varchar,
-               revoked_at varchar, counsellor varchar, status varchar)
+               revoked_at varchar, counsellor varchar, status varchar{extra})
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT i.id, i.dossier_id, i.instruments, i.expires_at, i.revoked_at, d.counsellor,
-         d.status
+         d.status{column}
   FROM invitations i JOIN dossiers d ON d.id = i.dossier_id
   WHERE i.token_hash = wanted
 $$""")

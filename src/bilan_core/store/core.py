@@ -38,6 +38,7 @@ from bilan_core.store.engine import (
     store_url,
     translated,
 )
+from bilan_core.store.evidence import EvidenceStore
 from bilan_core.values import plain_repr
 
 OWNER = "owner"
@@ -79,6 +80,7 @@ class Invitation:
     instruments: tuple[str, ...]
     expires_at: str
     counsellor: str
+    purpose: str = "answers"  # or "feedback": the provider's questionnaires
 
 
 def token_digest(token: str) -> str:
@@ -201,7 +203,7 @@ def _key(result: sa.CursorResult[Any]) -> int:
     return int(key[0])
 
 
-class Store:
+class Store(EvidenceStore):
     """One open store and who uses it. Open with :meth:`open`."""
 
     def __init__(self, url: sa.URL, engine: sa.Engine, cipher: Cipher, actor: Actor,
@@ -588,8 +590,8 @@ class Store:
 
     def create(self, *, label: str, beneficiary: str, reference_date: date,
                pipeline_path: str | None, pipeline_text: str, state: str,
-               counsellor: str | None = None, consents: Sequence[Mapping[str, Any]] = ()
-               ) -> str:
+               counsellor: str | None = None, consents: Sequence[Mapping[str, Any]] = (),
+               programme: Mapping[str, Any] | None = None) -> str:
         """A new dossier; its id."""
         if len(label) > 120 or len(beneficiary) > 120:
             raise UsageError(_("a pipeline's id and a beneficiary's id are 120 characters at"
@@ -618,6 +620,8 @@ class Store:
                 state=self.cipher.seal(state.encode(), f"dossiers.state:{dossier_id}")))
             for consent in consents:
                 self._insert_consent(connection, dossier_id, consent)
+            if programme is not None:
+                self._set_programme(connection, dossier_id, programme)
             self.audit(connection, "dossier.create", dossier_id, counsellor=owner,
                        consents=len(consents))
         return dossier_id
@@ -642,7 +646,8 @@ class Store:
 
     def save_state(self, dossier_id: str, state: str, expected: int, *,
                    step: str | None = None, pipeline_text: str | None = None,
-                   pipeline_path: str | None = None, action: str = "dossier.step") -> int:
+                   pipeline_path: str | None = None, action: str = "dossier.step",
+                   programme: Mapping[str, Any] | None = None) -> int:
         """Save the dossier after a step (or an update of its pipeline) if nobody changed it
         since version ``expected``; its new version."""
         with self.writing() as connection:
@@ -656,6 +661,8 @@ class Store:
             if pipeline_path is not None:
                 values["pipeline_path"] = pipeline_path
             version = self._changed(connection, info, expected, **values)
+            if programme is not None:
+                self._set_programme(connection, dossier_id, programme)
             self.audit(connection, action, dossier_id, **({"step": step} if step else {}))
         return version
 
@@ -995,170 +1002,32 @@ class Store:
         return int(count) <= limit
 
     # ------------------------------------------------------------------------- invitations
-    def invite(self, dossier_id: str, instruments: Sequence[str], expires_at: datetime
-               ) -> tuple[int, str]:
-        """A new invitation to answer ``instruments`` of an open dossier until ``expires_at``:
-        its id, and the token of its link (256 random bits). Only the token's SHA-256 is
-        kept: the token is shown once, never stored, never audited."""
+    def invite(self, dossier_id: str, instruments: Sequence[str], expires_at: datetime,
+               purpose: str = "answers") -> tuple[int, str]:
+        """A new invitation to answer ``instruments`` of an open dossier until ``expires_at``
+        (``purpose="feedback"``: the provider's satisfaction or follow-up questionnaires, of
+        any dossier, closed or purged too): its id, and the token of its link (256 random
+        bits). Only the token's SHA-256 is kept: the token is shown once, never stored,
+        never audited."""
         if not instruments:
             raise UsageError(_("an invitation opens at least one questionnaire"))
+        if purpose not in ("answers", "feedback"):
+            raise ValueError(f"unknown invitation purpose {purpose!r}")
         token = secrets.token_urlsafe(32)
         with self.writing() as connection:
             info = self._visible(connection, dossier_id, lock=True)
-            self._open_only(info, _("inviting the beneficiary"))
+            if purpose == "answers":
+                self._open_only(info, _("inviting the beneficiary"))
             result = connection.execute(t.invitations.insert().values(
                 dossier_id=dossier_id, token_hash=token_digest(token),
                 instruments=json.dumps(list(instruments)), created_by=self.actor.name,
-                created_at=now(), expires_at=_moment(expires_at)))
+                created_at=now(), expires_at=_moment(expires_at), purpose=purpose))
             key = result.inserted_primary_key
             assert key is not None
             invitation_id = int(key[0])
             self.audit(connection, "invitation.create", dossier_id, invitation=invitation_id,
                        instruments=list(instruments), expires_at=_moment(expires_at))
         return invitation_id, token
-
-    # -- the provider's evidence: administrative data, apart from the bilan's content ------
-
-    def set_provider(self, details: Mapping[str, str]) -> dict[str, str]:
-        """Set the provider's legal details (the keys given replace theirs; an empty value
-        removes one); what they are now. An administrator's right."""
-        self._require_admin("provider set")
-        with self.writing() as connection:
-            row = connection.execute(sa.select(t.provider.c.details).where(
-                t.provider.c.id == 1)).first()
-            current = json.loads(row.details) if row is not None else {}
-            current.update(details)
-            current = {k: v for k, v in current.items() if v}
-            values = {"details": json.dumps(current, sort_keys=True, ensure_ascii=False),
-                      "updated_by": self.actor.name, "updated_at": now()}
-            if row is None:
-                connection.execute(t.provider.insert().values(id=1, **values))
-            else:
-                connection.execute(t.provider.update().where(t.provider.c.id == 1).values(
-                    **values))
-            self.audit(connection, "provider.set", keys=sorted(details))
-        return current
-
-    def provider_details(self) -> dict[str, str]:
-        """The provider's legal details (empty until ``bilan provider set``)."""
-        with self.reading() as connection:
-            row = connection.execute(sa.select(t.provider.c.details).where(
-                t.provider.c.id == 1)).first()
-        return dict(json.loads(row.details)) if row is not None else {}
-
-    def set_identity(self, dossier_id: str, identity: Mapping[str, str]) -> dict[str, str]:
-        """Set the beneficiary's identity for a dossier (the keys given replace theirs; an
-        empty value removes one), sealed; what it is now. Audited without the values."""
-        with self.writing() as connection:
-            self._visible(connection, dossier_id, lock=True)
-            current = self._identity(connection, dossier_id)
-            current.update(identity)
-            current = {k: v for k, v in current.items() if v}
-            sealed = self.cipher.seal(json.dumps(current, sort_keys=True,
-                                                 ensure_ascii=False).encode(),
-                                      f"identities:{dossier_id}")
-            values = {"content": sealed, "updated_by": self.actor.name, "updated_at": now()}
-            done = connection.execute(t.identities.update().where(
-                t.identities.c.dossier_id == dossier_id).values(**values)).rowcount
-            if not done:
-                connection.execute(t.identities.insert().values(dossier_id=dossier_id,
-                                                                **values))
-            self.audit(connection, "identity.set", dossier_id, keys=sorted(identity))
-        return current
-
-    def identity(self, dossier_id: str) -> dict[str, str]:
-        """The beneficiary's identity recorded for a dossier (empty when none); audited."""
-        with self.writing() as connection:
-            self._visible(connection, dossier_id)
-            found = self._identity(connection, dossier_id)
-            self.audit(connection, "identity.read", dossier_id)
-        return found
-
-    def _identity(self, connection: sa.Connection, dossier_id: str) -> dict[str, str]:
-        stored = connection.execute(sa.select(t.identities.c.content).where(
-            t.identities.c.dossier_id == dossier_id)).scalar_one_or_none()
-        if stored is None:
-            return {}
-        return dict(json.loads(self.cipher.open(stored, f"identities:{dossier_id}")))
-
-    def add_invoice(self, dossier_id: str, *, number: str, issued_on: date, payer: str,
-                    amount: Decimal, payer_name: str | None = None) -> int:
-        """Record an invoice the provider issued for a dossier; its id."""
-        with self.writing() as connection:
-            self._visible(connection, dossier_id, lock=True)
-            taken = connection.execute(sa.select(t.invoices.c.id).where(
-                t.invoices.c.number == number)).first()
-            if taken is not None:
-                raise UsageError(_("invoice {number!r} is already recorded").format(
-                    number=number))
-            invoice_id = _key(connection.execute(t.invoices.insert().values(
-                dossier_id=dossier_id, number=number, issued_on=issued_on, payer=payer,
-                payer_name=payer_name, amount=amount, recorded_by=self.actor.name,
-                recorded_at=now())))
-            self.audit(connection, "invoice.add", dossier_id, invoice=number, payer=payer,
-                       amount=str(amount))
-        return invoice_id
-
-    def pay_invoice(self, number: str, *, paid_on: date, amount: Decimal) -> Decimal:
-        """Record a payment of an invoice (by its number); what remains to be paid."""
-        with self.writing() as connection:
-            row = connection.execute(sa.select(t.invoices).where(
-                t.invoices.c.number == number)).first()
-            if row is not None:  # an invoice of a dossier the account may not see: none
-                try:
-                    self._visible(connection, row.dossier_id, lock=True)
-                except UsageError:
-                    row = None
-            if row is None:
-                raise UsageError(_("no invoice {number!r} ('bilan invoice list')").format(
-                    number=number))
-            paid = connection.execute(sa.select(sa.func.coalesce(
-                sa.func.sum(t.payments.c.amount), 0)).where(
-                t.payments.c.invoice_id == row.id)).scalar_one()
-            due = Decimal(str(row.amount)) - Decimal(str(paid))
-            if amount > due:
-                raise UsageError(_("invoice {number}: {amount} € paid, but only {due} € remain"
-                                   " due").format(number=number, amount=amount, due=due))
-            if paid_on < _day(row.issued_on):
-                raise UsageError(_("invoice {number}: paid on {date}, before it was issued on"
-                                   " {issued}").format(number=number, date=paid_on.isoformat(),
-                                                      issued=_day(row.issued_on).isoformat()))
-            connection.execute(t.payments.insert().values(
-                invoice_id=row.id, dossier_id=row.dossier_id, paid_on=paid_on, amount=amount,
-                recorded_by=self.actor.name, recorded_at=now()))
-            self.audit(connection, "invoice.pay", row.dossier_id, invoice=number,
-                       amount=str(amount))
-        return due - amount
-
-    def invoices(self, dossier_id: str | None = None) -> list[dict[str, Any]]:
-        """The invoices of a dossier (None: of every dossier the account sees), each with its
-        payments and what remains due, by date."""
-        with self.reading() as connection:
-            query = sa.select(t.invoices).order_by(t.invoices.c.issued_on, t.invoices.c.id)
-            if dossier_id is not None:
-                self._visible(connection, dossier_id)
-                query = query.where(t.invoices.c.dossier_id == dossier_id)
-            elif not self.actor.sees_all and self.backend != "postgresql":
-                query = query.join(t.dossiers).where(
-                    t.dossiers.c.counsellor == self.actor.name)
-            rows = connection.execute(query).all()
-            paid = connection.execute(sa.select(t.payments).order_by(
-                t.payments.c.paid_on, t.payments.c.id)).all()
-        by_invoice: dict[int, list[dict[str, Any]]] = {}
-        for payment in paid:
-            by_invoice.setdefault(payment.invoice_id, []).append(
-                {"paid_on": _day(payment.paid_on).isoformat(),
-                 "amount": f"{Decimal(str(payment.amount)):.2f}"})
-        found = []
-        for row in rows:
-            payments = by_invoice.get(row.id, [])
-            amount = Decimal(str(row.amount))
-            due = amount - sum((Decimal(p["amount"]) for p in payments), Decimal(0))
-            found.append({"number": row.number, "dossier": row.dossier_id,
-                          "issued_on": _day(row.issued_on).isoformat(), "payer": row.payer,
-                          "payer_name": row.payer_name, "amount": f"{amount:.2f}",
-                          "payments": payments, "due": f"{due:.2f}"})
-        return found
 
     def invitations(self, dossier_id: str) -> list[dict[str, Any]]:
         """A dossier's invitations, newest first, each with its state (``active``,
@@ -1172,7 +1041,7 @@ class Store:
         return [{"id": row.id, "instruments": json.loads(row.instruments),
                  "created_by": row.created_by, "created_at": row.created_at,
                  "expires_at": row.expires_at, "revoked_at": row.revoked_at,
-                 "last_used_at": row.last_used_at,
+                 "last_used_at": row.last_used_at, "purpose": row.purpose,
                  "state": "revoked" if row.revoked_at else (
                      "expired" if row.expires_at <= moment else "active")} for row in rows]
 
@@ -1224,23 +1093,25 @@ class Store:
             if self.backend == "postgresql":  # whichever counsellor's dossier it opens
                 row = connection.execute(sa.text(
                     "SELECT id, dossier_id, instruments, expires_at, revoked_at, counsellor,"
-                    " status FROM bilan_invitation(:wanted)"), {"wanted": wanted}).first()
+                    " status, purpose FROM bilan_invitation(:wanted)"),
+                    {"wanted": wanted}).first()
                 stored = wanted if row is not None else None
             else:
                 row = connection.execute(sa.select(
                     t.invitations.c.id, t.invitations.c.dossier_id,
                     t.invitations.c.instruments, t.invitations.c.expires_at,
                     t.invitations.c.revoked_at, t.dossiers.c.counsellor, t.dossiers.c.status,
-                    t.invitations.c.token_hash).join(t.dossiers).where(
+                    t.invitations.c.purpose, t.invitations.c.token_hash).join(t.dossiers).where(
                     t.invitations.c.token_hash == wanted)).first()
                 stored = row.token_hash if row is not None else None
         if (row is None or stored is None or not hmac.compare_digest(stored, wanted)
                 or row.revoked_at is not None or row.expires_at <= now()
-                or row.status != "open"):
+                or (row.status != "open" and row.purpose != "feedback")):
             return None
         return Invitation(id=row.id, dossier_id=row.dossier_id,
                           instruments=tuple(json.loads(row.instruments)),
-                          expires_at=row.expires_at, counsellor=row.counsellor)
+                          expires_at=row.expires_at, counsellor=row.counsellor,
+                          purpose=row.purpose)
 
     def close_dossier(self, dossier_id: str, *, on: date, check: Any = None) -> date | None:
         """Close a dossier: its content is destroyed now unless a retention consent in force
@@ -1289,8 +1160,9 @@ class Store:
             self._visible(connection, dossier_id, lock=True)
             self._require_admin("dossier delete")
             self._destroy(connection, dossier_id, "dossier.delete", reason="deleted")
-            for table in (t.sessions, t.consents, t.payments, t.invoices, t.identities,
-                          t.invitations):
+            for table in (t.signatures, t.sessions, t.consents, t.payments, t.invoices,
+                          t.identities, t.invitations, t.programmes, t.records, t.feedback,
+                          t.complaints):
                 connection.execute(table.delete().where(table.c.dossier_id == dossier_id))
             connection.execute(t.dossiers.delete().where(t.dossiers.c.id == dossier_id))
         self._after_purge()
@@ -1386,7 +1258,8 @@ class Store:
                    "administrations:{dossier_id}:{instrument}"),
                   (t.documents, ("dossier_id", "name"), ("content",),
                    "documents:{dossier_id}:{name}"),
-                  (t.identities, ("dossier_id",), ("content",), "identities:{dossier_id}")]
+                  (t.identities, ("dossier_id",), ("content",), "identities:{dossier_id}"),
+                  (t.complaints, ("id",), ("subject", "answer"), "complaints.{column}:{id}")]
         with self.writing() as connection:
             for table, keys, columns, context in places:
                 for row in connection.execute(sa.select(*[table.c[k] for k in keys],

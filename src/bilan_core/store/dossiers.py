@@ -42,6 +42,32 @@ def phase_name(phase: Phase) -> str:
 
 # -- creating and updating --------------------------------------------------------------------
 
+def programme_of(pipeline: Pipeline, host: PluginHost) -> dict[str, Any]:
+    """What the bilan is planned to be, for the evidence (agreements, information document,
+    completion rate, BPF) once its content is destroyed: the steps with their titles, phases
+    and hours, the questionnaires' titles, the beneficiary's status and the price. Staff's
+    settings only: no answer, result or note."""
+    registry = host.registry
+    steps = []
+    for step in pipeline.steps:
+        known = registry.steps.get(step.id)
+        steps.append({"id": step.id, "title": step.title or (known.title if known else step.id),
+                      "phase": step.phase.value, "hours": str(step.hours)})
+    methods = []
+    for instrument_id in dict.fromkeys(i for step in pipeline.steps for i in step.instruments):
+        try:
+            methods.append(registry.instruments[instrument_id].title)
+        except Exception:  # an instrument that no longer loads is named by its id
+            methods.append(instrument_id)
+    price = (pipeline.funding or {}).get("price")
+    return {"steps": steps, "planned_hours": str(sum((s.hours for s in pipeline.steps),
+                                                     Decimal(0))),
+            "methods": methods, "status": pipeline.beneficiary.status.value,
+            "employer": pipeline.beneficiary.employer,
+            "price": None if price is None else str(price),
+            "provider": pipeline.provider.name, "counsellor": pipeline.provider.counsellor}
+
+
 def new_dossier(store: Store, host: PluginHost, path: Path, when: date | None,
                 counsellor: str | None, beneficiary: str | None = None
                 ) -> tuple[str, Pipeline]:
@@ -62,7 +88,7 @@ def new_dossier(store: Store, host: PluginHost, path: Path, when: date | None,
         label=pipeline.id, beneficiary=pipeline.beneficiary.id,
         reference_date=pipeline.reference_date, pipeline_path=os.path.realpath(path),
         pipeline_text=text, state=dossier_to_json(dossier), counsellor=counsellor,
-        consents=consents)
+        consents=consents, programme=programme_of(pipeline, host))
     for responses in pipeline.responses.values():
         import_responses(store, dossier_id, responses)
     return dossier_id, pipeline
@@ -151,7 +177,8 @@ def update_dossier(store: Store, host: PluginHost, dossier_id: str, path: Path,
                         plan=pipeline.steps, branding=pipeline.branding,
                         recipients=pipeline.recipients)
     store.save_state(dossier_id, dossier_to_json(kept), info.version, pipeline_text=text,
-                     pipeline_path=os.path.realpath(path), action="dossier.update")
+                     pipeline_path=os.path.realpath(path), action="dossier.update",
+                     programme=programme_of(pipeline, host))
     return pipeline, changed
 
 

@@ -163,6 +163,9 @@ invitations = sa.Table(
     sa.Column("revoked_at", Moment),
     sa.Column("revoked_by", sa.String(63)),
     sa.Column("last_used_at", Moment),
+    # "answers" (the bilan's questionnaires: an open dossier's) or "feedback" (satisfaction
+    # and follow-up: the provider's evidence, open after the dossier is closed)
+    sa.Column("purpose", sa.String(16), nullable=False, server_default="answers"),
 )
 
 #: Attempts the web application counts (links, logins) per key and window, across its
@@ -228,6 +231,84 @@ payments = sa.Table(
     sa.Column("recorded_at", Moment, nullable=False),
 )
 
+#: What the bilan was planned to be, kept for the evidence once its content is destroyed: the
+#: programme's steps (ids, titles, phases, hours), the planned hours, the beneficiary's status
+#: and the funders named by the pipeline. JSON; no result and no free text.
+programmes = sa.Table(
+    "programmes", metadata,
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("updated_at", Moment, nullable=False),
+)
+
+#: Who signed a session, when, how, and the SHA-256 of the session's record then: a session
+#: changed after its signature no longer matches. ``evidence`` keeps, for a session at a
+#: distance, what the CPF accepts as proof of attendance (connection times, activity).
+signatures = sa.Table(
+    "signatures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("role", sa.String(16), nullable=False),  # beneficiary, counsellor
+    sa.Column("signer", sa.String(120), nullable=False),  # the account, or the typed name
+    sa.Column("via", sa.String(16), nullable=False),  # screen, link
+    sa.Column("invitation_id", sa.Integer),
+    sa.Column("record_hash", sa.String(64), nullable=False),
+    sa.Column("evidence", sa.Text),  # JSON
+    sa.Column("signed_at", Moment, nullable=False),
+    sa.UniqueConstraint("session_id", "role", name="uq_signatures_session_role"),
+)
+
+#: Dated facts of the evidence: the information document given, an agreement sent or signed,
+#: the CPF entry and exit declared, the reason of a partial completion, a feedback
+#: questionnaire sent. ``detail`` is JSON of codes and dates, never free text.
+records = sa.Table(
+    "evidence_records", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("on_date", sa.Date, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(63), nullable=False),
+    sa.Column("recorded_at", Moment, nullable=False),
+)
+
+#: Answers to the provider's satisfaction and follow-up questionnaires (instruments whose
+#: purpose is "feedback"): evidence, kept apart from the bilan's answers and not destroyed
+#: with them. Values are the scale's points, never free text.
+feedback = sa.Table(
+    "feedback", metadata,
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("instrument", sa.String(64), primary_key=True),
+    sa.Column("item", sa.String(64), primary_key=True),
+    sa.Column("version", sa.String(32), nullable=False),
+    sa.Column("value", sa.Integer, nullable=False),
+    sa.Column("answered_at", Moment, nullable=False),
+)
+
+#: The complaints register (received, handled, answer, date). The subject and the answer are
+#: free text: sealed. A complaint may name no dossier (an administrator's only).
+complaints = sa.Table(
+    "complaints", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dossier_id", sa.String(40),
+              sa.ForeignKey("dossiers.id", ondelete="CASCADE"), index=True),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("subject", Secret, nullable=False),
+    sa.Column("handled_on", sa.Date),
+    sa.Column("answer", Secret),
+    sa.Column("answered_on", sa.Date),
+    sa.Column("recorded_by", sa.String(63), nullable=False),
+    sa.Column("recorded_at", Moment, nullable=False),
+)
+
 #: Tables whose rows belong to one dossier (row-level security follows the dossier's).
 DOSSIER_TABLES = ("sessions", "consents", "administrations", "answers", "documents",
-                  "invitations", "identities", "invoices", "payments")
+                  "invitations", "identities", "invoices", "payments", "programmes",
+                  "signatures", "evidence_records", "feedback", "complaints")

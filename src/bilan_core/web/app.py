@@ -13,7 +13,14 @@ Routes of a beneficiary:
   ``/reponses`` (the token leaves the address bar and the server's logs);
 - ``GET /reponses``: the welcome page: who, what for, confidentiality, consents, progress;
 - ``GET|POST /reponses/{instrument}?page=N``: a few items at a time, each answer saved;
-- ``GET /reponses/fin``: what happens next.
+- ``GET /reponses/fin``: what happens next;
+- ``GET|POST /reponses/presence``: the sessions held, signed from the link;
+- ``GET /retours``, ``GET|POST /retours/{instrument}``, ``GET /retours/fin``: the provider's
+  feedback questionnaires, when the link is a feedback one (:mod:`bilan_core.web.evidence`).
+
+A link opens the pages of its purpose only: a link to the bilan's questionnaires never saves
+feedback, and a feedback link (which works on a closed dossier, or one whose content was
+destroyed) opens neither the bilan's questionnaires nor its sessions.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -146,9 +154,11 @@ class Application:
         self._kept = threading.Lock()  # requests run in threads (bilan_core.web.threaded)
 
     # ---------------------------------------------------------------------- invitations
-    def opened(self, request: Request) -> tuple[Any, Any] | None:
+    def opened(self, request: Request, purpose: str = "answers") -> tuple[Any, Any] | None:
         """The invitation the request's cookie holds, checked again now, and the store as
-        its dossier's counsellor; None when there is none or it no longer opens anything."""
+        its dossier's counsellor; None when there is none, it no longer opens anything, or
+        it is for another ``purpose`` (``answers``: the bilan's questionnaires; ``feedback``:
+        the provider's)."""
         raw = request.cookies.get(COOKIE)
         if not raw:
             return None
@@ -159,7 +169,7 @@ class Application:
         if not isinstance(digest, str):
             return None
         invitation = self.store.invitation_by_digest(digest)
-        if invitation is None:
+        if invitation is None or invitation.purpose != purpose:
             return None
         return invitation, self.for_beneficiary(invitation)
 
@@ -199,6 +209,14 @@ class Application:
     def host(self, view: Any, dossier_id: str) -> Any:
         settings, _provider = self._facts(view, dossier_id)
         return web_host(self._hosts, settings)
+
+    def installed(self) -> Any:
+        """The host of the installed plugins alone, no pipeline's: the provider's feedback
+        questionnaires and the indicators' titles come from it, never from a dossier's
+        content (which may be destroyed)."""
+        from bilan_core.config.pipeline import PluginSettings
+
+        return web_host(self._hosts, PluginSettings())
 
 
 def web_host(hosts: dict[Any, Any], settings: Any) -> Any:
@@ -271,7 +289,10 @@ def create_app(store_url: str | None = None) -> Starlette:
         from bilan_core.store.core import token_digest
 
         app.for_beneficiary(found).invitation_used(found.dossier_id, found.id)
-        response = RedirectResponse("/reponses", status_code=303)
+        from bilan_core.web.evidence import FEEDBACK
+
+        response = RedirectResponse(FEEDBACK if found.purpose == "feedback" else "/reponses",
+                                    status_code=303)
         response.set_cookie(COOKIE, app.cookies.dumps(token_digest(token)),
                             max_age=INVITATION_COOKIE_AGE, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/")
@@ -315,14 +336,9 @@ def create_app(store_url: str | None = None) -> Starlette:
         if instrument is None:
             return _invalid()
         digest = request.cookies.get(COOKIE, "")
-        pages = max(1, -(-len(instrument.items) // PAGE_SIZE))
-        try:
-            number = min(max(int(request.query_params.get("page", "1")), 1), pages)
-        except ValueError:
-            number = 1
+        number, pages, items = page_of(request, instrument)
         errors: dict[str, str] = {}
         given: dict[str, str] = {}
-        items = instrument.items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
         if form is not None:
             if not security.valid_form_token(app.secret, form.get("csrf"), digest,
                                              instrument_id):
@@ -367,7 +383,7 @@ def create_app(store_url: str | None = None) -> Starlette:
                     title=instrument.title, instrument=instrument, items=items,
                     choices=_choices(instrument), page=number, pages=pages,
                     first=(number - 1) * PAGE_SIZE + 1, total=len(instrument.items),
-                    given=given, errors=errors,
+                    given=given, errors=errors, base="/reponses",
                     csrf=security.form_token(app.secret, digest, instrument_id),
                     shown=app.cookies.dumps(time.time()))
 
@@ -386,14 +402,10 @@ def create_app(store_url: str | None = None) -> Starlette:
         if not security.valid_form_token(app.secret, form.get("csrf"),
                                          request.cookies.get(COOKIE, ""), instrument_id):
             return JSONResponse({"error": _("form expired")}, status_code=403)
-        item = next((i for i in instrument.items if i.id == form.get("item")), None)
-        raw = form.get("value")
-        if item is None or not isinstance(raw, str):
-            return JSONResponse({"error": _("unknown question")}, status_code=400)
-        try:
-            value = _answer(instrument, item, raw)
-        except ValueError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+        posted = posted_answer(instrument, form, _answer)
+        if isinstance(posted, Response):
+            return posted
+        item, value = posted
         if not view.save_answers(invitation.dossier_id, instrument_id, instrument.version,
                                  {item.id: list(value) if isinstance(value, tuple) else value},
                                  _seconds_per_item(app, form.get("shown"), 1)):
@@ -408,6 +420,7 @@ def create_app(store_url: str | None = None) -> Starlette:
         return page("done.html", title=_("Thank you"),
                     provider=app.provider(view, invitation.dossier_id))
 
+    from bilan_core.web.evidence import beneficiary_routes
     from bilan_core.web.workspace import routes as workspace
 
     async def failure(request: Request, exc: Exception) -> Response:
@@ -427,6 +440,7 @@ def create_app(store_url: str | None = None) -> Starlette:
             Route("/invitation/{token}", threaded(invitation, app.threads)),
             Route("/reponses", threaded(welcome, app.threads)),
             Route("/reponses/fin", threaded(done, app.threads)),
+            *beneficiary_routes(app, page),  # /reponses/presence before /reponses/{...}
             Route("/reponses/{instrument}", threaded(questionnaire, app.threads),
                   methods=["GET", "POST"]),
             Route("/reponses/{instrument}/reponse", threaded(one_answer, app.threads),
@@ -435,6 +449,20 @@ def create_app(store_url: str | None = None) -> Starlette:
         ],
         middleware=[Middleware(Headers, language=spoken)],
     )
+
+
+def posted_answer(instrument: Any, form: Any,
+                  parse: Callable[[Any, Any, str], Any]) -> tuple[Any, Any] | Response:
+    """The item and the value of one answer sent by the page's script, parsed by
+    ``parse(instrument, item, text)``; or the JSON error response to send."""
+    item = next((i for i in instrument.items if i.id == form.get("item")), None)
+    raw = form.get("value")
+    if item is None or not isinstance(raw, str):
+        return JSONResponse({"error": _("unknown question")}, status_code=400)
+    try:
+        return item, parse(instrument, item, raw)
+    except ValueError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
 
 
 def _shows_results(text: str) -> bool:
@@ -475,6 +503,17 @@ def _seconds_per_item(app: Application, shown: Any, count: int) -> float | None:
     if not isinstance(started, (int, float)):
         return None
     return round(max(time.time() - float(started), 0.0) / count, 3)
+
+
+def page_of(request: Request, instrument: Any) -> tuple[int, int, list[Any]]:
+    """The page of a questionnaire a request asks for (``?page=N``, kept within its pages),
+    how many pages it has, and the page's items."""
+    pages = max(1, -(-len(instrument.items) // PAGE_SIZE))
+    try:
+        number = min(max(int(request.query_params.get("page", "1")), 1), pages)
+    except ValueError:
+        number = 1
+    return number, pages, list(instrument.items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
 
 
 def _first_unanswered_page(instrument: Any, answers: dict[str, Any]) -> int:

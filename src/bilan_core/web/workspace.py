@@ -12,6 +12,10 @@
   (``GET .../documents/{name}`` downloads one, audited).
 - ``GET|POST /espace/dossiers/{id}/notes``: the notes of each step, edited
   (:mod:`bilan_core.web.notes`).
+- ``GET|POST /espace/dossiers/{id}/presence`` (the sessions' signatures), ``POST
+  .../retours`` (a feedback questionnaire's link, shown once), ``GET /espace/indicateurs``
+  and ``GET /espace/indicateurs.csv`` (the result indicators): the provider's evidence
+  (:mod:`bilan_core.web.evidence`).
 
 Every page acts through the store as the logged-in account (:meth:`Store.acting_as`): a
 dossier the account may not see answers as a dossier that does not exist.
@@ -143,6 +147,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                       link: str | None = None, status: int = 200,
                       message: str | None = None) -> Response:
         from bilan_core.errors import UsageError
+        from bilan_core.web.evidence import feedback_choices
 
         dossier_id = request.path_params["dossier"]
         try:
@@ -169,7 +174,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                     completed=sorted(i for i, e in answered.items() if e.get("completed_on")),
                     link=link, csrf=csrf, maximum=MAXIMUM_HOURS,
                     hours=f"{info.hours.normalize():f}", plan=plan, done=done,
-                    results=results, message=message, today=date.today().isoformat())
+                    results=results, message=message, today=date.today().isoformat(),
+                    feedback=feedback_choices(app))
 
     def action(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
@@ -192,7 +198,6 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
 
     def invite(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
-        from bilan_core.cli.invite import base_url_of
         from bilan_core.errors import UsageError
         from bilan_core.store.dossiers import planned_instruments
 
@@ -207,9 +212,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
                                          datetime.now(timezone.utc) + timedelta(days=days))
         except (UsageError, ValueError):
             return page("invalid.html", status=404, title=_("Dossier not found"))
-        base = base_url_of(None) if _configured() else str(request.base_url).rstrip("/")
-        return dossier(request, name, view, csrf, None,
-                             link=f"{base}/invitation/{token}")
+        return dossier(request, name, view, csrf, None, link=invitation_link(request, token))
 
     def revoke(request: Request, name: str, view: Any, csrf: str,
                      form: Any) -> Response:
@@ -336,6 +339,8 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
         return page("new.html", status=status, title=_("New dossier"), account=name,
                     templates=sorted(found), csrf=csrf, message=message)
 
+    from bilan_core.web.evidence import workspace_routes
+
     return [
         Route("/espace/nouveau", guarded(new), methods=["GET", "POST"]),
         Route("/espace/comptes", guarded(accounts), methods=["GET", "POST"]),
@@ -348,6 +353,7 @@ def routes(app: Any, page: Callable[..., Response]) -> list[Route]:
               methods=["POST"]),
         Route("/espace/dossiers/{dossier}/documents/{name}", guarded(document)),
         Route("/espace/dossiers/{dossier}/notes", guarded(notes), methods=["GET", "POST"]),
+        *workspace_routes(app, page, guarded, dossier),  # before .../{action}
         Route("/espace/dossiers/{dossier}/{action}", guarded(action), methods=["POST"]),
     ]
 
@@ -478,6 +484,15 @@ def _pipeline_host(path: Any, text: Any) -> Any:
                            " its steps on the command line (bilan run --dossier).").format(
                                modules=", ".join(settings.plugins)))
     return web_host(_HOSTS, settings)
+
+
+def invitation_link(request: Request, token: str) -> str:
+    """The link an invitation's token opens: on ``BILAN_BASE_URL`` when it is set, else on
+    the address the counsellor's request came to."""
+    from bilan_core.cli.invite import base_url_of
+
+    base = base_url_of(None) if _configured() else str(request.base_url).rstrip("/")
+    return f"{base}/invitation/{token}"
 
 
 def client_address(request: Request) -> str:

@@ -1,0 +1,1 @@
+"""bilan-quality: questionnaires de satisfaction de fin de bilan et de suivi à six mois."""
