@@ -10,7 +10,7 @@ import io
 import re
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -74,7 +74,8 @@ def test_the_counsellor_and_the_beneficiary_sign_on_the_counsellors_screen(works
     assert f'href="{url}"' in dossier_page
     shown = client.get(url)
     assert shown.status_code == 200 and '<html lang="fr">' in shown.text
-    assert f'<label for="nom-{first}">' in shown.text and f'id="nom-{second}"' in shown.text
+    # In person, she signs here; at a distance, from her own link.
+    assert f'<label for="nom-{first}">' in shown.text and f'id="nom-{second}"' not in shown.text
     csrf = _csrf(shown.text)
     signed = client.post(url, data={"csrf": csrf, "seance": str(first), "role": "counsellor"})
     assert signed.status_code == 200 and 'role="status"' in signed.text
@@ -160,8 +161,10 @@ def test_the_beneficiary_signs_from_their_link(workspace):
     assert 'href="/reponses/presence"' in beneficiary.get("/reponses").text
     shown = beneficiary.get("/reponses/presence")
     assert shown.status_code == 200
-    assert f'value="{first}"' in shown.text and f'value="{second}"' in shown.text
-    assert f'<label for="nom-{first}">' in shown.text
+    # Only the session held at a distance: one held in person is signed on the counsellor's
+    # screen.
+    assert f'value="{first}"' not in shown.text and f'value="{second}"' in shown.text
+    assert f'<label for="nom-{second}">' in shown.text
     csrf = _csrf(shown.text)
     for data in ({"seance": str(brunos), "nom": "Élodie Martin"},  # another dossier's
                  {"seance": str(first), "nom": ""},
@@ -178,7 +181,7 @@ def test_the_beneficiary_signs_from_their_link(workspace):
     assert signed.headers["location"] == "/reponses/presence?signee=1"
     after = beneficiary.get(signed.headers["location"]).text
     assert 'role="status"' in after
-    assert f'value="{second}"' not in after and f'value="{first}"' in after
+    assert f'value="{second}"' not in after and f'value="{first}"' not in after
     again = beneficiary.post("/reponses/presence", data={"csrf": csrf, "seance": str(second),
                                                          "nom": "Élodie Martin"})
     assert again.status_code == 400
@@ -217,7 +220,8 @@ def test_a_feedback_link_is_answered_on_a_closed_or_destroyed_dossier(workspace,
         store.set_provider({"legal_name": "Cap Parcours Conseil"})
         if kept:
             store.record_consent(workspace.dossier, kind="retention",
-                                 given_on=date(2026, 11, 2), until=date(2027, 6, 1))
+                                 given_on=date.today(),
+                                 until=date.today() + timedelta(days=300))
         store.close_dossier(workspace.dossier, on=date.today())
         assert store.info(workspace.dossier).status == ("closed" if kept else "purged")
     client, _response = _login(workspace)
@@ -314,8 +318,8 @@ def _value(rows: list[dict[str, str]], indicator: str) -> str:
 
 
 def test_the_result_indicators_and_their_csv(workspace, bilan, tmp_path):
-    _log(workspace, workspace.dossier)
-    _log(workspace, workspace.brunos)
+    _log(workspace, workspace.dossier, date.today())
+    _log(workspace, workspace.brunos, date.today())
     assert _client(workspace).get("/espace/indicateurs", follow_redirects=False).headers[
         "location"] == "/connexion"
     client, _response = _login(workspace)
@@ -327,9 +331,9 @@ def test_the_result_indicators_and_their_csv(workspace, bilan, tmp_path):
     assert re.search(r"<td>Bénéficiaires accompagnés sur la période</td><td>1</td>",
                      shown.text)
     assert workspace.brunos not in shown.text
-    query = "debut=2026-01-01&fin=2026-12-31"
-    assert 'href="/espace/indicateurs.csv?debut=2026-01-01&amp;fin=2026-12-31"' in client.get(
-        f"/espace/indicateurs?{query}").text
+    query = f"debut={year}-01-01&fin={year}-12-31"
+    assert (f'href="/espace/indicateurs.csv?debut={year}-01-01&amp;fin={year}-12-31"'
+            in client.get(f"/espace/indicateurs?{query}").text)
     download = client.get(f"/espace/indicateurs.csv?{query}")
     assert download.status_code == 200
     assert download.headers["content-type"] == "text/csv; charset=utf-8"
@@ -337,7 +341,7 @@ def test_the_result_indicators_and_their_csv(workspace, bilan, tmp_path):
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8"))))
     assert _value(rows, "beneficiaries") == "1"
     earlier = list(csv.DictReader(io.StringIO(client.get(
-        "/espace/indicateurs.csv?debut=2025-01-01&fin=2025-12-31").text)))
+        f"/espace/indicateurs.csv?debut={year - 1}-01-01&fin={year - 1}-12-31").text)))
     assert _value(earlier, "beneficiaries") == "0"
     chef = _admin(workspace, bilan, tmp_path)
     everything = list(csv.DictReader(io.StringIO(chef.get(

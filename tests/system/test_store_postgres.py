@@ -404,6 +404,20 @@ def test_the_evidence_follows_the_dossier_on_postgresql(bilan, team, tmp_path):
             " record_hash, signed_at) VALUES (1, %s, 'beneficiary', 'x', 'screen', 'x',"
             " 'now')", bruno, (dossier,))
     assert sql(database, "SELECT count(*) FROM signatures", alice) == [(2,)]
+    # A row pointing at another dossier's row is refused: a payment of Alice's invoice
+    # filed under Bruno's own dossier, a signature of her session under his.
+    assert _as(bilan, database, alice, "invoice", "add", dossier, "--number", "A-1",
+               "--payer", "cpf", "--amount", "10", "--date", "2026-10-02").code == 0
+    his = _as(bilan, database, bruno, "dossier", "new", pipeline).out.split()[-1]
+    invoice = sql(database, "SELECT id FROM invoices", alice)[0][0]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO payments (invoice_id, dossier_id, paid_on, amount,"
+            " recorded_by, recorded_at) VALUES (%s, %s, '2026-10-03', 5, 'x', 'now')", bruno,
+            (invoice, his))
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        sql(database, "INSERT INTO signatures (session_id, dossier_id, role, signer, via,"
+            " record_hash, signed_at) VALUES (1, %s, 'beneficiary', 'x', 'screen', 'x',"
+            " 'now')", bruno, (his,))
     assert sql(database, "SELECT value FROM feedback", alice) == [(5,)]
     assert json.loads(_as(bilan, database, bruno, "complaint", "list", "--json").out) == []
     status = json.loads(_as(bilan, database, chef, "evidence", "status", dossier,

@@ -71,6 +71,8 @@ IDENTITY_KEYS = (
     ("employer", "--employer", N_("The employer's name, for a tripartite agreement.")),
 )
 MAX_TEXT = 200
+#: Shorter limits, where the store's column is shorter.
+TEXT_LIMITS = {"payer_name": 120}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -92,9 +94,10 @@ def _checked_text(key: str, value: str) -> str:
     from bilan_core.errors import UsageError
 
     value = " ".join(value.split())
-    if len(value) > MAX_TEXT:
+    limit = TEXT_LIMITS.get(key, MAX_TEXT)
+    if len(value) > limit:
         raise UsageError(_("--{key}: at most {n} characters").format(
-            key=key.replace("_", "-"), n=MAX_TEXT))
+            key=key.replace("_", "-"), n=limit))
     if key == "siret" and value and not siret_ok(value.replace(" ", "")):
         raise UsageError(_("--siret: 14 digits with a valid check digit are expected, got"
                            " {value!r}").format(value=value))
@@ -388,29 +391,42 @@ def evidence_sign(dossier_id: str, session_id: int, role: str, name: str | None)
     signer = name if role == "beneficiary" else store.actor.name
     done = store.sign_session(dossier_id, session_id, role=role, signer=signer or "",
                               via="screen")
+    from bilan_core.evidence.documents import _paris
+
     click.echo(_("session {session} signed by {signer} ({role}) on {moment}").format(
-        session=session_id, signer=done["signer"], role=_(role), moment=done["signed_at"]))
+        session=session_id, signer=done["signer"], role=_(role),
+        moment=_paris(done["signed_at"]).isoformat(timespec="minutes")))
 
 
 @evidence_group.command("record", help=_(
-    "Record a dated fact of the evidence: the information document given (information),"
-    " the entry or exit declared on the CPF portal (cpf-entry, cpf-exit), an interruption"
-    " and its reason (interruption --reason)."))
+    "Record a dated fact of the evidence: who funds the bilan (funding --funder, before any"
+    " invoice: a CPF bilan's declaration deadlines follow from it), the information document"
+    " given (information), the entry or exit declared on the CPF portal (cpf-entry,"
+    " cpf-exit), an interruption and its reason (interruption --reason)."))
 @click.argument("dossier_id", metavar="DOSSIER")
-@click.argument("kind", type=click.Choice(["information", "cpf-entry", "cpf-exit",
+@click.argument("kind", type=click.Choice(["funding", "information", "cpf-entry", "cpf-exit",
                                            "interruption"]))
 @click.option("--date", "on", type=DATE, help=_("The day (default: today)."))
 @click.option("--reason", type=click.Choice(["force_majeure", "abandonment", "provider"]),
               help=_("Why the bilan ended before its planned hours (interruption)."))
-def evidence_record(dossier_id: str, kind: str, on: date | None, reason: str | None) -> None:
+@click.option("--funder", type=click.Choice(sorted(PAYERS)), help=_("Who funds the bilan"
+                                                                    " (funding)."))
+@click.option("--funder-name", metavar="TEXT", help=_("The funder's name (funding)."))
+def evidence_record(dossier_id: str, kind: str, on: date | None, reason: str | None,
+                    funder: str | None, funder_name: str | None) -> None:
     """Record a dated fact."""
     from bilan_core.errors import UsageError
 
     if (kind == "interruption") != (reason is not None):
         raise UsageError(_("--reason goes with interruption, and only with it"))
+    if (kind == "funding") != (funder is not None) or (funder_name and kind != "funding"):
+        raise UsageError(_("--funder goes with funding, and only with it"))
     key = kind.replace("-", "_")
-    state().store().record_evidence(dossier_id, key, _today(on),
-                                    {"reason": reason} if reason else {})
+    detail: dict[str, str] = {"reason": reason} if reason else {}
+    if funder is not None:
+        detail = {"funder": funder,
+                  "funder_name": _checked_text("funder_name", funder_name or "")}
+    state().store().record_evidence(dossier_id, key, _today(on), detail)
     click.echo(_("dossier {id}: {kind} recorded on {date}").format(
         id=dossier_id, kind=kind, date=_today(on).isoformat()))
 
@@ -548,18 +564,24 @@ def evidence_agreement(dossier_id: str, output: Any, funder: str, funder_name: s
         raise UsageError(_("--funder cpf: a CPF bilan has no agreement to sign, the terms of"
                            " the CPF platform take its place (Code du travail, D6353-1 III)"))
     variant = AGREEMENT_OF.get(funder, "funder")
-    sent = sent_on or _today(today)
+    store = state().store()
+    records = store.evidence_records(dossier_id)
+    sent_before = [r["on"] for r in records if r["kind"] == "agreement_sent"]
+    signed_before = [r["on"] for r in records if r["kind"] == "agreement_signed"]
+    # Signing an agreement sent earlier: the day it was sent is the one recorded.
+    sent = sent_on or (sent_before[-1] if sent_before else _today(today))
     if signed_on is not None and signed_on < sent:
         raise UsageError(_("--signed {signed}: before it was sent, on {sent}").format(
             signed=signed_on, sent=sent))
-    store = state().store()
+    if signed_on is not None and signed_before and signed_before[-1] != signed_on:
+        raise UsageError(_("the agreement is already recorded as signed on {date}").format(
+            date=signed_before[-1]))
     detail = {"variant": variant, "funder": funder,
               "funder_name": _checked_text("funder_name", funder_name or ""),
               "payment_terms": _checked_text("payment_terms", payment_terms or "")}
-    records = store.evidence_records(dossier_id)
-    if not any(r["kind"] == "agreement_sent" and r["on"] == sent for r in records):
+    if sent not in sent_before:
         store.record_evidence(dossier_id, "agreement_sent", sent, detail)
-    if signed_on is not None and not any(r["kind"] == "agreement_signed" for r in records):
+    if signed_on is not None and not signed_before:
         store.record_evidence(dossier_id, "agreement_signed", signed_on, detail)
     if variant == "tripartite" and signed_on is None:
         from datetime import timedelta
@@ -668,17 +690,21 @@ def evidence_pack(dossier_id: str | None, period: str | None, output: Any, as_zi
                   today: date | None) -> None:
     """An evidence pack."""
     from bilan_core.errors import UsageError
-    from bilan_core.evidence.build import pack_files, period_dossiers
+    from bilan_core.evidence.build import pack_files, period_entries
 
     if (dossier_id is None) == (period is None):
         raise UsageError(_("give a DOSSIER or --period START:END, one of them"))
     store = state().store()
-    span = _period(period) if period is not None else None
-    ids = [dossier_id] if dossier_id is not None else period_dossiers(store, *span)  # type: ignore[misc]
-    entries = store.evidence_of(ids)
-    files = pack_files(entries, store.provider_details(), _today(today), period=span,
-                       complaints=store.complaints() if span is not None else (),
-                       instruments=_instruments() if span is not None else None)
+    if period is None:
+        assert dossier_id is not None
+        files = pack_files(store.evidence_of([dossier_id]), store.provider_details(),
+                           _today(today))
+    else:
+        span = _period(period)
+        every = store.evidence_of([info.id for info in store.dossiers()])
+        files = pack_files(period_entries(every, *span), store.provider_details(),
+                           _today(today), period=span, complaints=store.complaints(),
+                           instruments=_instruments(), every=every)
     name = dossier_id or f"period {period}"
     _write(output, name, "pack", files, exact=True)
     if as_zip:
@@ -718,11 +744,15 @@ def evidence_feedback(dossier_id: str, instrument: str, base_url: str | None, se
     email = store.identity(dossier_id).get("email") if send else None
     _check_sending(send, provider, email, dossier_id)
     instruments = _instruments()
-    _number, token = issue_feedback(store, dossier_id, instrument, instruments, _today(today))
-    link = f"{base}/invitation/{token}"
-    click.echo(link)
+
+    def deliver(link: str) -> None:
+        if send:
+            _send_link(provider, str(email), instruments[instrument].title, link)
+
+    issue_feedback(store, dossier_id, instrument, instruments, _today(today),
+                   deliver=lambda token: deliver(f"{base}/invitation/{token}"),
+                   show=lambda token: click.echo(f"{base}/invitation/{token}"))
     if send:
-        _send_link(provider, str(email), instruments[instrument].title, link)
         click.echo(_("sent to {email}").format(email=email))
 
 
@@ -777,13 +807,20 @@ def evidence_reminders(base_url: str | None, send: bool, today: date | None) -> 
         if item["instrument"] not in instruments:
             continue
         email = store.identity(item["dossier"]).get("email")
-        _number, token = issue_feedback(store, item["dossier"], item["instrument"],
-                                        instruments, _today(today), reminder=True)
-        link = f"{base}/invitation/{token}"
         what = (_("reminder") if item["kind"] == "reminder" else _("follow-up due"))
-        click.echo(f"{item['dossier']}  {item['instrument']}  {what}  {email or '-'}  {link}")
-        if send and email:
-            _send_link(provider, email, instruments[item["instrument"]].title, link)
+        title = instruments[item["instrument"]].title
+
+        def deliver(token: str, email: str | None = email, title: str = title) -> None:
+            if send and email:  # sent before it is recorded: a failure records nothing
+                _send_link(provider, email, title, f"{base}/invitation/{token}")
+
+        def show(token: str, item: dict[str, Any] = item, what: str = what,
+                 email: str | None = email) -> None:
+            click.echo(f"{item['dossier']}  {item['instrument']}  {what}  {email or '-'}"
+                       f"  {base}/invitation/{token}")
+
+        issue_feedback(store, item["dossier"], item["instrument"], instruments, _today(today),
+                       reminder=item["kind"] == "reminder", deliver=deliver, show=show)
     if not due:
         click.echo(_("no reminder due"))
 

@@ -16,18 +16,23 @@ from typing import Any
 from bilan_core.evidence import figures
 
 
-def period_dossiers(store: Any, start: date, end: date) -> list[str]:
-    """The dossiers the account sees that had a session in the period, or were created,
-    closed or had a dated fact of the evidence in it."""
-    wanted = []
-    for info in store.dossiers():
-        if start <= info.reference_date <= end or (
-                info.closed_at and start.isoformat() <= info.closed_at[:10] <= end.isoformat()):
-            wanted.append(info.id)
-            continue
-        if any(start <= s.held_on <= end for s in store.sessions(info.id)):
-            wanted.append(info.id)
-    return wanted
+def period_entries(entries: Sequence[Mapping[str, Any]], start: date, end: date
+                   ) -> list[Mapping[str, Any]]:
+    """The dossiers (:meth:`Store.evidence_of` entries) with anything in the period: their
+    reference date, a session, a dated fact, an invoice or a payment."""
+
+    def inside(text: str) -> bool:
+        return start <= date.fromisoformat(text) <= end
+
+    def touched(entry: Mapping[str, Any]) -> bool:
+        return (start <= entry["info"].reference_date <= end
+                or any(start <= s.held_on <= end for s in entry["sessions"])
+                or any(start <= r["on"] <= end for r in entry["records"])
+                or any(inside(i["issued_on"]) or any(inside(p["paid_on"])
+                                                     for p in i["payments"])
+                       for i in entry["invoices"]))
+
+    return [entry for entry in entries if touched(entry)]
 
 
 def indicator_rows(store: Any, start: date, end: date, instruments: Mapping[str, Any],
@@ -90,8 +95,8 @@ def funder_of(entry: Mapping[str, Any]) -> dict[str, str]:
     invoice's payer; ``{kind, label, name}`` (empty strings when unknown)."""
     kind = name = ""
     for record in entry["records"]:
-        if record["kind"] in ("agreement_sent", "agreement_signed") and record["detail"].get(
-                "funder"):
+        if record["kind"] in ("funding", "agreement_sent", "agreement_signed") and (
+                record["detail"].get("funder")):
             kind = record["detail"]["funder"]
             name = record["detail"].get("funder_name") or ""
     if not kind and entry["invoices"]:
@@ -189,8 +194,10 @@ def agreement(entry: Mapping[str, Any], provider: Mapping[str, Any], today: date
     from datetime import timedelta
 
     price = entry["programme"].get("price")
+    # The employee's ten days to sign run from the sending (R6313-8); a self-paying
+    # beneficiary's ten days are to withdraw, from the signature (L6353-5): no deadline.
     deadline = (sent_on + timedelta(days=SIGNING_DAYS)
-                if sent_on is not None and variant in ("tripartite", "individual") else None)
+                if sent_on is not None and variant == "tripartite" else None)
     return {**common(entry, provider, today), "variant": variant,
             "programme": programme(entry), "price": price, "payment_terms": payment_terms,
             "funder": dict(funder),
@@ -301,14 +308,16 @@ def invoice_rows(entries: Sequence[Mapping[str, Any]]) -> str:
 
 
 def complaint_rows(complaints: Sequence[Mapping[str, Any]]) -> str:
-    """The complaints register as CSV."""
+    """The complaints register as CSV, without its free text: number, dossier, dates, how
+    it was received, whether it was answered (the subjects and answers stay in the store:
+    ``bilan complaint list``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["numéro", "dossier", "reçue le", "canal", "objet", "traitée le",
-                     "réponse", "répondue le"])
+    writer.writerow(["numéro", "dossier", "reçue le", "canal", "traitée le", "réponse donnée",
+                     "répondue le"])
     for c in complaints:
         writer.writerow([c["id"], c["dossier"] or "", c["received_on"], c["channel"],
-                         _safe(c["subject"]), c["handled_on"] or "", _safe(c["answer"] or ""),
+                         c["handled_on"] or "", "oui" if c["answer"] else "non",
                          c["answered_on"] or ""])
     return out.getvalue()
 
@@ -316,13 +325,15 @@ def complaint_rows(complaints: Sequence[Mapping[str, Any]]) -> str:
 def pack_files(entries: Sequence[Mapping[str, Any]], provider: Mapping[str, Any],
                today: date, *, period: tuple[date, date] | None = None,
                complaints: Sequence[Mapping[str, Any]] = (),
-               instruments: Mapping[str, Any] | None = None
+               instruments: Mapping[str, Any] | None = None,
+               every: Sequence[Mapping[str, Any]] | None = None
                ) -> list[tuple[str, str, bytes]]:
     """The files of an evidence pack: ``(name, kind, content)``; its index last. Per
     dossier: information, agreement (when one was recorded), attendance sheet,
     certificate, completion; for all: feedback answers and invoices; for a period, the
-    result indicators, the complaints register and the BPF figures of each year it
-    covers."""
+    result indicators, the complaints register (without its free text) and the BPF
+    figures of each whole year it covers, computed over ``every`` dossier the account sees
+    (an invoice of the year may belong to a bilan of another year)."""
     from bilan_core.evidence.documents import render_html, render_pdf
 
     files: list[tuple[str, str, bytes]] = []
@@ -357,13 +368,15 @@ def pack_files(entries: Sequence[Mapping[str, Any]], provider: Mapping[str, Any]
     add("factures.csv", "invoices", invoice_rows(entries).encode("utf-8"))
     if period is not None:
         start, end = period
-        rows = figures.indicators(entries, start, end, instruments or {}, complaints, today)
+        everyone = entries if every is None else every
+        rows = figures.indicators(everyone, start, end, instruments or {}, complaints, today)
         add("indicateurs.csv", "indicators", rows_to_csv(rows).encode("utf-8"))
         add("reclamations.csv", "complaints", complaint_rows(
             [c for c in complaints if figures.in_period(c["received_on"], start, end)])
             .encode("utf-8"))
         for year in range(start.year, end.year + 1):
-            add(f"bpf-{year}.json", "bpf", dumps(figures.bpf(entries, year)))
+            if start <= date(year, 1, 1) and date(year, 12, 31) <= end:
+                add(f"bpf-{year}.json", "bpf", dumps(figures.bpf(everyone, year)))
     index = {
         "provider": dict(provider, logo=None), "generated_on": today,
         "documents": listed, "dossiers": [e["info"].id for e in entries],

@@ -128,8 +128,7 @@ def completion(entry: Mapping[str, Any], today: date) -> Completion:
         exit_on = interruption["on"]
     entry_declared = records["cpf_entry"]["on"] if "cpf_entry" in records else None
     exit_declared = records["cpf_exit"]["on"] if "cpf_exit" in records else None
-    cpf = any(i["payer"] == "cpf" for i in entry["invoices"]) or entry["programme"].get(
-        "funder") == "cpf"
+    cpf = funded_by(entry) == "cpf" or any(i["payer"] == "cpf" for i in entry["invoices"])
     entry_deadline = (add_working_days(entry_on, DECLARATION_DAYS)
                       if entry_on is not None else None)
     exit_deadline = (add_working_days(exit_on, DECLARATION_DAYS)
@@ -158,6 +157,24 @@ def completion(entry: Mapping[str, Any], today: date) -> Completion:
         entry_declared=entry_declared, exit_declared=exit_declared, entry_state=entry_state,
         exit_state=exit_state, unsigned=tuple(sorted(unsigned)), altered=tuple(sorted(altered)),
         warnings=tuple(warnings))
+
+
+def funded_by(entry: Mapping[str, Any]) -> str | None:
+    """Who funds the bilan as last declared (``bilan evidence record ID funding --funder``,
+    or the agreement), before any invoice exists."""
+    found = None
+    for record in entry["records"]:
+        if record["kind"] in ("funding", "agreement_sent", "agreement_signed") and (
+                record["detail"].get("funder")):
+            found = str(record["detail"]["funder"])
+    return found
+
+
+def percent(part: int | Decimal, whole: int | Decimal) -> int:
+    """A share as a whole percentage, halves rounded up (64.5 gives 65)."""
+    from decimal import ROUND_HALF_UP
+
+    return int((Decimal(part) * 100 / Decimal(whole)).to_integral_value(ROUND_HALF_UP))
 
 
 def trainee_type(entry: Mapping[str, Any]) -> str:
@@ -259,7 +276,7 @@ def indicators(entries: Sequence[Mapping[str, Any]], start: date, end: date,
     add("ended", "Bilans terminés sur la période", len(ended), "dernière séance sur la période")
     rates = [c.rate for c in ended if c.rate is not None]
     add("completion_rate", "Taux de réalisation moyen des bilans terminés (%)",
-        round(sum(rates) / len(rates)) if rates else "", f"{len(rates)} bilans")
+        percent(sum(rates), 100 * len(rates)) if rates else "", f"{len(rates)} bilans")
     add("completed_fully", "Bilans réalisés à 100 %", sum(1 for r in rates if r >= 100),
         f"sur {len(rates)}")
     for instrument_id in sorted({i for e in entries for i in e["feedback"]}
@@ -274,13 +291,13 @@ def indicators(entries: Sequence[Mapping[str, Any]], start: date, end: date,
                 and r["detail"].get("instrument") == instrument_id}
         answered = {e["info"].id: e["feedback"][instrument_id] for e in entries
                     if instrument_id in e["feedback"] and e["info"].id in sent}
-        add(f"{instrument_id}.sent", f"{title} : questionnaires envoyés", len(sent))
+        add(f"{instrument_id}.sent", f"{title} : bénéficiaires sollicités", len(sent))
         add(f"{instrument_id}.responses", f"{title} : réponses reçues", len(answered),
-            f"taux de réponse {round(100 * len(answered) / len(sent))} %" if sent else "")
+            f"taux de réponse {percent(len(answered), len(sent))} %" if sent else "")
         values = [v for answers in answered.values() for v in answers.values()]
         satisfied = sum(1 for v in values if v >= top)
         add(f"{instrument_id}.satisfaction", f"{title} : réponses favorables (%)",
-            round(100 * satisfied / len(values)) if values else "",
+            percent(satisfied, len(values)) if values else "",
             f"{satisfied} réponses sur {len(values)} dans les deux plus hauts degrés"
             if values else "aucune réponse")
     received = [c for c in complaints if in_period(c["received_on"], start, end)]

@@ -118,7 +118,18 @@ def _policies(connection: sa.Connection, table: str, counsellor: str, admin: str
         policy("write_own", "FOR INSERT WITH CHECK (actor = current_user)")
     else:
         rule = f"EXISTS (SELECT 1 FROM dossiers d WHERE d.id = {table}.dossier_id)"
-        policy("own_dossiers", f"USING ({rule}) WITH CHECK ({rule})")
+        check = rule + _SAME_DOSSIER.get(table, "")
+        policy("own_dossiers", f"USING ({rule}) WITH CHECK ({check})")
+
+
+#: A row that points at another row must point at a row of its own dossier: a payment at
+#: an invoice, a signature at a session (else a counsellor could pay another's invoice).
+_SAME_DOSSIER = {
+    "payments": " AND EXISTS (SELECT 1 FROM invoices i WHERE i.id = payments.invoice_id"
+                " AND i.dossier_id = payments.dossier_id)",
+    "signatures": " AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = signatures.session_id"
+                  " AND s.dossier_id = signatures.dossier_id)",
+}
 
 
 def account_functions(connection: sa.Connection) -> None:

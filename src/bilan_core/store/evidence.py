@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ RECORD_KINDS = {
     "cpf_exit": True,  # the exit declared
     "interruption": True,  # why the bilan ended before its planned hours (detail: reason)
     "feedback_sent": False,  # a feedback questionnaire's link issued (detail: instrument)
+    "funding": False,  # who funds the bilan, as declared (detail: funder, funder_name)
 }
 #: Why a bilan ended before its planned hours, as the CDC asks for the completion rate.
 INTERRUPTIONS = ("force_majeure", "abandonment", "provider")
@@ -56,6 +57,18 @@ def session_digest(dossier_id: str, session: SessionRecord) -> str:
               "phase": session.phase, "modality": session.modality}
     text = json.dumps(record, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _paris_day(day: date) -> tuple[str, str]:
+    """The UTC moments (ISO text, as the store writes them) where a day in Paris starts and
+    ends."""
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime.combine(day, datetime.min.time(), paris).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                           paris).astimezone(timezone.utc)
+    return start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds")
 
 
 def _day(value: Any) -> Any:
@@ -161,15 +174,18 @@ class EvidenceStore:
         """Record an invoice the provider issued for a dossier; its id."""
         with self.writing() as connection:
             self._visible(connection, dossier_id, lock=True)
-            taken = connection.execute(sa.select(t.invoices.c.id).where(
-                t.invoices.c.number == number)).first()
-            if taken is not None:
-                raise UsageError(_("invoice {number!r} is already recorded").format(
-                    number=number))
-            invoice_id = _key(connection.execute(t.invoices.insert().values(
-                dossier_id=dossier_id, number=number, issued_on=issued_on, payer=payer,
-                payer_name=payer_name, amount=amount, recorded_by=self.actor.name,
-                recorded_at=_now())))
+            taken = UsageError(_("invoice {number!r} is already recorded").format(
+                number=number))
+            if connection.execute(sa.select(t.invoices.c.id).where(
+                    t.invoices.c.number == number)).first() is not None:
+                raise taken
+            try:
+                invoice_id = _key(connection.execute(t.invoices.insert().values(
+                    dossier_id=dossier_id, number=number, issued_on=issued_on, payer=payer,
+                    payer_name=payer_name, amount=amount, recorded_by=self.actor.name,
+                    recorded_at=_now())))
+            except sa.exc.IntegrityError:  # taken in a dossier this account cannot see
+                raise taken from None
             self.audit(connection, "invoice.add", dossier_id, invoice=number, payer=payer,
                        amount=str(amount))
         return invoice_id
@@ -276,12 +292,22 @@ class EvidenceStore:
         if not signer or len(signer) > 120:
             raise UsageError(_("a signature needs the signer's name (120 characters at most)"))
         with self.writing() as connection:
-            self._visible(connection, dossier_id, lock=True)
+            info = self._visible(connection, dossier_id, lock=True)
             sessions = {s.id: s for s in self.sessions(dossier_id, connection)}
             session = sessions.get(session_id)
             if session is None:
                 raise UsageError(_("dossier {id}: no session {session} ('bilan session list'"
                                    " shows them)").format(id=dossier_id, session=session_id))
+            if role == "counsellor" and self.actor.name != info.counsellor:
+                raise UsageError(_("only the dossier's counsellor ({name}) signs its sessions"
+                                   " as counsellor").format(name=info.counsellor))
+            if role == "beneficiary" and (via == "link") != (session.modality == "distance"):
+                raise UsageError(
+                    _("session {session} was held at a distance: the beneficiary signs it"
+                      " from their own link").format(session=session_id)
+                    if session.modality == "distance" else
+                    _("session {session} was held in person: the beneficiary signs it on the"
+                      " counsellor's screen").format(session=session_id))
             taken = connection.execute(sa.select(t.signatures.c.signed_at).where(
                 t.signatures.c.session_id == session_id,
                 t.signatures.c.role == role)).first()
@@ -311,18 +337,19 @@ class EvidenceStore:
         """What shows a session at a distance took place: the moments the beneficiary's
         link was opened that day, the answers given that day (how many, to which
         questionnaire) and the moment of a signature from the link (UTC)."""
-        prefix = day.isoformat()
+        start, end = _paris_day(day)
         opened = connection.execute(sa.select(t.audit.c.at).where(
             t.audit.c.dossier_id == dossier_id, t.audit.c.action == "invitation.open",
-            t.audit.c.at.startswith(prefix)).order_by(t.audit.c.at)).scalars().all()
+            t.audit.c.at >= start, t.audit.c.at < end).order_by(t.audit.c.at)).scalars().all()
         answered = connection.execute(sa.select(
             t.answers.c.instrument, sa.func.count(), sa.func.min(t.answers.c.answered_at),
             sa.func.max(t.answers.c.answered_at)).where(
-            t.answers.c.dossier_id == dossier_id,
-            t.answers.c.answered_at.startswith(prefix)).group_by(
+            t.answers.c.dossier_id == dossier_id, t.answers.c.answered_at >= start,
+            t.answers.c.answered_at < end).group_by(
             t.answers.c.instrument).order_by(t.answers.c.instrument)).all()
+        same_day = signed_at is not None and start <= signed_at < end
         moments = sorted([*opened, *(r[2] for r in answered), *(r[3] for r in answered),
-                          *([signed_at] if signed_at else [])])
+                          *([signed_at] if same_day and signed_at else [])])
         return {"connections": list(opened),
                 "first_connection": moments[0] if moments else None,
                 "last_connection": moments[-1] if moments else None,
@@ -368,7 +395,7 @@ class EvidenceStore:
                     raise UsageError(_("dossier {id}: {kind} is already recorded, on"
                                        " {date}").format(id=dossier_id, kind=kind,
                                                          date=_day(there).isoformat()))
-            if on < info.reference_date.replace(year=info.reference_date.year - 1):
+            if on < info.reference_date - timedelta(days=366):
                 raise UsageError(_("{date} is more than a year before the dossier's reference"
                                    " date").format(date=on.isoformat()))
             record_id = _key(connection.execute(t.records.insert().values(

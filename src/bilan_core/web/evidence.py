@@ -88,6 +88,7 @@ def attendance(view: Any, dossier_id: str) -> list[dict[str, Any]]:
              "date": date_text(session.held_on), "hours": f"{session.hours.normalize():f}",
              "step": session.step,
              "modality": _(MODALITIES.get(session.modality, session.modality)),
+             "remote": session.modality == "distance",
              "beneficiary": signed.get((session.id, "beneficiary")),
              "counsellor": signed.get((session.id, "counsellor"))}
             for session in view.sessions(dossier_id)]
@@ -401,10 +402,12 @@ def beneficiary_routes(app: Any, page: Callable[..., Response]) -> list[Route]:
 
 
 def _to_sign(view: Any, dossier_id: str) -> list[dict[str, Any]]:
-    """The sessions held by today that the beneficiary has not signed."""
+    """The sessions at a distance held by today that the beneficiary has not signed (one
+    held in person is signed on the counsellor's screen)."""
     today = date.today()
     return [session for session in attendance(view, dossier_id)
-            if session["held_on"] <= today and session["beneficiary"] is None]
+            if session["held_on"] <= today and session["beneficiary"] is None
+            and session["remote"]]
 
 
 def _brand(view: Any) -> dict[str, str]:
