@@ -5,8 +5,8 @@ it reads metadata with) and scanning every distribution costs more than the rest
 ``bilan plugins`` together. This reader does what the host needs and no more: it lists each
 folder of ``sys.path`` once, reads ``entry_points.txt`` of each ``*.dist-info`` or
 ``*.egg-info`` (the first distribution of a name wins, as with ``importlib.metadata``, which
-the tests compare it with), and reads the name and version of the distributions that have
-entry points in the group only.
+the tests compare it with), and reads the name, version and requirements (``Requires-Dist``) of
+the distributions that have entry points in the group only, from the headers of their metadata.
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ _NORMALIZE = re.compile(r"[-_.]+")
 
 
 class EntryPoint(NamedTuple):
-    """One entry point: its name, ``module:attribute`` value and distribution."""
+    """One entry point: its name, ``module:attribute`` value and distribution, with the
+    distribution's requirements as its metadata writes them (``bilan-core>=0.1,<0.2``)."""
 
     name: str
     value: str
     distribution: str | None
     version: str | None
+    requires: tuple[str, ...] = ()
 
     def load(self) -> Any:
         """Import the module and return the attribute the value names (or the module)."""
@@ -53,17 +55,22 @@ def entry_points(group: str, path: list[str] | None = None) -> list[EntryPoint]:
             kind = kind.lower()
             if not dot or kind not in ("dist-info", "egg-info"):
                 continue
-            key = _NORMALIZE.sub("_", stem.split("-")[0]).lower()
+            key = canonical_name(stem.split("-")[0])
             if key in seen:
                 continue  # an earlier folder has this distribution: it is the one imported
             seen.add(key)
             dist = os.path.join(folder, name)
             values = _group(os.path.join(dist, "entry_points.txt"), group)
             if values:
-                distribution, version = _name_and_version(
+                distribution, version, requires = _metadata(
                     os.path.join(dist, "METADATA" if kind == "dist-info" else "PKG-INFO"))
-                found += [EntryPoint(n, v, distribution, version) for n, v in values]
+                found += [EntryPoint(n, v, distribution, version, requires) for n, v in values]
     return sorted(found, key=lambda ep: ep.name)
+
+
+def canonical_name(name: str) -> str:
+    """A distribution's name as packaging tools compare them: ``Bilan_Core`` -> ``bilan-core``."""
+    return _NORMALIZE.sub("-", name).lower()
 
 
 def _group(path: str, group: str) -> list[tuple[str, str]]:
@@ -87,9 +94,11 @@ def _group(path: str, group: str) -> list[tuple[str, str]]:
     return values
 
 
-def _name_and_version(path: str) -> tuple[str | None, str | None]:
-    """``Name`` and ``Version`` from the headers of a distribution's ``METADATA``."""
+def _metadata(path: str) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """``Name``, ``Version`` and the ``Requires-Dist`` values from the headers of a
+    distribution's ``METADATA``."""
     headers: dict[str, str] = {}
+    requires: list[str] = []
     try:
         with open(path, encoding="utf-8") as file:
             for line in file:
@@ -97,10 +106,12 @@ def _name_and_version(path: str) -> tuple[str | None, str | None]:
                     break  # the headers end at the first blank line
                 key, sep, value = line.partition(":")
                 key = key.strip().title()  # header names are case-insensitive
-                if sep and key in ("Name", "Version") and key not in headers:
+                if not sep or line[0] in " \t":  # not a header, or a folded header's next line
+                    continue
+                if key == "Requires-Dist":
+                    requires.append(value.strip())
+                elif key in ("Name", "Version") and key not in headers:
                     headers[key] = value.strip()
-                    if len(headers) == 2:
-                        break
     except (OSError, UnicodeDecodeError):  # unreadable metadata: the plugin is still listed
-        return None, None
-    return headers.get("Name"), headers.get("Version")
+        return None, None, ()
+    return headers.get("Name"), headers.get("Version"), tuple(requires)

@@ -8,9 +8,14 @@ Plugins come from three places, loaded in this order:
 3. modules named explicitly with ``-p MODULE`` or the pipeline's ``plugins = [...]`` (the module
    path is the plugin's name).
 
-A plugin that fails to import or to register, or that implements a hook that has no
-specification, is left out with one line naming it, its distribution and version; the command
-goes on without it unless the host is strict. Every hook call goes through :meth:`PluginHost.call`,
+A plugin that fails to import or to register, that implements a hook that has no
+specification (or with an argument the specification does not have), or whose distribution
+requires a ``bilan-core`` other than the one installed, is left out with one line naming it, its
+distribution and version; the command goes on without it unless the host is strict. A plugin
+that implements no hook, or has a function named like a hook but not marked ``@hookimpl``, is
+named in a warning. A module that implements no hook but whose package folder holds ``*.toml``
+files is a distribution's instruments without Python: each file is registered as an instrument
+(:class:`InstrumentFolder`). Every hook call goes through :meth:`PluginHost.call`,
 which calls one implementation at a time, so an exception names the plugin that raised it.
 """
 
@@ -19,11 +24,14 @@ from __future__ import annotations
 import enum
 import functools
 import importlib
+import inspect
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 import attrs
@@ -33,11 +41,11 @@ from bilan_core import hookspecs
 from bilan_core._version import __version__
 from bilan_core.components import Funder, OccupationSource, Renderer, StepDefinition
 from bilan_core.config.schema import Table
-from bilan_core.entrypoints import EntryPoint, entry_points
+from bilan_core.entrypoints import EntryPoint, canonical_name, entry_points
 from bilan_core.errors import BilanError, HookError, PluginError, describe, did_you_mean
 from bilan_core.i18n import _
-from bilan_core.instruments.loader import Instruments, PackagedInstrument
-from bilan_core.markers import PROJECT_NAME
+from bilan_core.instruments.loader import Instruments, PackagedInstrument, packaged_instruments
+from bilan_core.markers import PROJECT_NAME, hookimpl
 from bilan_core.model import (
     Action,
     CareerOption,
@@ -113,6 +121,7 @@ class PluginInfo:
     error: str | None = None
     load_time: float = 0.0
     hooks: list[str] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
 
     @property
     def label(self) -> str:
@@ -133,6 +142,7 @@ class PluginInfo:
             "error": self.error,
             "load_time_ms": round(self.load_time * 1000, 3),
             "hooks": self.hooks,
+            "warnings": self.warnings,
         }
 
 
@@ -244,7 +254,7 @@ class PluginHost:
                 info.status = "not-allowed"
                 self.plugins[info.name] = info
                 continue
-            self._load(info, ep.load)
+            self._load(info, ep.load, ep.requires)
         # The pipeline's folder is searched last, and only while its modules are imported: a
         # file there can add a plugin module, never shadow an installed module or the
         # standard library, nor be imported later by a library looking for an optional one.
@@ -266,17 +276,25 @@ class PluginHost:
             info = PluginInfo(name, "explicit", getattr(obj, "__name__", type(obj).__name__))
             self._load(info, functools.partial(_identity, obj))
         self._collect()
+        for info in self.plugins.values():
+            if info.status == "loaded":
+                self._advise(info, self.pm.get_plugin(info.name))
         self._check_strict()
         return self
 
     def _entry_points(self) -> list[EntryPoint]:
         return entry_points(ENTRY_POINT_GROUP)
 
-    def _load(self, info: PluginInfo, importer: Callable[[], Any]) -> None:
+    def _load(self, info: PluginInfo, importer: Callable[[], Any],
+              requires: Sequence[str] = ()) -> None:
         self.plugins[info.name] = info
         if info.name in self.blocked:
             info.status = "blocked"
             self.pm.set_blocked(info.name)
+            return
+        unsupported = _unsupported_core(requires)
+        if unsupported:  # not even imported: it may use what this bilan-core does not have
+            self._fail(info, unsupported)
             return
         started = time.perf_counter()
         try:
@@ -291,7 +309,8 @@ class PluginHost:
         try:
             self.pm.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:
-            self._fail(info, _("failed to register: {error}").format(error=exc))
+            self._fail(info, self._unknown_argument(info.name, plugin)
+                       or _("failed to register: {error}").format(error=exc))
             return
         except ValueError as exc:  # pluggy: the same object registered under two names
             self._fail(info, _("failed to register: {error}").format(error=exc))
@@ -302,6 +321,10 @@ class PluginHost:
             self.pm.unregister(plugin)
             self._fail(info, problem)
             return
+        if not self.pm.get_hookcallers(plugin) and _holds_instruments(plugin):
+            self.pm.unregister(plugin)
+            plugin = InstrumentFolder(plugin.__name__)
+            self.pm.register(plugin, name=info.name)
         info.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         info.status = "loaded"
 
@@ -316,6 +339,51 @@ class PluginHost:
                     return _("declares hook {hook!r} as a wrapper,"
                              " which bilan does not support").format(hook=caller.name)
         return None
+
+    def _unknown_argument(self, name: str, plugin: object) -> str | None:
+        """Which hook implementation of ``plugin`` has an argument its specification does not
+        have, said in one line with the closest argument and where the function is; ``None``
+        when pluggy refused the plugin for another reason."""
+        for attribute in dir(plugin):
+            opts = self.pm.parse_hookimpl_opts(plugin, attribute)
+            if opts is None:
+                continue
+            hook = opts.get("specname") or attribute
+            caller = getattr(self.pm.hook, hook, None)
+            if caller is None or caller.spec is None:
+                continue
+            impl = pluggy.HookImpl(plugin, name, getattr(plugin, attribute), opts)
+            expected = [*caller.spec.argnames, *caller.spec.kwargnames]
+            for argument in impl.argnames:
+                if argument not in expected:
+                    return _("implements hook {hook!r} with unknown argument {argument!r}"
+                             "{suggestion} at {where}").format(
+                        hook=hook, argument=argument,
+                        suggestion=did_you_mean(argument, expected),
+                        where=_where(impl.function))
+        return None
+
+    def _advise(self, info: PluginInfo, plugin: object) -> None:
+        """Warn of a loaded plugin that implements no hook, or whose functions named like a
+        hook are not marked ``@hookimpl`` (the plugin's mistake is then no longer silent)."""
+        hooks = {caller.name for caller in self.pm.get_hookcallers(plugin) or []}
+        unmarked = [function for hook, function in _hook_like_functions(plugin)
+                    if hook not in hooks]
+        for function in unmarked:
+            self._warning(info, _("plugin {plugin}: function {function} is named like a hook but"
+                                  " is not marked; did you forget `@hookimpl`?").format(
+                plugin=info.label, function=_qualified(function)))
+        if not hooks and not unmarked:
+            self._warning(info, _("plugin {plugin} implements no hook: {module!r} has no"
+                                  " @hookimpl function and no *.toml instrument file").format(
+                plugin=info.label, module=info.module))
+
+    def _warning(self, info: PluginInfo | None, message: str) -> None:
+        """Say ``message`` through the host's warning channel, and keep it."""
+        self.warnings.append(message)
+        if info is not None:
+            info.warnings.append(message)
+        self.warn(message)
 
     def _fail(self, info: PluginInfo, error: str) -> None:
         # One line, whatever the exception said (pluggy's messages span lines).
@@ -434,11 +502,9 @@ class PluginHost:
             if elapsed > self.slow_hook:
                 info = self.plugins.get(plugin)
                 label = info.label if info is not None else repr(plugin)
-                message = _("plugin {plugin} took {elapsed:.1f} s in hook {hook!r}"
-                            " (warning threshold {threshold:g} s, BILAN_SLOW_HOOK)").format(
-                    plugin=label, elapsed=elapsed, hook=hook, threshold=self.slow_hook)
-                self.warnings.append(message)
-                self.warn(message)
+                self._warning(None, _("plugin {plugin} took {elapsed:.1f} s in hook {hook!r}"
+                                  " (warning threshold {threshold:g} s, BILAN_SLOW_HOOK)").format(
+                    plugin=label, elapsed=elapsed, hook=hook, threshold=self.slow_hook))
 
     def call(self, hook: str, *, firstresult: bool = False, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook``, newest plugin first.
@@ -533,6 +599,112 @@ class PluginHost:
 
 def _identity(value: object) -> object:
     return value
+
+
+class InstrumentFolder:
+    """The plugin of a distribution's instruments shipped without Python.
+
+    Its entry point names a package folder holding ``*.toml`` instrument files and no hook
+    implementation (``acme = "acme_instruments.instruments"``); the host registers this
+    plugin in its place, which registers every file as a plugin calling
+    :func:`~bilan_core.instruments.packaged_instruments` would: read when first used, a file
+    that does not load being then an error naming its file, key and line.
+    """
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    @hookimpl
+    def register_instruments(self, register: Callable[[Any], None]) -> None:
+        for instrument in packaged_instruments(self.package, folder=""):
+            register(instrument)
+
+    def __repr__(self) -> str:
+        return f"<instruments of {self.package}>"
+
+
+def _holds_instruments(plugin: object) -> bool:
+    """Whether ``plugin`` is a package whose folder holds ``*.toml`` files (the folder
+    :func:`~bilan_core.instruments.packaged_instruments` reads)."""
+    if not isinstance(plugin, ModuleType):
+        return False
+    locations = list(getattr(plugin, "__path__", None) or ())
+    try:
+        return bool(locations) and any(name.endswith(".toml")
+                                       for name in os.listdir(locations[0]))
+    except OSError:
+        return False
+
+
+def _hook_like_functions(plugin: object) -> list[tuple[str, Any]]:
+    """The functions of ``plugin`` named like a hook but not marked ``@hookimpl``, with the
+    hook's name.
+
+    Read without running the plugin's code (no property, no ``__getattr__``)."""
+    found = []
+    for hook in hookspecs.hook_names():
+        try:
+            attribute = inspect.getattr_static(plugin, hook)
+        except AttributeError:
+            continue
+        function = getattr(attribute, "__func__", attribute)  # staticmethod, classmethod
+        if inspect.isfunction(function) and getattr(function, f"{PROJECT_NAME}_impl",
+                                                    None) is None:
+            found.append((hook, function))
+    return found
+
+
+def _qualified(function: Any) -> str:
+    """``module.function``: how a message names a plugin's function."""
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _where(function: Any) -> str:
+    """``file:line`` of a function (its first decorator's line), or its qualified name."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return _qualified(function)
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+#: A requirement's project name, and what follows it (extras, version range, marker).
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)(.*)", re.DOTALL)
+
+
+def _unsupported_core(requires: Sequence[str]) -> str | None:
+    """Why the installed bilan-core is not in the range a plugin's distribution requires
+    (``Requires-Dist: bilan-core>=0.1,<0.2``), or ``None``.
+
+    A requirement without a marker is read with ``packaging.specifiers`` alone; the complete
+    parser (``packaging.requirements``, whose import costs several times more) reads only a
+    requirement with a marker, an extra or a URL, which is rare: every start of the host reads
+    the requirements of every installed plugin.
+    """
+    for requirement in requires:
+        found = _REQUIREMENT.fullmatch(requirement)
+        if not found or canonical_name(found.group(1)) != CORE_DISTRIBUTION:
+            continue
+        rest = found.group(2).strip()
+        try:
+            if any(mark in rest for mark in ";[@"):
+                from packaging.requirements import Requirement
+
+                parsed = Requirement(requirement)
+                if parsed.url or (parsed.marker is not None
+                                  and not parsed.marker.evaluate({"extra": ""})):
+                    continue  # not a version range, or not a requirement of this install
+                supported = parsed.specifier
+            else:
+                from packaging.specifiers import SpecifierSet
+
+                supported = SpecifierSet(rest.removeprefix("(").removesuffix(")"))
+        except ValueError as exc:  # InvalidRequirement, InvalidSpecifier, an unknown marker
+            return _("has a requirement on bilan-core that cannot be read, {requirement!r}:"
+                     " {error}").format(requirement=requirement, error=exc)
+        if not supported.contains(__version__, prereleases=True):
+            return _("requires {requirement}, but bilan-core {version} is installed").format(
+                requirement=requirement, version=__version__)
+    return None
 
 
 def _result_problem(result: Any, shape: str, kind: type | None) -> str | None:
