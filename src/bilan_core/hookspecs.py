@@ -188,8 +188,8 @@ class AssessmentSpecs:
         """Score one instrument's responses. The first non-None result wins.
 
         Called by the needs analysis and the skills exploration steps for every instrument
-        the step names that has responses. A plugin with its own scoring (an adaptive test, say) returns the result;
-        others return None so that the next implementation answers.
+        the step names that has responses. A plugin with its own scoring (an adaptive test,
+        say) returns the result; others return None so that the next implementation answers.
 
         :param instrument: the registered instrument.
         :param responses: the beneficiary's answers, already checked against the items.

@@ -50,6 +50,7 @@ BUILTIN_COMMANDS = {
     "invoice": "bilan_core.cli.evidence:invoice_group",
     "evidence": "bilan_core.cli.evidence:evidence_group",
     "complaint": "bilan_core.cli.evidence:complaint_group",
+    "new": "bilan_core.cli.new:new_group",
 }
 
 #: Commands that only describe the installation: no output to recover, no temporary file.
