@@ -180,7 +180,8 @@ class StepChecks(Suite):
         owner = subject.owner("register_steps", cls.step_id)
         table = subject.host.registry.config_sections.get(owner) if owner else None
         if table is None:
-            pytest.skip(f"{subject.label} declares no [plugin.{owner}] section")
+            pytest.skip(f"{subject.label} declares no configuration section"
+                        f" ([plugin.{owner or cls.step_id}])")
         problems = []
         for key, field in table.fields.items():
             if not field.label:
