@@ -287,11 +287,15 @@ def make_dossier(folder: Path | str, host: PluginHost | None = None,
 
 
 def repository_examples() -> list[Path]:
-    """The pipeline files of the repository's ``examples/``, when bilan-core runs from a
-    source checkout (an installed wheel has none)."""
+    """The pipeline files of the repository's ``examples/``: the folder ``BILAN_EXAMPLES``
+    names (the project's tox environments set it, since they test an installed wheel), else
+    the checkout bilan-core runs from (an installed wheel has none)."""
+    import os
+
     import bilan_core
 
-    root = Path(bilan_core.__file__).resolve().parents[2] / "examples"
+    given = os.environ.get("BILAN_EXAMPLES")
+    root = Path(given) if given else Path(bilan_core.__file__).resolve().parents[2] / "examples"
     return sorted(root.glob("*/pipeline.toml")) if root.is_dir() else []
 
 
