@@ -150,3 +150,17 @@ def english(monkeypatch):
 def isolated_data_dir(tmp_path_factory, monkeypatch):
     """No test reads or writes the machine's own imported data (an imported referential)."""
     monkeypatch.setenv("BILAN_DATA_DIR", str(tmp_path_factory.mktemp("bilan-data")))
+
+
+#: Test modules run on one Python only in tox (marker ``once``, tox.ini): what they exercise
+#: does not vary by Python version, and they are among the slowest.
+ONCE = {"test_testing_kit", "test_docs", "test_api", "test_examples_plugins",
+        "test_evidence_figures", "test_evidence_documents", "test_web_evidence", "test_web",
+        "test_reports", "test_plugin_authoring"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests of :data:`ONCE`'s modules ``once``."""
+    for item in items:
+        if item.path.stem in ONCE:
+            item.add_marker(pytest.mark.once)
