@@ -20,7 +20,7 @@ from bilan_core.i18n import _
 def url_fetcher() -> Any:
     """A WeasyPrint URL fetcher that fetches ``data:`` images and fonts, and refuses, stopping
     the rendering, any other URL (:func:`bilan_core.report.safety.allowed_url`)."""
-    from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher
 
     from bilan_core.report.safety import allowed_url
 
@@ -50,7 +50,7 @@ def pdf_from_html(html: str) -> bytes:
     """
     try:
         # Imported here: importing the project stays cheap. WeasyPrint has no type hints.
-        import weasyprint  # type: ignore[import-untyped]
+        import weasyprint
         from weasyprint.urls import FatalURLFetchingError
     except ImportError:
         raise RunError(_("printing a PDF needs WeasyPrint: install the bilan-pdf plugin"
