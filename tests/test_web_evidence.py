@@ -352,3 +352,17 @@ def test_the_result_indicators_and_their_csv(workspace, bilan, tmp_path):
             refused = client.get(f"{path}?{bad}")
             assert refused.status_code == 400, (path, bad)
             assert 'role="alert"' in refused.text and "<table" not in refused.text
+
+
+def test_a_hostile_name_typed_to_sign_is_shown_as_text(workspace):
+    number = _log(workspace, workspace.dossier)
+    client, _response = _login(workspace)
+    url = f"/espace/dossiers/{workspace.dossier}/presence"
+    csrf = _csrf(client.get(url).text)
+    hostile = '<script>alert(1)</script>{{ 7*7 }}"'
+    signed = client.post(url, data={"csrf": csrf, "seance": str(number),
+                                    "role": "beneficiary", "nom": hostile})
+    assert signed.status_code == 200
+    assert "<script>alert(1)" not in signed.text and "&lt;script&gt;" in signed.text
+    assert "49" not in signed.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert [s["signer"] for s in _signatures(workspace, workspace.dossier)] == [hostile]
